@@ -1,0 +1,61 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Deps } from './deps.js';
+import { Gateway, defaultGatewayOptions, type GatewayOptions } from './gateway/gateway.js';
+import { registerBodyParsers } from './http/body-parsers.js';
+import { registerErrorHandling } from './http/errors.js';
+import { healthRoute } from './http/routes/health.js';
+import { openApiRoute } from './http/routes/openapi.js';
+import { userRoutes } from './http/routes/users.js';
+import { verifySignature } from './http/signature.js';
+import type { App } from './core/apps.js';
+
+export interface ParleyServer {
+  http: FastifyInstance;
+  gateway: Gateway;
+  /** Stops accepting, closes sockets (devices reconnect elsewhere), then the HTTP server. */
+  close(): Promise<void>;
+}
+
+/** Builds a ready server around `deps`; never listens (main.ts and tests do). */
+export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOptions> = {}): Promise<ParleyServer> {
+  // Widened to Fastify's logger type so plugins and routes need no logger generic.
+  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const http = Fastify({
+    loggerInstance,
+    requestIdHeader: 'x-request-id',
+    bodyLimit: 16 * 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  http.decorate('routeCatalog', []);
+  http.decorateRequest('imApp', undefined as unknown as App);
+  registerErrorHandling(http);
+  await registerBodyParsers(http);
+
+  healthRoute(http, () => deps.healthy());
+  openApiRoute(http);
+
+  await http.register(async (signed) => {
+    signed.addHook('onRequest', async (request) => {
+      const app = verifySignature(request, deps.apps, deps.clock.now());
+      request.imApp = app;
+      request.log = request.log.child({ appKey: app.appKey });
+    });
+    userRoutes(signed, deps.users);
+  });
+
+  const gateway = new Gateway(
+    { nodeId: deps.nodeId, clock: deps.clock, logger: deps.logger, bus: deps.bus, users: deps.users, sessions: deps.sessions },
+    { ...defaultGatewayOptions, ...gatewayOptions },
+  );
+  await gateway.attach(http);
+  await http.ready();
+
+  return {
+    http,
+    gateway,
+    async close() {
+      await gateway.close();
+      await http.close();
+    },
+  };
+}

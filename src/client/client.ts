@@ -1,0 +1,177 @@
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import type { Platform } from '../core/platform.js';
+import type { ClientMessage, ConnectResult, KickedFrame, ServerFrame, SyncedFrame } from './protocol.js';
+
+export interface ClientOptions {
+  /** `ws://host:port/ws` */
+  url: string;
+  token: string;
+  deviceId: string;
+  platform: Platform;
+  /** When given, the server refuses a token of another app. */
+  appKey?: string;
+  /** The highest inbox seq this device already holds (0: none). */
+  lastSeq?: number;
+  epoch?: string;
+  requestTimeoutMs?: number;
+  /** Reconnect after an unexpected close, with exponential backoff; `false` to stay closed. */
+  reconnect?: false | { initialDelayMs: number; maxDelayMs: number };
+}
+
+export class ParleyRequestError extends Error {
+  override name = 'ParleyRequestError';
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface ClientEvents {
+  message: [ClientMessage];
+  synced: [SyncedFrame];
+  kicked: [KickedFrame['reason']];
+  connected: [ConnectResult];
+  close: [code: number, reason: string];
+}
+
+interface Pending {
+  resolve(data: unknown): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** Close codes after which reconnecting cannot help. */
+const finalCloseCodes = new Set([4001, 4002]);
+
+/**
+ * The typed Parley device client (PROTOCOL.md): handshake, requests with ids and
+ * timeouts, and automatic reconnect that resumes from the highest `seq` it received.
+ */
+export class ParleyClient extends EventEmitter<ClientEvents> {
+  private socket: WebSocket | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private closedByUser = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private seq: number;
+  private currentEpoch: string | undefined;
+
+  constructor(private readonly options: ClientOptions) {
+    super();
+    this.seq = options.lastSeq ?? 0;
+    this.currentEpoch = options.epoch;
+  }
+
+  /** Highest inbox seq received so far (what a reconnect resumes from). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  get epoch(): string | undefined {
+    return this.currentEpoch;
+  }
+
+  get isOpen(): boolean {
+    return this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  /** Opens the socket and performs the handshake; rejects with the server's code on refusal. */
+  async connect(): Promise<ConnectResult> {
+    this.closedByUser = false;
+    const socket = new WebSocket(this.options.url);
+    this.socket = socket;
+    socket.on('message', (data: Buffer) => this.onFrame(JSON.parse(data.toString()) as ServerFrame));
+    socket.on('close', (code, reason) => this.onClose(socket, code, reason.toString()));
+    socket.on('error', () => undefined); // followed by 'close', which does the work
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('close', (code) => reject(new ParleyRequestError(code, `socket closed before open (${code})`)));
+    });
+    const result = await this.request<ConnectResult>('connect', {
+      token: this.options.token,
+      deviceId: this.options.deviceId,
+      platform: this.options.platform,
+      lastSeq: this.seq,
+      ...(this.currentEpoch !== undefined && { epoch: this.currentEpoch }),
+      ...(this.options.appKey !== undefined && { appKey: this.options.appKey }),
+    });
+    this.attempt = 0;
+    this.currentEpoch = result.epoch;
+    this.emit('connected', result);
+    return result;
+  }
+
+  /** Sends one request and resolves with its `data`, or rejects with its code. */
+  request<T = Record<string, unknown>>(op: string, fields: Record<string, unknown> = {}): Promise<T> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      return Promise.reject(new ParleyRequestError(33001, 'not connected'));
+    }
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ParleyRequestError(30003, `${op} timed out`));
+      }, this.options.requestTimeoutMs ?? 10_000);
+      this.pending.set(id, { resolve: (data) => resolve(data as T), reject, timer });
+      socket.send(JSON.stringify({ ...fields, op, id }));
+    });
+  }
+
+  /** Closes for good: no reconnect. */
+  async close(): Promise<void> {
+    this.closedByUser = true;
+    clearTimeout(this.reconnectTimer);
+    const socket = this.socket;
+    if (!socket || socket.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      socket.once('close', () => resolve());
+      socket.close(1000);
+    });
+  }
+
+  private onFrame(frame: ServerFrame): void {
+    switch (frame.op) {
+      case 'result': {
+        const pending = typeof frame.id === 'number' ? this.pending.get(frame.id) : undefined;
+        if (!pending || typeof frame.id !== 'number') return;
+        this.pending.delete(frame.id);
+        clearTimeout(pending.timer);
+        if (frame.ok) pending.resolve(frame.data);
+        else pending.reject(new ParleyRequestError(frame.code, frame.error));
+        return;
+      }
+      case 'message':
+        if (frame.message.seq !== undefined && frame.message.seq > this.seq) this.seq = frame.message.seq;
+        this.emit('message', frame.message);
+        return;
+      case 'synced':
+        this.emit('synced', frame);
+        return;
+      case 'kicked':
+        this.emit('kicked', frame.reason);
+        return;
+    }
+  }
+
+  private onClose(socket: WebSocket, code: number, reason: string): void {
+    if (socket !== this.socket) return;
+    for (const [id, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      pending.reject(new ParleyRequestError(code, `socket closed (${code} ${reason})`));
+      this.pending.delete(id);
+    }
+    this.emit('close', code, reason);
+    const policy = this.options.reconnect ?? { initialDelayMs: 250, maxDelayMs: 10_000 };
+    if (this.closedByUser || policy === false || finalCloseCodes.has(code)) return;
+    const delay = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** this.attempt++);
+    // Jitter spreads the reconnects of many devices after a node goes away.
+    this.reconnectTimer = setTimeout(() => {
+      this.connect().catch(() => undefined); // a failed attempt closes the socket, which schedules the next
+    }, delay / 2 + Math.random() * (delay / 2));
+  }
+}

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** Per-app feature toggles (ARCHITECTURE.md "Config"); every field optional in the input. */
+export const featuresSchema = z
+  .object({
+    multiDeviceSync: z.boolean().default(false),
+    offlineCompensationDays: z.number().int().min(1).max(7).default(1),
+    offlineMessageDays: z.number().int().min(1).max(365).default(7),
+    offlineMessageCap: z.number().int().min(1).max(1_000_000).default(10_000),
+    historyPrivateGroup: z.boolean().default(false),
+    historyPrivateGroupDays: z.number().int().min(1).default(180),
+    historyChatroom: z.boolean().default(false),
+    historyChatroomDays: z.number().int().min(1).default(60),
+    historyUltraGroupDays: z.number().int().min(1).default(7),
+    multiMobile: z.boolean().default(false),
+    webMaxConnections: z.number().int().min(1).max(100).default(10),
+    friendsOnly: z.boolean().default(false),
+    timezone: z
+      .string()
+      .refine(isTimeZone, { message: 'not an IANA time zone' })
+      .default('UTC'),
+  })
+  .strict();
+
+export type Features = z.infer<typeof featuresSchema>;
+
+export const appSchema = z
+  .object({
+    appKey: z.string().min(1).max(64),
+    appSecret: z.string().min(1).max(128),
+    /** Optional freshness window for signed REST calls; absent means none (SERVER-API.md §2). */
+    signatureMaxAgeSeconds: z.number().int().positive().optional(),
+    features: featuresSchema.default(featuresSchema.parse({})),
+  })
+  .strict();
+
+export type AppConfig = z.infer<typeof appSchema>;
+
+const appsSchema = z
+  .array(appSchema)
+  .refine((apps) => new Set(apps.map((a) => a.appKey)).size === apps.length, {
+    message: 'appKey values must be unique',
+  });
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  REDIS_URL: z.string().url().optional(),
+  IM_APPS: z.string().optional(),
+  IM_APPS_FILE: z.string().optional(),
+  NODE_ID: z.string().min(1).max(64).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  /** Empty when no app is configured: the server then creates a development app. */
+  apps: AppConfig[];
+  nodeId: string | undefined;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the environment once; the only place that knows variable names. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable counts as unset (a blank PORT= line must not mean port 0).
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) throw new ConfigError(describe(parsed.error));
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    apps: readApps(e.IM_APPS, e.IM_APPS_FILE),
+    nodeId: e.NODE_ID,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function readApps(inline: string | undefined, file: string | undefined): AppConfig[] {
+  if (inline !== undefined && file !== undefined) {
+    throw new ConfigError('IM_APPS and IM_APPS_FILE are both set: use one');
+  }
+  const variable = inline !== undefined ? 'IM_APPS' : 'IM_APPS_FILE';
+  let text = inline;
+  if (file !== undefined) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`IM_APPS_FILE: cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+  if (text === undefined || text.trim() === '') return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${variable}: not valid JSON: ${(err as Error).message}`);
+  }
+  const apps = appsSchema.safeParse(json);
+  if (!apps.success) throw new ConfigError(describe(apps.error, variable));
+  return apps.data;
+}
+
+function describe(error: z.ZodError, variable?: string): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.map(String);
+      const where = variable ? [variable, ...path].join('.') : path.join('.');
+      return `${where || variable || 'config'}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,126 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { AppRegistry, type App } from './core/apps.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { NodeLiveness } from './core/node-liveness.js';
+import { SessionService } from './core/sessions.js';
+import { UserService } from './core/users.js';
+import { featuresSchema } from './config.js';
+import type { Bus } from './store/bus.js';
+import { createMemoryBus } from './store/bus.memory.js';
+import { createRedisBus } from './store/bus.redis.js';
+import { migrate } from './store/migrate.js';
+import type { Presence } from './store/presence.js';
+import { createMemoryPresence } from './store/presence.memory.js';
+import { createRedisPresence } from './store/presence.redis.js';
+import type { SqlClient } from './store/sql.js';
+import { createPgClient } from './store/sql.pg.js';
+import { createPgliteClient } from './store/sql.pglite.js';
+import { createSqlDevAppStore, createSqlUserStore } from './store/users.sql.js';
+
+export interface Deps {
+  nodeId: string;
+  clock: Clock;
+  logger: Logger;
+  apps: AppRegistry;
+  /** Set when no app was configured and the development app is in use. */
+  devApp: App | undefined;
+  sql: SqlClient;
+  presence: Presence;
+  bus: Bus;
+  users: UserService;
+  sessions: SessionService;
+  /** true when every store behind this node answers. */
+  healthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface DepsOptions {
+  clock?: Clock;
+  /** Prefix of every Redis key and channel; lets several deployments or tests share one Redis. */
+  redisNamespace?: string;
+}
+
+/** Picks each store's implementation from the config (URL set: server; unset: embedded). */
+export async function createDeps(config: Config, logger: Logger, options: DepsOptions = {}): Promise<Deps> {
+  const clock = options.clock ?? systemClock;
+  const nodeId = config.nodeId ?? `node-${randomUUID().slice(0, 8)}`;
+  const namespace = options.redisNamespace ?? 'parley';
+  const closers: Array<() => Promise<unknown>> = [];
+  const checks: Array<() => Promise<unknown>> = [];
+
+  try {
+    const sql = config.databaseUrl ? createPgClient(config.databaseUrl) : await createPgliteClient(config.dataDir);
+    closers.push(() => sql.close());
+    checks.push(() => sql.ping());
+    const applied = await migrate(sql);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+
+    let devApp: App | undefined;
+    if (config.apps.length === 0) {
+      const stored = await createSqlDevAppStore(sql).findOrCreate(() => ({
+        appKey: `dev${randomBytes(6).toString('hex')}`,
+        appSecret: randomBytes(16).toString('hex'),
+      }));
+      devApp = { ...stored, features: featuresSchema.parse({}) };
+    }
+    const apps = new AppRegistry(devApp ? [devApp] : config.apps);
+
+    let presence: Presence;
+    let bus: Bus;
+    if (config.redisUrl) {
+      const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+      const subscriber = redis.duplicate();
+      await Promise.all([redis.connect(), subscriber.connect()]);
+      closers.push(() => redis.quit(), () => subscriber.quit());
+      checks.push(() => redis.ping());
+      presence = createRedisPresence(redis, namespace);
+      bus = createRedisBus(redis, subscriber, namespace);
+    } else {
+      presence = createMemoryPresence(clock);
+      bus = createMemoryBus();
+    }
+
+    const liveness = new NodeLiveness(presence, nodeId, logger);
+    await liveness.start();
+    closers.push(() => liveness.close());
+
+    const sessions = new SessionService(presence, bus);
+    const users = new UserService(apps, createSqlUserStore(sql), sessions, clock);
+
+    return {
+      nodeId,
+      clock,
+      logger,
+      apps,
+      devApp,
+      sql,
+      presence,
+      bus,
+      users,
+      sessions,
+      async healthy() {
+        const results = await Promise.allSettled(checks.map((check) => withTimeout(check(), 2000)));
+        return results.every((r) => r.status === 'fulfilled');
+      },
+      close: () => closeAll(closers),
+    };
+  } catch (err) {
+    await closeAll(closers);
+    throw err;
+  }
+}
+
+/** Closes in reverse order of opening; every closer runs even if one fails. */
+async function closeAll(closers: Array<() => Promise<unknown>>): Promise<void> {
+  for (const close of closers.reverse()) await close().catch(() => undefined);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * The one error catalog: every failure Parley reports, with the RongCloud code app
+ * backends and SDKs already know (SERVER-API.md §5), its HTTP status and a default
+ * message. REST bodies are `{"code":N,"errorMessage":"…"}`; WebSocket results carry
+ * the same code. docs/errors.md lists the table; a test keeps the two in step.
+ */
+export const errorCatalog = {
+  internal: { code: 1000, status: 500, message: 'internal server error', retryable: true },
+  appKeyMismatch: { code: 1001, status: 401, message: 'App-Key and App-Secret do not match', retryable: false },
+  badParameter: { code: 1002, status: 400, message: 'parameter error', retryable: false },
+  noPostData: { code: 1003, status: 400, message: 'no POST data', retryable: false },
+  badSignature: { code: 1004, status: 401, message: 'signature verification failed', retryable: false },
+  parameterTooLong: { code: 1005, status: 400, message: 'parameter length exceeded', retryable: false },
+  appLocked: { code: 1006, status: 401, message: 'app locked or deleted', retryable: false },
+  methodRestricted: { code: 1007, status: 401, message: 'method restricted for this app', retryable: false },
+  rateLimited: { code: 1008, status: 429, message: 'rate limit exceeded', retryable: true },
+  serviceDisabled: { code: 1009, status: 403, message: 'service not enabled for this app', retryable: false },
+  storageTimeout: { code: 1050, status: 504, message: 'internal service timeout', retryable: true },
+  notFound: { code: 404, status: 404, message: 'not found', retryable: false },
+  /** RongCloud client code 31004 (TOKEN_INCORRECT): bad, forged, foreign or expired token. */
+  tokenIncorrect: { code: 31004, status: 401, message: 'token incorrect or expired', retryable: false },
+  /** RongCloud client code 33001 (not connected): a request before a successful `connect`. */
+  notConnected: { code: 33001, status: 400, message: 'connect first', retryable: false },
+} as const satisfies Record<string, ErrorSpec>;
+
+export interface ErrorSpec {
+  code: number;
+  status: number;
+  message: string;
+  retryable: boolean;
+}
+
+export type ErrorName = keyof typeof errorCatalog;
+
+/** An expected failure with a catalogued code; anything else thrown is a fault (1000). */
+export class ParleyError extends Error {
+  override name = 'ParleyError';
+  readonly code: number;
+  readonly status: number;
+  readonly retryable: boolean;
+
+  constructor(
+    readonly kind: ErrorName,
+    detail?: string,
+  ) {
+    const spec: ErrorSpec = errorCatalog[kind];
+    super(detail ?? spec.message);
+    this.code = spec.code;
+    this.status = spec.status;
+    this.retryable = spec.retryable;
+  }
+}
+
+export function isParleyError(err: unknown): err is ParleyError {
+  return err instanceof ParleyError;
+}

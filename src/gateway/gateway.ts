@@ -1,0 +1,106 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { Clock } from '../core/clock.js';
+import type { SessionService } from '../core/sessions.js';
+import type { UserService } from '../core/users.js';
+import type { Bus, NodeEvent } from '../store/bus.js';
+import { closeCodes } from './close-codes.js';
+import { Connection } from './connection.js';
+
+export interface GatewayOptions {
+  handshakeTimeoutMs: number;
+  heartbeatMs: number;
+  /** Largest client frame; a `content` of 128 KB plus its envelope fits. */
+  maxFrameBytes: number;
+}
+
+export const defaultGatewayOptions: GatewayOptions = {
+  handshakeTimeoutMs: 10_000,
+  heartbeatMs: 30_000,
+  maxFrameBytes: 512 * 1024,
+};
+
+export interface GatewayDeps {
+  nodeId: string;
+  clock: Clock;
+  logger: Logger;
+  bus: Bus;
+  users: UserService;
+  sessions: SessionService;
+}
+
+/** What a connection needs from the gateway that owns it. */
+export interface GatewayContext extends Omit<GatewayDeps, 'bus'> {
+  handshakeTimeoutMs: number;
+  register(connection: Connection): void;
+  unregister(connection: Connection): void;
+}
+
+/**
+ * The WebSocket endpoint `/ws` on the HTTP server: accepts upgrades, keeps this
+ * node's connections by session id, executes kicks addressed to this node and drops
+ * sockets that stop answering pings.
+ */
+export class Gateway {
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<Connection>();
+  private readonly bySession = new Map<string, Connection>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly context: GatewayContext;
+
+  constructor(
+    private readonly deps: GatewayDeps,
+    private readonly options: GatewayOptions = defaultGatewayOptions,
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
+    this.context = {
+      ...deps,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      register: (c) => c.sessionId && this.bySession.set(c.sessionId, c),
+      unregister: (c) => c.sessionId && this.bySession.get(c.sessionId) === c && this.bySession.delete(c.sessionId),
+    };
+    this.heartbeat = setInterval(() => this.connections.forEach((c) => c.probe()), options.heartbeatMs);
+  }
+
+  /** Subscribes to this node's events and serves upgrades on `app.server`. */
+  async attach(app: FastifyInstance): Promise<void> {
+    await this.deps.bus.subscribe(this.deps.nodeId, (event) => this.onNodeEvent(event));
+    app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops the heartbeat, tells every device to reconnect elsewhere, stops listening to the bus. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const connection of this.connections) connection.close(closeCodes.goingAway, 'server shutting down');
+    await this.deps.bus.unsubscribe(this.deps.nodeId);
+    this.wss.close();
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== '/ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      const connection = new Connection(ws, this.context);
+      this.connections.add(connection);
+      ws.on('close', () => this.connections.delete(connection));
+    });
+  }
+
+  private onNodeEvent(event: NodeEvent): void {
+    switch (event.type) {
+      case 'kick':
+        this.bySession.get(event.sessionId)?.kick(event.reason);
+        return;
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { errorCatalog, isParleyError, ParleyError } from '../errors.js';
+
+/**
+ * One mapping from failures to RongCloud bodies `{"code":N,"errorMessage":"…"}`:
+ * catalogued errors keep their code; malformed requests caught by Fastify itself are
+ * 1002/1003/1005; anything else is a fault, logged, answered 1000 with a generic text.
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | ParleyError, request, reply) => {
+    const known = isParleyError(error) ? error : fromFastify(error);
+    if (!known) {
+      request.log.error({ err: error }, 'request failed');
+      const spec = errorCatalog.internal;
+      return reply.status(spec.status).send({ code: spec.code, errorMessage: spec.message });
+    }
+    request.log.info({ code: known.code, errorMessage: known.message }, 'request refused');
+    return reply.status(known.status).send({ code: known.code, errorMessage: known.message });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const spec = errorCatalog.notFound;
+    return reply.status(spec.status).send({ code: spec.code, errorMessage: `no such path: ${request.url}` });
+  });
+}
+
+function fromFastify(error: FastifyError): ParleyError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ParleyError('noPostData');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ParleyError('parameterTooLong', 'request body too large');
+    default:
+      // Other 4xx raised by Fastify (bad JSON, unsupported media type) are the client's input.
+      if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+        return new ParleyError('badParameter', error.message);
+      }
+      return undefined;
+  }
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/**
+ * Field types for RongCloud wire parameters. Form bodies carry strings (or string
+ * arrays for repeated keys); JSON bodies from different SDKs carry the same values
+ * as numbers, booleans or strings. Each helper accepts all of those (SERVER-API.md §3).
+ */
+
+const byteLength = (value: string) => Buffer.byteLength(value, 'utf8');
+
+/** A scalar: numbers are taken as their decimal text; a repeated key is an error. */
+const scalarText = z.preprocess(
+  (value) => (typeof value === 'number' || typeof value === 'boolean' ? String(value) : value),
+  z.string(),
+);
+
+/** Text of at most `maxBytes` UTF-8 bytes, possibly empty. */
+export const text = (maxBytes: number) =>
+  scalarText.refine((value) => byteLength(value) <= maxBytes, { message: `longer than ${maxBytes} bytes` });
+
+/** Required, non-empty text of at most `maxBytes` bytes. */
+export const requiredText = (maxBytes: number) =>
+  scalarText
+    .refine((value) => value.length > 0, { message: 'required' })
+    .refine((value) => byteLength(value) <= maxBytes, { message: `longer than ${maxBytes} bytes` });
+
+/**
+ * userId, groupId, chatroomId: 1–64 bytes of letters, digits and `+ | = - _`, as
+ * RongCloud allows (SERVER-API.md §6); this also keeps tokens under 256 bytes.
+ */
+export const id = requiredText(64).refine((value) => /^[A-Za-z0-9+|=_-]*$/.test(value), {
+  message: 'may hold only letters, digits and + | = - _',
+});
+
+/** `1`/`0`, `true`/`false`, as text, number or boolean. */
+export const flag = z.preprocess((value) => {
+  if (value === 'true' || value === '1' || value === 1) return true;
+  if (value === 'false' || value === '0' || value === 0 || value === '') return false;
+  return value;
+}, z.boolean());
+
+/** An integer given as a number or as decimal text. */
+export const integer = z.preprocess(
+  (value) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value),
+  z.number().int(),
+);
+
+/**
+ * A list from repeated keys (`a=1&a=2`), a JSON array, or one value; with
+ * `commaJoined`, a single `a,b,c` value is split too.
+ */
+export const list = <T extends z.ZodType>(item: T, options: { max?: number; commaJoined?: boolean } = {}) => {
+  const items = z.array(item).min(1, { message: 'required' });
+  return z.preprocess(
+    (value) => {
+      if (value === undefined || value === null || value === '') return undefined;
+      const values: unknown[] = Array.isArray(value) ? (value as unknown[]) : [value];
+      return options.commaJoined
+        ? values.flatMap((v) => (typeof v === 'string' ? v.split(',').filter((s) => s !== '') : [v]))
+        : values;
+    },
+    options.max === undefined ? items : items.max(options.max, { message: `more than ${options.max} items` }),
+  );
+};

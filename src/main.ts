@@ -1,0 +1,49 @@
+import { pino } from 'pino';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createDeps } from './deps.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`parley: bad configuration: ${err.message}\n`);
+    process.exit(2);
+  }
+  const logger = pino({ level: config.logLevel });
+  const deps = await createDeps(config, logger);
+  if (deps.devApp) {
+    logger.warn(
+      { appKey: deps.devApp.appKey, appSecret: deps.devApp.appSecret },
+      `no IM_APPS configured: using the development app appKey=${deps.devApp.appKey} appSecret=${deps.devApp.appSecret}`,
+    );
+  }
+  const server = await buildApp(deps);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server
+      .close()
+      .then(() => deps.close())
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error({ err }, 'unclean shutdown');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  await server.http.listen({ port: config.port, host: config.host });
+  logger.info({ nodeId: deps.nodeId, storage: { sql: config.databaseUrl ? 'postgres' : 'pglite', redis: config.redisUrl ? 'redis' : 'memory' } }, 'parley started');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`parley: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

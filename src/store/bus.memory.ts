@@ -1,0 +1,19 @@
+import type { Bus, NodeEventHandler } from './bus.js';
+
+/** In-process bus: the nodes are in this process. Single process only. */
+export function createMemoryBus(): Bus {
+  const handlers = new Map<string, NodeEventHandler>();
+  return {
+    async publish(nodeId, event) {
+      const handler = handlers.get(nodeId);
+      // Asynchronous like the network, so callers never depend on re-entrancy.
+      if (handler) queueMicrotask(() => handler(event));
+    },
+    async subscribe(nodeId, handler) {
+      handlers.set(nodeId, handler);
+    },
+    async unsubscribe(nodeId) {
+      handlers.delete(nodeId);
+    },
+  };
+}

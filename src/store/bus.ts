@@ -1,0 +1,24 @@
+import type { KickReason } from '../core/kick.js';
+
+/** What one node asks of another. Tagged union; extended by later features. */
+export type NodeEvent = {
+  type: 'kick';
+  appKey: string;
+  userId: string;
+  sessionId: string;
+  reason: KickReason;
+};
+
+export type NodeEventHandler = (event: NodeEvent) => void;
+
+/**
+ * Node-addressed messaging between nodes. Delivery is at most once and may be lost
+ * (a live push lost in transit is recovered from the inbox); events to one node
+ * arrive in publish order. Publishing to a node nobody subscribed is a no-op.
+ */
+export interface Bus {
+  publish(nodeId: string, event: NodeEvent): Promise<void>;
+  /** One handler per node id; resolves once events published afterwards will arrive. */
+  subscribe(nodeId: string, handler: NodeEventHandler): Promise<void>;
+  unsubscribe(nodeId: string): Promise<void>;
+}

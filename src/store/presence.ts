@@ -1,0 +1,38 @@
+import type { Platform } from '../core/platform.js';
+
+/** One device session as every node sees it. */
+export interface SessionInfo {
+  sessionId: string;
+  userId: string;
+  deviceId: string;
+  platform: Platform;
+  nodeId: string;
+  /** Epoch ms; orders sessions for "evict the earliest". */
+  connectedAt: number;
+  /** Epoch ms the session's token was issued; `token/expire` kicks older ones. */
+  tokenIssuedAt: number;
+}
+
+/**
+ * Which node holds which device session, visible to all nodes.
+ *
+ * - A session is listed from `add` until `remove`, or until its node stops calling
+ *   `keepNodeAlive` for longer than the ttl it gave: a dead node's sessions vanish
+ *   within seconds without anyone removing them.
+ * - `list` returns a user's live sessions ordered by `connectedAt`, then `sessionId`.
+ * - `remove` of an unknown session is a no-op.
+ */
+export interface Presence {
+  add(appKey: string, session: SessionInfo): Promise<void>;
+  remove(appKey: string, userId: string, sessionId: string): Promise<void>;
+  list(appKey: string, userId: string): Promise<SessionInfo[]>;
+  isOnline(appKey: string, userId: string): Promise<boolean>;
+  /** Declares `nodeId` alive for `ttlMs` more milliseconds. */
+  keepNodeAlive(nodeId: string, ttlMs: number): Promise<void>;
+  /** Forgets `nodeId` at once (graceful shutdown). */
+  dropNode(nodeId: string): Promise<void>;
+}
+
+export function bySessionAge(a: SessionInfo, b: SessionInfo): number {
+  return a.connectedAt - b.connectedAt || a.sessionId.localeCompare(b.sessionId);
+}

@@ -1,0 +1,39 @@
+/** A registered user of one app. Times are epoch milliseconds. */
+export interface UserRecord {
+  userId: string;
+  name: string;
+  portraitUri: string;
+  createdAt: number;
+  /** Tokens issued before this instant are refused (`/user/token/expire`). */
+  tokensValidAfter: number;
+}
+
+export interface UserProfile {
+  userId: string;
+  name: string;
+  portraitUri: string;
+}
+
+/**
+ * Users and their profiles, scoped by app. Implemented once over SQL (users.sql.ts)
+ * for both Postgres and PGlite.
+ */
+export interface UserStore {
+  /** Creates the user or overwrites its profile; `createdAt` is kept for an existing user. */
+  upsert(appKey: string, profile: UserProfile, now: number): Promise<void>;
+  /** Changes the given profile fields; false (nothing written) when the user does not exist. */
+  update(appKey: string, userId: string, changes: Partial<Omit<UserProfile, 'userId'>>): Promise<boolean>;
+  /** undefined when the user does not exist. */
+  get(appKey: string, userId: string): Promise<UserRecord | undefined>;
+  /**
+   * Marks tokens issued before `before` invalid for the existing users among
+   * `userIds`; a mark never moves backwards. Returns the users it marked.
+   */
+  expireTokens(appKey: string, userIds: readonly string[], before: number): Promise<string[]>;
+}
+
+/** The persisted development app (used only when no app is configured). */
+export interface DevAppStore {
+  /** Returns the stored development app, creating it with `create()` the first time. */
+  findOrCreate(create: () => { appKey: string; appSecret: string }): Promise<{ appKey: string; appSecret: string }>;
+}

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionInfo } from '../../src/store/presence.js';
+import { testStores, type TestStores } from '../helpers/stores.js';
+
+let stores: TestStores;
+beforeAll(async () => {
+  stores = await testStores();
+});
+afterAll(() => stores.close());
+
+const session = (overrides: Partial<SessionInfo>): SessionInfo => ({
+  sessionId: 's1',
+  userId: 'u1',
+  deviceId: 'd1',
+  platform: 'ios',
+  nodeId: 'n1',
+  connectedAt: 1000,
+  tokenIssuedAt: 1,
+  ...overrides,
+});
+
+describe('Presence contract', () => {
+  it('lists a user\'s sessions oldest first, per app, until removed', async () => {
+    const presence = stores.presence();
+    await presence.keepNodeAlive('n1', 10_000);
+    await presence.add('A', session({ sessionId: 'late', connectedAt: 2000 }));
+    await presence.add('A', session({ sessionId: 'early', connectedAt: 1000 }));
+    await presence.add('B', session({ sessionId: 'other-app' }));
+    expect((await presence.list('A', 'u1')).map((s) => s.sessionId)).toEqual(['early', 'late']);
+    expect(await presence.list('A', 'u1')).toContainEqual(session({ sessionId: 'late', connectedAt: 2000 }));
+    expect(await presence.isOnline('A', 'u1')).toBe(true);
+    expect(await presence.isOnline('A', 'u2')).toBe(false);
+    await presence.remove('A', 'u1', 'early');
+    await presence.remove('A', 'u1', 'never-added');
+    expect((await presence.list('A', 'u1')).map((s) => s.sessionId)).toEqual(['late']);
+    await presence.remove('A', 'u1', 'late');
+    expect(await presence.isOnline('A', 'u1')).toBe(false);
+    expect(await presence.isOnline('B', 'u1')).toBe(true);
+  });
+
+  it('hides the sessions of a node whose liveness lapsed or that was dropped', async () => {
+    const presence = stores.presence();
+    await presence.keepNodeAlive('short', 100);
+    await presence.keepNodeAlive('long', 10_000);
+    await presence.keepNodeAlive('dropped', 10_000);
+    await presence.add('A', session({ userId: 'x', sessionId: 'on-short', nodeId: 'short' }));
+    await presence.add('A', session({ userId: 'x', sessionId: 'on-long', nodeId: 'long' }));
+    await presence.add('A', session({ userId: 'x', sessionId: 'on-dropped', nodeId: 'dropped' }));
+    expect((await presence.list('A', 'x')).length).toBe(3);
+    await presence.dropNode('dropped');
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await presence.list('A', 'x')).map((s) => s.sessionId)).toEqual(['on-long']);
+  });
+});

@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** `parley` as an operator runs it: a real process configured only by its environment. */
+function startProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(read: () => string, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = read().match(pattern);
+    if (match) return match;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output:\n${read()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('the parley process', () => {
+  it('with no app configured prints a development app, serves /health, keeps the app across restarts, and exits 0 on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
+    const first = startProcess({ DATA_DIR: dataDir });
+    const [, appKey, appSecret] = await waitFor(first.output, /appKey=(\S+) appSecret=(\S+?)"/);
+    const [, port] = await waitFor(first.output, /listening at http:\/\/127\.0\.0\.1:(\d+)/);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = startProcess({ DATA_DIR: dataDir });
+    const [, sameKey, sameSecret] = await waitFor(second.output, /appKey=(\S+) appSecret=(\S+?)"/);
+    expect([sameKey, sameSecret]).toEqual([appKey, appSecret]);
+    await waitFor(second.output, /listening at/);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 90_000);
+
+  it('refuses to start on a bad config, naming the variable and field', async () => {
+    const bad = startProcess({
+      DATA_DIR: ':memory:',
+      IM_APPS: JSON.stringify([{ appKey: 'k', appSecret: 's', features: { timezone: 'Mars/Olympus' } }]),
+    });
+    expect(await bad.exited).toBe(2);
+    expect(bad.output()).toContain('IM_APPS.0.features.timezone');
+  }, 60_000);
+});

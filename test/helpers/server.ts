@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { buildApp, type ParleyServer } from '../../src/app.js';
+import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
+import { appSchema, type AppConfig, type Config } from '../../src/config.js';
+import type { Clock } from '../../src/core/clock.js';
+import { createDeps, type Deps } from '../../src/deps.js';
+import type { GatewayOptions } from '../../src/gateway/gateway.js';
+import { freshStorage, type TestStorage } from './storage.js';
+
+export interface TestApp extends AppConfig {
+  /** Signed POST, form-encoded unless `json` is given. */
+  post(path: string, body?: FormBody, options?: { json?: boolean; headers?: Record<string, string> }): Promise<ApiResponse>;
+}
+
+export type FormBody = Record<string, string | number | boolean | Array<string | number> | undefined>;
+
+export interface ApiResponse {
+  status: number;
+  body: Record<string, unknown> & { code: number };
+}
+
+export interface TestServer {
+  baseUrl: string;
+  wsUrl: string;
+  server: ParleyServer;
+  deps: Deps;
+  storage: TestStorage;
+  apps: TestApp[];
+  app(index?: number): TestApp;
+  /** Registers `userId` (through getToken) and returns a connected client. */
+  device(app: TestApp, userId: string, options?: Partial<ClientOptions>): Promise<ParleyClient>;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  apps?: Array<Partial<Omit<AppConfig, 'features'>> & { features?: Partial<AppConfig['features']> }>;
+  gateway?: Partial<GatewayOptions>;
+  clock?: Clock;
+  storage?: TestStorage;
+  nodeId?: string;
+}
+
+let appCounter = 0;
+
+/** Starts a real server on 127.0.0.1 with fresh storage; `close()` releases everything. */
+export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const storage = options.storage ?? (await freshStorage());
+  const apps = (options.apps ?? [{}]).map((app) =>
+    appSchema.parse({
+      appKey: app.appKey ?? `app${++appCounter}${Math.random().toString(36).slice(2, 8)}`,
+      appSecret: app.appSecret ?? `secret-${Math.random().toString(36).slice(2)}`,
+      ...(app.signatureMaxAgeSeconds !== undefined && { signatureMaxAgeSeconds: app.signatureMaxAgeSeconds }),
+      features: app.features ?? {},
+    }),
+  );
+  const config: Config = {
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: storage.databaseUrl,
+    dataDir: ':memory:',
+    redisUrl: storage.redisUrl,
+    apps,
+    nodeId: options.nodeId,
+    logLevel: 'silent',
+  };
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace });
+  const server = await buildApp(deps, options.gateway);
+  await server.http.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = server.http.server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const wsUrl = `ws://127.0.0.1:${port}/ws`;
+  const testApps = apps.map((app) => ({ ...app, post: signedPoster(baseUrl, app) }));
+  const clients = new Set<ParleyClient>();
+
+  return {
+    baseUrl,
+    wsUrl,
+    server,
+    deps,
+    storage,
+    apps: testApps,
+    app: (index = 0) => {
+      const app = testApps[index];
+      if (!app) throw new Error(`no test app ${index}`);
+      return app;
+    },
+    async device(app, userId, clientOptions = {}) {
+      const { body } = await app.post('/user/getToken.json', { userId, name: userId });
+      const client = new ParleyClient({
+        url: wsUrl,
+        token: String(body.token),
+        deviceId: `${userId}-device`,
+        platform: 'ios',
+        reconnect: false,
+        ...clientOptions,
+      });
+      clients.add(client);
+      await client.connect();
+      return client;
+    },
+    async close() {
+      await Promise.all([...clients].map((c) => c.close()));
+      await server.close();
+      await deps.close();
+      if (!options.storage) await storage.release();
+    },
+  };
+}
+
+/** Signs like the RongCloud SDKs: sha1(secret + nonce + timestamp) in lowercase hex. */
+export function signHeaders(app: Pick<AppConfig, 'appKey' | 'appSecret'>, timestamp = String(Math.floor(Date.now() / 1000))) {
+  const nonce = String(Math.floor(Math.random() * 0xffffff));
+  return {
+    'App-Key': app.appKey,
+    Nonce: nonce,
+    Timestamp: timestamp,
+    Signature: createHash('sha1').update(app.appSecret + nonce + timestamp).digest('hex'),
+  };
+}
+
+export function formEncode(body: FormBody): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(body)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) params.append(key, String(item));
+  }
+  return params.toString();
+}
+
+function signedPoster(baseUrl: string, app: AppConfig): TestApp['post'] {
+  return async (path, body = {}, options = {}) => {
+    const response = await fetch(baseUrl + path, {
+      method: 'POST',
+      headers: {
+        ...signHeaders(app),
+        'Content-Type': options.json ? 'application/json' : 'application/x-www-form-urlencoded',
+        ...options.headers,
+      },
+      body: options.json ? JSON.stringify(body) : formEncode(body),
+    });
+    return { status: response.status, body: (await response.json()) as ApiResponse['body'] };
+  };
+}

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+export type StorageMode = 'embedded' | 'services';
+
+/** Which storage this test run uses; set per vitest project (vitest.config.ts). */
+export const storageMode: StorageMode = process.env.PARLEY_TEST_STORAGE === 'services' ? 'services' : 'embedded';
+
+export interface TestStorage {
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  redisNamespace: string;
+  release(): Promise<void>;
+}
+
+/**
+ * Fresh storage for one test file: on services, a new Postgres database and a leased
+ * Redis db (flushed), so files run in parallel; embedded, in-memory PGlite and the
+ * in-process engine.
+ */
+export async function freshStorage(): Promise<TestStorage> {
+  if (storageMode === 'embedded') {
+    return { databaseUrl: undefined, redisUrl: undefined, redisNamespace: 'parley-test', release: async () => {} };
+  }
+  const databaseUrl = await createDatabase(requireEnv('DATABASE_URL'));
+  const redis = await leaseRedisDb(requireEnv('REDIS_URL'));
+  return {
+    databaseUrl: databaseUrl.url,
+    redisUrl: redis.url,
+    redisNamespace: `parley-test-${redis.db}`,
+    async release() {
+      await redis.release();
+      await databaseUrl.drop();
+    },
+  };
+}
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set for the services test project`);
+  return value;
+}
+
+async function createDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `parley_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+const leaseTtlSeconds = 900;
+
+/** Leases one of Redis dbs 1–15 (db 0 holds the leases) and flushes it. */
+async function leaseRedisDb(serverUrl: string): Promise<{ url: string; db: number; release(): Promise<void> }> {
+  const control = new Redis(serverUrl, { db: 0 });
+  const owner = randomBytes(8).toString('hex');
+  try {
+    for (let attempt = 0; attempt < 600; attempt++) {
+      for (let db = 1; db <= 15; db++) {
+        if ((await control.set(`parley-test-lease:${db}`, owner, 'EX', leaseTtlSeconds, 'NX')) === 'OK') {
+          const dbClient = new Redis(serverUrl, { db });
+          await dbClient.flushdb();
+          await dbClient.quit();
+          const url = new URL(serverUrl);
+          url.pathname = `/${db}`;
+          return {
+            url: url.toString(),
+            db,
+            async release() {
+              if ((await control.get(`parley-test-lease:${db}`)) === owner) await control.del(`parley-test-lease:${db}`);
+              await control.quit();
+            },
+          };
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('no free Redis db for this test file');
+  } catch (err) {
+    await control.quit();
+    throw err;
+  }
+}

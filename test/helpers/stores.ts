@@ -1,0 +1,57 @@
+import { Redis } from 'ioredis';
+import { systemClock, type Clock } from '../../src/core/clock.js';
+import type { Bus } from '../../src/store/bus.js';
+import { createMemoryBus } from '../../src/store/bus.memory.js';
+import { createRedisBus } from '../../src/store/bus.redis.js';
+import type { Presence } from '../../src/store/presence.js';
+import { createMemoryPresence } from '../../src/store/presence.memory.js';
+import { createRedisPresence } from '../../src/store/presence.redis.js';
+import type { SqlClient } from '../../src/store/sql.js';
+import { createPgClient } from '../../src/store/sql.pg.js';
+import { createPgliteClient } from '../../src/store/sql.pglite.js';
+import { freshStorage, storageMode, type TestStorage } from './storage.js';
+
+/**
+ * The store implementations of the current storage mode, on fresh storage: the
+ * factory the contract suites run against (memory/PGlite embedded, Redis/Postgres on services).
+ */
+export interface TestStores {
+  name: string;
+  storage: TestStorage;
+  sql(): Promise<SqlClient>;
+  presence(clock?: Clock): Presence;
+  /** A bus plus a second one sharing its transport, as two nodes would. */
+  buses(): [Bus, Bus];
+  close(): Promise<void>;
+}
+
+export async function testStores(): Promise<TestStores> {
+  const storage = await freshStorage();
+  const closers: Array<() => Promise<unknown>> = [];
+  const redis = () => {
+    const client = new Redis(storage.redisUrl!);
+    closers.push(() => client.quit());
+    return client;
+  };
+  const memoryBus = createMemoryBus();
+  return {
+    name: storageMode === 'services' ? 'postgres+redis' : 'pglite+memory',
+    storage,
+    async sql() {
+      const sql = storage.databaseUrl ? createPgClient(storage.databaseUrl) : await createPgliteClient(':memory:');
+      closers.push(() => sql.close());
+      return sql;
+    },
+    presence(clock = systemClock) {
+      return storage.redisUrl ? createRedisPresence(redis(), storage.redisNamespace) : createMemoryPresence(clock);
+    },
+    buses() {
+      if (!storage.redisUrl) return [memoryBus, memoryBus];
+      return [createRedisBus(redis(), redis(), storage.redisNamespace), createRedisBus(redis(), redis(), storage.redisNamespace)];
+    },
+    async close() {
+      for (const close of closers.reverse()) await close();
+      await storage.release();
+    },
+  };
+}

@@ -1,0 +1,185 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+/** The message loadConfig(env) throws; fails the test if it throws no ConfigError. */
+function configError(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).message;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+const app = (extra: Record<string, unknown> = {}) => ({ appKey: 'key-a', appSecret: 'secret-a', ...extra });
+const apps = (...list: unknown[]) => ({ IM_APPS: JSON.stringify(list) });
+
+describe('loadConfig defaults', () => {
+  it('fills listener, storage and logging defaults from an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(8080);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.dataDir).toBe('./data');
+    expect(config.logLevel).toBe('info');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.nodeId).toBeUndefined();
+    expect(config.apps).toEqual([]);
+  });
+
+  it('reads the variables it is given', () => {
+    const config = loadConfig({
+      PORT: '9001',
+      HOST: '127.0.0.1',
+      DATA_DIR: ':memory:',
+      LOG_LEVEL: 'debug',
+      NODE_ID: 'node-7',
+      DATABASE_URL: 'postgres://u:p@db:5432/parley',
+      REDIS_URL: 'redis://cache:6379',
+    });
+    expect(config).toMatchObject({
+      port: 9001,
+      host: '127.0.0.1',
+      dataDir: ':memory:',
+      logLevel: 'debug',
+      nodeId: 'node-7',
+      databaseUrl: 'postgres://u:p@db:5432/parley',
+      redisUrl: 'redis://cache:6379',
+    });
+  });
+});
+
+describe('loadConfig IM_APPS', () => {
+  it('fills every feature default for an app without features', () => {
+    const [parsed] = loadConfig(apps(app())).apps;
+    expect(parsed?.appKey).toBe('key-a');
+    expect(parsed?.appSecret).toBe('secret-a');
+    expect(parsed?.features).toMatchObject({
+      multiDeviceSync: false,
+      offlineCompensationDays: 1,
+      offlineMessageDays: 7,
+      historyPrivateGroup: false,
+      historyPrivateGroupDays: 180,
+      historyChatroom: false,
+      historyChatroomDays: 60,
+      historyUltraGroupDays: 7,
+      multiMobile: false,
+      webMaxConnections: 10,
+      friendsOnly: false,
+      timezone: 'UTC',
+    });
+  });
+
+  it('keeps given features and defaults the rest', () => {
+    const [parsed] = loadConfig(
+      apps(app({ features: { multiDeviceSync: true, offlineCompensationDays: 7, timezone: 'Asia/Shanghai' } })),
+    ).apps;
+    expect(parsed?.features.multiDeviceSync).toBe(true);
+    expect(parsed?.features.offlineCompensationDays).toBe(7);
+    expect(parsed?.features.timezone).toBe('Asia/Shanghai');
+    expect(parsed?.features.webMaxConnections).toBe(10);
+    expect(parsed?.features.multiMobile).toBe(false);
+  });
+
+  it('parses several apps in order', () => {
+    const config = loadConfig(apps(app(), { appKey: 'key-b', appSecret: 'secret-b' }));
+    expect(config.apps.map((a) => a.appKey)).toEqual(['key-a', 'key-b']);
+  });
+});
+
+describe('loadConfig IM_APPS_FILE', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('reads the apps from the file', () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-config-'));
+    const file = join(dir, 'apps.json');
+    writeFileSync(file, JSON.stringify([app({ features: { friendsOnly: true } })]));
+    const [parsed] = loadConfig({ IM_APPS_FILE: file }).apps;
+    expect(parsed?.appKey).toBe('key-a');
+    expect(parsed?.features.friendsOnly).toBe(true);
+    expect(parsed?.features.offlineMessageDays).toBe(7);
+  });
+
+  it('names IM_APPS_FILE in errors about the file contents', () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-config-'));
+    const file = join(dir, 'apps.json');
+    writeFileSync(file, JSON.stringify([app({ features: { webMaxConnections: 0 } })]));
+    expect(configError({ IM_APPS_FILE: file })).toContain('IM_APPS_FILE.0.features.webMaxConnections');
+  });
+
+  it('refuses an unreadable file, naming the variable and the path', () => {
+    const missing = join(tmpdir(), 'parley-config-missing', 'nope.json');
+    const message = configError({ IM_APPS_FILE: missing });
+    expect(message).toContain('IM_APPS_FILE');
+    expect(message).toContain(missing);
+  });
+});
+
+describe('loadConfig errors', () => {
+  it('names the field path of an out-of-range feature', () => {
+    const message = configError(apps(app({ features: { offlineCompensationDays: 9 } })));
+    expect(message).toContain('IM_APPS.0.features.offlineCompensationDays');
+  });
+
+  it('names the index of the faulty app', () => {
+    const message = configError(apps(app(), { appKey: 'key-b', appSecret: '' }));
+    expect(message).toContain('IM_APPS.1.appSecret');
+  });
+
+  it('names PORT when it is not a number', () => {
+    expect(configError({ PORT: 'abc' })).toContain('PORT');
+  });
+
+  it('names PORT when it is out of range', () => {
+    expect(configError({ PORT: '70000' })).toContain('PORT');
+  });
+
+  it('names LOG_LEVEL when it is not a pino level', () => {
+    expect(configError({ LOG_LEVEL: 'verbose' })).toContain('LOG_LEVEL');
+  });
+
+  it('refuses a time zone that is not IANA', () => {
+    const message = configError(apps(app({ features: { timezone: 'Mars/Olympus_Mons' } })));
+    expect(message).toContain('IM_APPS.0.features.timezone');
+  });
+
+  it('refuses an unknown feature key', () => {
+    const message = configError(apps(app({ features: { offlineDays: 3 } })));
+    expect(message).toContain('IM_APPS.0.features');
+    expect(message).toContain('offlineDays');
+  });
+
+  it('refuses an unknown app key', () => {
+    expect(configError(apps(app({ secret: 'x' })))).toContain('secret');
+  });
+
+  it('names IM_APPS when it is not JSON', () => {
+    const message = configError({ IM_APPS: '[{"appKey":' });
+    expect(message).toContain('IM_APPS');
+    expect(message).toMatch(/JSON/);
+  });
+
+  it('refuses a JSON value that is not an array', () => {
+    expect(configError({ IM_APPS: JSON.stringify(app()) })).toContain('IM_APPS');
+  });
+
+  it('refuses duplicate appKey values', () => {
+    const message = configError(apps(app(), app({ appSecret: 'other' })));
+    expect(message).toContain('IM_APPS');
+    expect(message).toMatch(/unique/);
+  });
+
+  it('refuses IM_APPS and IM_APPS_FILE together', () => {
+    const message = configError({ ...apps(app()), IM_APPS_FILE: '/tmp/apps.json' });
+    expect(message).toContain('IM_APPS');
+    expect(message).toContain('IM_APPS_FILE');
+  });
+});

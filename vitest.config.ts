@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// The suite runs on the embedded default (PGlite + in-process engine) always, and a
+// second time on real Postgres and Redis when DATABASE_URL and REDIS_URL are set.
+const withServices = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'embedded', env: { PARLEY_TEST_STORAGE: 'embedded' } } },
+      ...(withServices ? [{ extends: true as const, test: { name: 'services', env: { PARLEY_TEST_STORAGE: 'services' } } }] : []),
+    ],
+  },
+});
