@@ -5,6 +5,7 @@ import { registerBodyParsers } from './http/body-parsers.js';
 import { registerErrorHandling } from './http/errors.js';
 import { healthRoute } from './http/routes/health.js';
 import { openApiRoute } from './http/routes/openapi.js';
+import { messageRoutes } from './http/routes/messages.js';
 import { userRoutes } from './http/routes/users.js';
 import { verifySignature } from './http/signature.js';
 import type { App } from './core/apps.js';
@@ -41,10 +42,21 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
       request.log = request.log.child({ appKey: app.appKey });
     });
     userRoutes(signed, deps.users);
+    messageRoutes(signed, deps.delivery);
   });
 
   const gateway = new Gateway(
-    { nodeId: deps.nodeId, clock: deps.clock, logger: deps.logger, bus: deps.bus, users: deps.users, sessions: deps.sessions },
+    {
+      nodeId: deps.nodeId,
+      clock: deps.clock,
+      logger: deps.logger,
+      bus: deps.bus,
+      users: deps.users,
+      sessions: deps.sessions,
+      delivery: deps.delivery,
+      inbox: deps.inbox,
+      localDelivery: deps.localDelivery,
+    },
     { ...defaultGatewayOptions, ...gatewayOptions },
   );
   await gateway.attach(http);

@@ -4,13 +4,22 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { AppRegistry, type App } from './core/apps.js';
 import { systemClock, type Clock } from './core/clock.js';
+import { DeliveryService } from './core/delivery.js';
+import { LocalDelivery } from './core/local-delivery.js';
 import { NodeLiveness } from './core/node-liveness.js';
+import { PushRouter } from './core/push.js';
 import { SessionService } from './core/sessions.js';
 import { UserService } from './core/users.js';
 import { featuresSchema } from './config.js';
 import type { Bus } from './store/bus.js';
 import { createMemoryBus } from './store/bus.memory.js';
 import { createRedisBus } from './store/bus.redis.js';
+import type { Inbox } from './store/inbox.js';
+import { createMemoryInbox } from './store/inbox.memory.js';
+import { createRedisInbox } from './store/inbox.redis.js';
+import type { OnceStore } from './store/once.js';
+import { createMemoryOnceStore } from './store/once.memory.js';
+import { createRedisOnceStore } from './store/once.redis.js';
 import { migrate } from './store/migrate.js';
 import type { Presence } from './store/presence.js';
 import { createMemoryPresence } from './store/presence.memory.js';
@@ -30,8 +39,12 @@ export interface Deps {
   sql: SqlClient;
   presence: Presence;
   bus: Bus;
+  inbox: Inbox;
   users: UserService;
   sessions: SessionService;
+  delivery: DeliveryService;
+  /** Where pushes for this node's sessions go; the gateway installs itself here. */
+  localDelivery: LocalDelivery;
   /** true when every store behind this node answers. */
   healthy(): Promise<boolean>;
   close(): Promise<void>;
@@ -70,6 +83,8 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
 
     let presence: Presence;
     let bus: Bus;
+    let inbox: Inbox;
+    let once: OnceStore;
     if (config.redisUrl) {
       const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
       const subscriber = redis.duplicate();
@@ -78,17 +93,28 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       checks.push(() => redis.ping());
       presence = createRedisPresence(redis, namespace);
       bus = createRedisBus(redis, subscriber, namespace);
+      inbox = createRedisInbox(redis, namespace);
+      once = createRedisOnceStore(redis, namespace);
     } else {
       presence = createMemoryPresence(clock);
       bus = createMemoryBus();
+      inbox = createMemoryInbox();
+      once = createMemoryOnceStore(clock);
     }
 
     const liveness = new NodeLiveness(presence, nodeId, logger);
     await liveness.start();
     closers.push(() => liveness.close());
 
+    const userStore = createSqlUserStore(sql);
     const sessions = new SessionService(presence, bus);
-    const users = new UserService(apps, createSqlUserStore(sql), sessions, clock);
+    const users = new UserService(apps, userStore, sessions, clock);
+    const localDelivery = new LocalDelivery();
+    const pushes = new PushRouter(bus, nodeId, (appKey, items) => localDelivery.deliver(appKey, items));
+    const delivery = new DeliveryService(userStore, inbox, presence, pushes, once, clock, (err) =>
+      logger.warn({ err }, 'live push failed; devices will catch up from the inbox'),
+    );
+    closers.push(() => delivery.drain());
 
     return {
       nodeId,
@@ -99,8 +125,11 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       sql,
       presence,
       bus,
+      inbox,
       users,
       sessions,
+      delivery,
+      localDelivery,
       async healthy() {
         const results = await Promise.allSettled(checks.map((check) => withTimeout(check(), 2000)));
         return results.every((r) => r.status === 'fulfilled');

@@ -15,6 +15,11 @@ export interface ClientOptions {
   lastSeq?: number;
   epoch?: string;
   requestTimeoutMs?: number;
+  /**
+   * Acknowledge received inbox entries (after `synced`, and shortly after live ones);
+   * default true. An unacked entry stays owed to the user's devices.
+   */
+  autoAck?: boolean;
   /** Reconnect after an unexpected close, with exponential backoff; `false` to stay closed. */
   reconnect?: false | { initialDelayMs: number; maxDelayMs: number };
 }
@@ -59,6 +64,8 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   private attempt = 0;
   private seq: number;
   private currentEpoch: string | undefined;
+  private ackTimer: NodeJS.Timeout | undefined;
+  private ackedSeq = 0;
 
   constructor(private readonly options: ClientOptions) {
     super();
@@ -146,10 +153,14 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
         return;
       }
       case 'message':
-        if (frame.message.seq !== undefined && frame.message.seq > this.seq) this.seq = frame.message.seq;
+        if (frame.message.seq !== undefined && frame.message.seq > this.seq) {
+          this.seq = frame.message.seq;
+          this.scheduleAck(20);
+        }
         this.emit('message', frame.message);
         return;
       case 'synced':
+        this.scheduleAck(0);
         this.emit('synced', frame);
         return;
       case 'kicked':
@@ -158,8 +169,24 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     }
   }
 
+  /** Acks the highest seq held, at most once per `delayMs` window. */
+  private scheduleAck(delayMs: number): void {
+    if (this.options.autoAck === false || this.ackTimer) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
+      if (this.seq <= this.ackedSeq || !this.isOpen) return;
+      const seq = this.seq;
+      this.request('ack', { seq }).then(
+        () => (this.ackedSeq = Math.max(this.ackedSeq, seq)),
+        () => undefined, // the next ack, or the next connect's lastSeq, covers it
+      );
+    }, delayMs);
+  }
+
   private onClose(socket: WebSocket, code: number, reason: string): void {
     if (socket !== this.socket) return;
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
     for (const [id, pending] of this.pending) {
       clearTimeout(pending.timer);
       pending.reject(new ParleyRequestError(code, `socket closed (${code} ${reason})`));

@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { App } from '../core/apps.js';
+import { catchUp } from '../core/catch-up.js';
+import { inboxLimits } from '../core/delivery.js';
+import { conversationTypes, type DeliveredMessage, type MessageView } from '../core/message.js';
 import type { KickReason } from '../core/kick.js';
 import { errorCatalog, isParleyError, ParleyError } from '../errors.js';
 import type { SessionInfo } from '../store/presence.js';
 import { closeCodes } from './close-codes.js';
-import { clientFrame, idOf, type ClientFrame, type ConnectFrame, type RequestId, type ServerFrame } from './frames.js';
+import { clientFrame, idOf, type ClientFrame, type ConnectFrame, type RequestId, type SendFrame, type ServerFrame } from './frames.js';
 import type { GatewayContext } from './gateway.js';
 
 /**
@@ -18,6 +21,8 @@ export class Connection {
   private app: App | undefined;
   private connecting = false;
   private closed = false;
+  /** Live pushes held back while the catch-up is being sent, merged after it. */
+  private heldBack: DeliveredMessage[] | undefined;
   private readonly handshakeTimer: NodeJS.Timeout;
   /** Cleared by the heartbeat, set by any sign of life. */
   alive = true;
@@ -61,6 +66,16 @@ export class Connection {
     this.socket.close(code, reason);
   }
 
+  get appKey(): string | undefined {
+    return this.app?.appKey;
+  }
+
+  /** A live push for this session; held back while catch-up runs so seq order holds. */
+  push(message: DeliveredMessage): void {
+    if (this.heldBack && message.seq !== undefined) this.heldBack.push(message);
+    else this.send({ op: 'message', message });
+  }
+
   private send(frame: ServerFrame): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
   }
@@ -89,10 +104,24 @@ export class Connection {
         return;
       }
       if (!this.session || !this.app) throw new ParleyError('notConnected');
+      const { session, app } = this;
       switch (frame.op) {
         case 'ping':
           this.reply(frame.id, {});
           return;
+        case 'send':
+          this.reply(frame.id, await this.sendMessage(app, session, frame));
+          return;
+        case 'ack':
+          await this.context.inbox.ack(app.appKey, session.userId, session.deviceId, frame.seq);
+          this.reply(frame.id, {});
+          return;
+        case 'sync': {
+          const page = await this.context.inbox.read(app.appKey, session.userId, frame.afterSeq, frame.limit, this.context.clock.now(), inboxLimits(app));
+          const messages = page.entries.map((e) => ({ ...(JSON.parse(e.payload) as MessageView), seq: e.seq }));
+          this.reply(frame.id, { messages, hasMore: page.entries.length === frame.limit && page.entries.at(-1)!.seq < page.seq });
+          return;
+        }
       }
     } catch (err) {
       this.fail(frame.id, err);
@@ -125,11 +154,40 @@ export class Connection {
     this.log = this.context.logger.child({ appKey: app.appKey, userId: user.userId, deviceId: frame.deviceId });
     this.app = app;
     this.session = session;
+    // Registered before the inbox is read, so nothing appended in between is missed;
+    // pushes arriving meanwhile are held back and merged by seq.
+    this.heldBack = [];
     this.context.register(this);
     await this.context.sessions.open(app, session);
     this.log.info({ sessionId: session.sessionId, platform: frame.platform }, 'session opened');
-    this.reply(frame.id, { userId: user.userId, sessionId: session.sessionId, seq: 0, epoch: '' });
-    this.send({ op: 'synced', seq: 0 });
+    const outcome = await catchUp(this.context.inbox, app, user.userId, frame, this.context.clock.now(), {
+      onHead: (head) => this.reply(frame.id, { userId: user.userId, sessionId: session.sessionId, seq: head.seq, epoch: head.epoch }),
+      emit: (messages) => messages.forEach((message) => this.send({ op: 'message', message })),
+    });
+    let upTo = outcome.sentUpTo;
+    for (const message of (this.heldBack ?? []).sort((a, b) => a.seq! - b.seq!)) {
+      if (message.seq! <= upTo) continue;
+      this.send({ op: 'message', message });
+      upTo = message.seq!;
+    }
+    this.heldBack = undefined;
+    this.send({ op: 'synced', seq: upTo, ...(outcome.gap && { gap: outcome.gap }) });
+  }
+
+  private async sendMessage(app: App, session: SessionInfo, frame: SendFrame) {
+    const result = await this.context.delivery.send({
+      app,
+      origin: { kind: 'client', sessionId: session.sessionId },
+      fromUserId: session.userId,
+      conversationType: conversationTypes.private,
+      toUserIds: [frame.targetId],
+      objectName: frame.objectName,
+      content: { content: frame.content, pushContent: frame.pushContent, pushData: frame.pushData },
+      echo: false,
+      status: false,
+      ...(frame.clientMsgId && { idempotency: { key: `client:${frame.clientMsgId}`, ttlMs: 86_400_000 } }),
+    });
+    return { messageUId: result.messageUIDs[0]!.messageUID, sentTime: result.sentTime, ...(result.seq !== undefined && { seq: result.seq }) };
   }
 
   private reply(id: RequestId, data: unknown): void {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Gap } from '../core/catch-up.js';
+import type { DeliveredMessage } from '../core/message.js';
 import { platforms } from '../core/platform.js';
 
 /** Client-chosen request id, echoed in the result. */
@@ -18,9 +20,33 @@ export const connectFrame = z.object({
 
 export const pingFrame = z.object({ op: z.literal('ping'), id: requestId });
 
-export const clientFrame = z.discriminatedUnion('op', [connectFrame, pingFrame]);
+/** One-to-one sends from devices; other conversation types join as they are built. */
+export const sendFrame = z.object({
+  op: z.literal('send'),
+  id: requestId,
+  conversationType: z.literal(1),
+  targetId: z.string().min(1).max(64),
+  objectName: z.string().min(1).max(32),
+  /** An object is serialized; a string is taken as is. */
+  content: z.union([z.string(), z.record(z.string(), z.unknown())]).transform((c) => (typeof c === 'string' ? c : JSON.stringify(c))),
+  clientMsgId: z.string().min(1).max(128).optional(),
+  pushContent: z.string().max(1024).optional(),
+  pushData: z.string().max(4096).optional(),
+});
+
+export const ackFrame = z.object({ op: z.literal('ack'), id: requestId, seq: z.number().int().min(0) });
+
+export const syncFrame = z.object({
+  op: z.literal('sync'),
+  id: requestId,
+  afterSeq: z.number().int().min(0),
+  limit: z.number().int().min(1).max(500).default(100),
+});
+
+export const clientFrame = z.discriminatedUnion('op', [connectFrame, pingFrame, sendFrame, ackFrame, syncFrame]);
 
 export type ConnectFrame = z.infer<typeof connectFrame>;
+export type SendFrame = z.infer<typeof sendFrame>;
 export type ClientFrame = z.infer<typeof clientFrame>;
 export type RequestId = z.infer<typeof requestId>;
 
@@ -28,7 +54,8 @@ export type RequestId = z.infer<typeof requestId>;
 export type ServerFrame =
   | { op: 'result'; id: RequestId | null; ok: true; data: unknown }
   | { op: 'result'; id: RequestId | null; ok: false; code: number; error: string }
-  | { op: 'synced'; seq: number }
+  | { op: 'message'; message: DeliveredMessage }
+  | { op: 'synced'; seq: number; gap?: Gap }
   | { op: 'kicked'; reason: string };
 
 /** The request id of a frame that failed validation, when it has a usable one. */

@@ -4,9 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Clock } from '../core/clock.js';
+import type { DeliveryService } from '../core/delivery.js';
+import type { LocalDelivery } from '../core/local-delivery.js';
 import type { SessionService } from '../core/sessions.js';
 import type { UserService } from '../core/users.js';
-import type { Bus, NodeEvent } from '../store/bus.js';
+import type { Bus, NodeEvent, PushItem } from '../store/bus.js';
+import type { Inbox } from '../store/inbox.js';
 import { closeCodes } from './close-codes.js';
 import { Connection } from './connection.js';
 
@@ -30,10 +33,13 @@ export interface GatewayDeps {
   bus: Bus;
   users: UserService;
   sessions: SessionService;
+  delivery: DeliveryService;
+  inbox: Inbox;
+  localDelivery: LocalDelivery;
 }
 
 /** What a connection needs from the gateway that owns it. */
-export interface GatewayContext extends Omit<GatewayDeps, 'bus'> {
+export interface GatewayContext extends Omit<GatewayDeps, 'bus' | 'localDelivery'> {
   handshakeTimeoutMs: number;
   register(connection: Connection): void;
   unregister(connection: Connection): void;
@@ -67,6 +73,7 @@ export class Gateway {
 
   /** Subscribes to this node's events and serves upgrades on `app.server`. */
   async attach(app: FastifyInstance): Promise<void> {
+    this.deps.localDelivery.install((appKey, items) => this.deliver(appKey, items));
     await this.deps.bus.subscribe(this.deps.nodeId, (event) => this.onNodeEvent(event));
     app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
   }
@@ -101,6 +108,19 @@ export class Gateway {
       case 'kick':
         this.bySession.get(event.sessionId)?.kick(event.reason);
         return;
+      case 'push':
+        this.deliver(event.appKey, event.items);
+        return;
+    }
+  }
+
+  private deliver(appKey: string, items: readonly PushItem[]): void {
+    for (const { sessionIds, message } of items) {
+      if (sessionIds === 'all') {
+        for (const connection of this.bySession.values()) if (connection.appKey === appKey) connection.push(message);
+      } else {
+        for (const sessionId of sessionIds) this.bySession.get(sessionId)?.push(message);
+      }
     }
   }
 }

@@ -1,13 +1,16 @@
 import type { KickReason } from '../core/kick.js';
+import type { DeliveredMessage } from '../core/message.js';
+
+/** One message for some of a node's sessions ('all': every session of the app). */
+export interface PushItem {
+  sessionIds: string[] | 'all';
+  message: DeliveredMessage;
+}
 
 /** What one node asks of another. Tagged union; extended by later features. */
-export type NodeEvent = {
-  type: 'kick';
-  appKey: string;
-  userId: string;
-  sessionId: string;
-  reason: KickReason;
-};
+export type NodeEvent =
+  | { type: 'kick'; appKey: string; userId: string; sessionId: string; reason: KickReason }
+  | { type: 'push'; appKey: string; items: PushItem[] };
 
 export type NodeEventHandler = (event: NodeEvent) => void;
 

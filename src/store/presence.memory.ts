@@ -27,6 +27,14 @@ export function createMemoryPresence(clock: Clock): Presence {
     async list(appKey, userId) {
       return live(appKey, userId);
     },
+    async listMany(appKey, userIds) {
+      const found = new Map<string, SessionInfo[]>();
+      for (const userId of userIds) {
+        const sessionsOfUser = live(appKey, userId);
+        if (sessionsOfUser.length > 0) found.set(userId, sessionsOfUser);
+      }
+      return found;
+    },
     async isOnline(appKey, userId) {
       return live(appKey, userId).length > 0;
     },
@@ -35,6 +43,9 @@ export function createMemoryPresence(clock: Clock): Presence {
     },
     async dropNode(nodeId) {
       nodeExpiry.delete(nodeId);
+    },
+    async liveNodes() {
+      return [...nodeExpiry.keys()].filter(isLive);
     },
   };
 }

@@ -5,23 +5,51 @@ import { bySessionAge, type Presence, type SessionInfo } from './presence.js';
  * Presence in Redis, shared by all nodes.
  * - `<ns>:presence:<appKey>:<userId>`: hash sessionId → SessionInfo JSON.
  * - `<ns>:node:<nodeId>`: exists while the node is alive (PX ttl, renewed by keepNodeAlive).
+ * - `<ns>:nodes`: set of node ids ever announced; filtered by their liveness key.
  * Sessions of a node whose key expired are filtered out on read and removed lazily.
  */
 export function createRedisPresence(redis: Redis, namespace: string): Presence {
   const userKey = (appKey: string, userId: string) => `${namespace}:presence:${appKey}:${userId}`;
   const nodeKey = (nodeId: string) => `${namespace}:node:${nodeId}`;
+  const nodesKey = `${namespace}:nodes`;
 
-  async function live(appKey: string, userId: string): Promise<SessionInfo[]> {
-    const key = userKey(appKey, userId);
-    const all = Object.values(await redis.hgetall(key)).map((json) => JSON.parse(json) as SessionInfo);
-    if (all.length === 0) return [];
-    const nodes = [...new Set(all.map((s) => s.nodeId))];
+  /** Keeps the sessions on live nodes; deletes the others (one more round trip only if any). */
+  async function keepLive(appKey: string, byUser: Map<string, SessionInfo[]>): Promise<Map<string, SessionInfo[]>> {
+    const nodes = [...new Set([...byUser.values()].flat().map((s) => s.nodeId))];
+    if (nodes.length === 0) return new Map();
     const alive = await redis.mget(nodes.map(nodeKey));
     const liveNodes = new Set(nodes.filter((_, i) => alive[i] !== null));
-    const dead = all.filter((s) => !liveNodes.has(s.nodeId));
-    if (dead.length > 0) await redis.hdel(key, ...dead.map((s) => s.sessionId));
-    return all.filter((s) => liveNodes.has(s.nodeId)).sort(bySessionAge);
+    const result = new Map<string, SessionInfo[]>();
+    const cleanup = redis.pipeline();
+    let dead = 0;
+    for (const [userId, sessions] of byUser) {
+      const live = sessions.filter((s) => liveNodes.has(s.nodeId)).sort(bySessionAge);
+      const gone = sessions.filter((s) => !liveNodes.has(s.nodeId));
+      if (gone.length > 0) {
+        dead += gone.length;
+        cleanup.hdel(userKey(appKey, userId), ...gone.map((s) => s.sessionId));
+      }
+      if (live.length > 0) result.set(userId, live);
+    }
+    if (dead > 0) await cleanup.exec();
+    return result;
   }
+
+  async function listMany(appKey: string, userIds: readonly string[]): Promise<Map<string, SessionInfo[]>> {
+    if (userIds.length === 0) return new Map();
+    const pipeline = redis.pipeline();
+    for (const userId of userIds) pipeline.hgetall(userKey(appKey, userId));
+    const replies = (await pipeline.exec()) ?? [];
+    const byUser = new Map<string, SessionInfo[]>();
+    replies.forEach(([err, hash], i) => {
+      if (err) throw err;
+      const sessions = Object.values(hash as Record<string, string>).map((json) => JSON.parse(json) as SessionInfo);
+      if (sessions.length > 0) byUser.set(userIds[i]!, sessions);
+    });
+    return keepLive(appKey, byUser);
+  }
+
+  const list = async (appKey: string, userId: string) => (await listMany(appKey, [userId])).get(userId) ?? [];
 
   return {
     async add(appKey, session) {
@@ -30,15 +58,24 @@ export function createRedisPresence(redis: Redis, namespace: string): Presence {
     async remove(appKey, userId, sessionId) {
       await redis.hdel(userKey(appKey, userId), sessionId);
     },
-    list: live,
+    list,
+    listMany,
     async isOnline(appKey, userId) {
-      return (await live(appKey, userId)).length > 0;
+      return (await list(appKey, userId)).length > 0;
     },
     async keepNodeAlive(nodeId, ttlMs) {
-      await redis.set(nodeKey(nodeId), '1', 'PX', ttlMs);
+      await redis.multi().set(nodeKey(nodeId), '1', 'PX', ttlMs).sadd(nodesKey, nodeId).exec();
     },
     async dropNode(nodeId) {
-      await redis.del(nodeKey(nodeId));
+      await redis.multi().del(nodeKey(nodeId)).srem(nodesKey, nodeId).exec();
+    },
+    async liveNodes() {
+      const nodes = await redis.smembers(nodesKey);
+      if (nodes.length === 0) return [];
+      const alive = await redis.mget(nodes.map(nodeKey));
+      const dead = nodes.filter((_, i) => alive[i] === null);
+      if (dead.length > 0) await redis.srem(nodesKey, ...dead);
+      return nodes.filter((_, i) => alive[i] !== null);
     },
   };
 }

@@ -26,11 +26,15 @@ export interface Presence {
   add(appKey: string, session: SessionInfo): Promise<void>;
   remove(appKey: string, userId: string, sessionId: string): Promise<void>;
   list(appKey: string, userId: string): Promise<SessionInfo[]>;
+  /** The live sessions of many users in one round trip (users with none are absent). */
+  listMany(appKey: string, userIds: readonly string[]): Promise<Map<string, SessionInfo[]>>;
   isOnline(appKey: string, userId: string): Promise<boolean>;
   /** Declares `nodeId` alive for `ttlMs` more milliseconds. */
   keepNodeAlive(nodeId: string, ttlMs: number): Promise<void>;
   /** Forgets `nodeId` at once (graceful shutdown). */
   dropNode(nodeId: string): Promise<void>;
+  /** Ids of the nodes currently alive. */
+  liveNodes(): Promise<string[]>;
 }
 
 export function bySessionAge(a: SessionInfo, b: SessionInfo): number {

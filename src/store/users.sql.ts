@@ -41,6 +41,24 @@ export function createSqlUserStore(sql: SqlClient): UserStore {
       return row && toRecord(row);
     },
 
+    async getMany(appKey, userIds) {
+      if (userIds.length === 0) return new Map();
+      const result = await sql.query<UserRow>(
+        `SELECT user_id, name, portrait_uri, created_at, tokens_valid_after
+         FROM users WHERE app_key = $1 AND user_id = ANY($2::text[])`,
+        [appKey, userIds],
+      );
+      return new Map(result.rows.map((row) => [row.user_id, toRecord(row)]));
+    },
+
+    async listIds(appKey, afterUserId, limit) {
+      const result = await sql.query<{ user_id: string }>(
+        'SELECT user_id FROM users WHERE app_key = $1 AND user_id > $2 ORDER BY user_id LIMIT $3',
+        [appKey, afterUserId, limit],
+      );
+      return result.rows.map((row) => row.user_id);
+    },
+
     async expireTokens(appKey, userIds, before) {
       if (userIds.length === 0) return [];
       const result = await sql.query<{ user_id: string }>(

@@ -25,6 +25,10 @@ export interface UserStore {
   update(appKey: string, userId: string, changes: Partial<Omit<UserProfile, 'userId'>>): Promise<boolean>;
   /** undefined when the user does not exist. */
   get(appKey: string, userId: string): Promise<UserRecord | undefined>;
+  /** Profiles of the given users that exist, in one query. */
+  getMany(appKey: string, userIds: readonly string[]): Promise<Map<string, UserRecord>>;
+  /** User ids of the app in id order, after `afterUserId` ('' for the first page). */
+  listIds(appKey: string, afterUserId: string, limit: number): Promise<string[]>;
   /**
    * Marks tokens issued before `before` invalid for the existing users among
    * `userIds`; a mark never moves backwards. Returns the users it marked.

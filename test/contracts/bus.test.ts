@@ -15,8 +15,8 @@ describe('Bus contract', () => {
     const [nodeA, nodeB] = stores.buses();
     const gotA: string[] = [];
     const gotB: string[] = [];
-    await nodeA.subscribe('node-a', (e) => gotA.push(e.sessionId));
-    await nodeB.subscribe('node-b', (e) => gotB.push(e.sessionId));
+    await nodeA.subscribe('node-a', (e) => gotA.push(e.type === 'kick' ? e.sessionId : 'push'));
+    await nodeB.subscribe('node-b', (e) => gotB.push(e.type === 'kick' ? e.sessionId : 'push'));
     for (const id of ['1', '2', '3']) await nodeB.publish('node-a', kick(id));
     await nodeA.publish('node-b', kick('for-b'));
     await nodeA.publish('node-nobody', kick('lost'));
@@ -29,7 +29,7 @@ describe('Bus contract', () => {
   it('stops delivering after unsubscribe', async () => {
     const [nodeA, nodeB] = stores.buses();
     const got: string[] = [];
-    await nodeA.subscribe('node-c', (e) => got.push(e.sessionId));
+    await nodeA.subscribe('node-c', (e) => got.push(e.type === 'kick' ? e.sessionId : 'push'));
     await nodeB.publish('node-c', kick('before'));
     await expect.poll(() => got).toEqual(['before']);
     await nodeA.unsubscribe('node-c');

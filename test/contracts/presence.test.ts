@@ -52,3 +52,30 @@ describe('Presence contract', () => {
     expect((await presence.list('A', 'x')).map((s) => s.sessionId)).toEqual(['on-long']);
   });
 });
+
+describe('Presence contract: many users and nodes', () => {
+  it('lists the sessions of many users at once, leaving out users with none', async () => {
+    const presence = stores.presence();
+    await presence.keepNodeAlive('m1', 10_000);
+    await presence.add('A', session({ userId: 'a', sessionId: 'a1', nodeId: 'm1' }));
+    await presence.add('A', session({ userId: 'b', sessionId: 'b1', nodeId: 'm1', connectedAt: 5 }));
+    await presence.add('A', session({ userId: 'b', sessionId: 'b0', nodeId: 'm1', connectedAt: 1 }));
+    const found = await presence.listMany('A', ['a', 'b', 'nobody']);
+    expect([...found.keys()].sort()).toEqual(['a', 'b']);
+    expect(found.get('b')!.map((s) => s.sessionId)).toEqual(['b0', 'b1']);
+    expect((await presence.listMany('A', [])).size).toBe(0);
+  });
+
+  it('names the live nodes', async () => {
+    const presence = stores.presence();
+    await presence.keepNodeAlive('live-1', 10_000);
+    await presence.keepNodeAlive('live-2', 10_000);
+    await presence.keepNodeAlive('brief', 50);
+    await presence.dropNode('live-2');
+    await new Promise((r) => setTimeout(r, 120));
+    const nodes = await presence.liveNodes();
+    expect(nodes).toContain('live-1');
+    expect(nodes).not.toContain('live-2');
+    expect(nodes).not.toContain('brief');
+  });
+});

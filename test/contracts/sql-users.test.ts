@@ -73,3 +73,16 @@ describe('UserStore contract', () => {
     expect(second).toEqual(first);
   });
 });
+
+describe('UserStore contract: many users', () => {
+  it('reads many profiles at once and pages ids in order', async () => {
+    const users = createSqlUserStore(sql);
+    for (const id of ['p3', 'p1', 'p2']) await users.upsert('P', { userId: id, name: id.toUpperCase(), portraitUri: '' }, 1);
+    const many = await users.getMany('P', ['p1', 'p3', 'ghost']);
+    expect([...many.keys()].sort()).toEqual(['p1', 'p3']);
+    expect(many.get('p3')?.name).toBe('P3');
+    expect(await users.listIds('P', '', 2)).toEqual(['p1', 'p2']);
+    expect(await users.listIds('P', 'p2', 2)).toEqual(['p3']);
+    expect(await users.listIds('other-app', '', 10)).toEqual([]);
+  });
+});

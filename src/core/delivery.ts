@@ -1,0 +1,227 @@
+import type { Inbox, InboxLimits } from '../store/inbox.js';
+import type { OnceStore } from '../store/once.js';
+import type { Presence, SessionInfo } from '../store/presence.js';
+import type { UserStore } from '../store/users.js';
+import type { App } from './apps.js';
+import type { Clock } from './clock.js';
+import { conversationTypes, type DeliveredMessage, type MessageView } from './message.js';
+import { createMessageUId } from './message-uid.js';
+import { resolveMessage, type MessageFlags } from './message-types.js';
+import { runOnce } from './once.js';
+import type { PushRouter } from './push.js';
+
+/** Who asked: the app backend (REST, an administrator) or a connected device. */
+export type SendOrigin = { kind: 'api' } | { kind: 'client'; sessionId: string };
+
+/** Content for one recipient (templates give each recipient its own). */
+export interface RecipientContent {
+  content: string;
+  pushContent?: string;
+  pushData?: string;
+}
+
+export interface SendRequest {
+  app: App;
+  origin: SendOrigin;
+  fromUserId: string;
+  conversationType: typeof conversationTypes.private | typeof conversationTypes.system;
+  toUserIds: readonly string[];
+  objectName: string;
+  content: RecipientContent | ((userId: string, index: number) => RecipientContent);
+  /** isIncludeSender / isSyncSender / isEchoToSender (REST only; client sends follow multiDeviceSync). */
+  echo: boolean;
+  /** Sent through a status endpoint: online devices only, never stored. */
+  status: boolean;
+  isPersisted?: boolean;
+  isCounted?: boolean;
+  busChannel?: string;
+  /** One messageUId shared by every recipient (broadcast) instead of one each. */
+  sharedMessageUId?: string;
+  /** Retries with the same key within `ttlMs` return the first result and deliver nothing. */
+  idempotency?: { key: string; ttlMs: number };
+}
+
+export interface SendResult {
+  sentTime: number;
+  messageUIDs: Array<{ userId: string; messageUID: string }>;
+  /** The sender's own inbox seq for this message (a client send with multiDeviceSync). */
+  seq?: number;
+}
+
+/** One copy of a message for one user: inbox entry and/or live push. */
+interface Copy {
+  userId: string;
+  view: MessageView;
+  toInbox: boolean;
+  /** The sending device itself does not get its own message pushed back. */
+  skipSessionId?: string;
+  seq?: number;
+}
+
+const broadcastPageSize = 500;
+
+export function inboxLimits(app: App): InboxLimits {
+  return { retentionMs: app.features.offlineMessageDays * 86_400_000, cap: app.features.offlineMessageCap };
+}
+
+/**
+ * The one delivery function (ARCHITECTURE.md "The path of one message") for every
+ * send path: validate → stamp → resolve recipients → decide per recipient →
+ * persist (inbox) → push. Knows nothing of HTTP, WebSocket, Postgres or Redis.
+ */
+export class DeliveryService {
+  private readonly jobs = new Set<Promise<void>>();
+
+  constructor(
+    private readonly users: UserStore,
+    private readonly inbox: Inbox,
+    private readonly presence: Presence,
+    private readonly pushes: PushRouter,
+    private readonly once: OnceStore,
+    private readonly clock: Clock,
+    private readonly onPushError: (err: unknown) => void,
+  ) {}
+
+  send(request: SendRequest): Promise<SendResult> {
+    const { idempotency } = request;
+    if (!idempotency) return this.sendNow(request);
+    const key = `${request.app.appKey}:${request.fromUserId}:${idempotency.key}`;
+    return runOnce(this.once, key, idempotency.ttlMs, () => this.sendNow(request));
+  }
+
+  /** Pushes to every online session of the app (on all nodes); nothing is stored. */
+  async pushToOnline(app: App, fromUserId: string, objectName: string, content: string): Promise<string> {
+    const { flags } = resolveMessage({ objectName, content });
+    const now = this.clock.now();
+    const sender = await this.senderProfile(app, fromUserId);
+    const view = this.view({ fromUserId, objectName, busChannel: '', sender, now, flags: { ...flags, persisted: false } }, {
+      messageUId: createMessageUId(now),
+      conversationType: conversationTypes.system,
+      targetId: fromUserId,
+      content: { content },
+    });
+    await this.pushes.pushToApp(app.appKey, await this.presence.liveNodes(), view);
+    return view.messageUId;
+  }
+
+  /**
+   * Delivers to every user of the app, page by page in the background, so the
+   * request is not held for O(users) work; returns the shared messageUId at once.
+   */
+  broadcast(request: Omit<SendRequest, 'toUserIds' | 'sharedMessageUId' | 'idempotency'>): string {
+    const content = typeof request.content === 'function' ? request.content(request.fromUserId, 0) : request.content;
+    resolveMessage({ objectName: request.objectName, content: content.content, isPersisted: request.isPersisted, isCounted: request.isCounted });
+    const sharedMessageUId = createMessageUId(this.clock.now());
+    const job = (async () => {
+      for (let after = ''; ; ) {
+        const toUserIds = await this.users.listIds(request.app.appKey, after, broadcastPageSize);
+        if (toUserIds.length === 0) return;
+        await this.sendNow({ ...request, toUserIds, sharedMessageUId });
+        after = toUserIds[toUserIds.length - 1]!;
+      }
+    })().catch(this.onPushError);
+    this.jobs.add(job);
+    void job.finally(() => this.jobs.delete(job));
+    return sharedMessageUId;
+  }
+
+  /** Resolves when background broadcasts have finished (graceful shutdown, tests). */
+  async drain(): Promise<void> {
+    while (this.jobs.size > 0) await Promise.allSettled([...this.jobs]);
+  }
+
+  private async sendNow(request: SendRequest): Promise<SendResult> {
+    const { app, fromUserId, origin } = request;
+    // Everything is validated before anything is written.
+    const contents = request.toUserIds.map((userId, index) => {
+      const content = typeof request.content === 'function' ? request.content(userId, index) : request.content;
+      const { flags } = resolveMessage({
+        objectName: request.objectName,
+        content: content.content,
+        isPersisted: request.isPersisted,
+        isCounted: request.isCounted,
+        forceStatus: request.status,
+      });
+      return { userId, content, flags };
+    });
+    const now = this.clock.now();
+    const sender = await this.senderProfile(app, fromUserId);
+    const { multiDeviceSync } = app.features;
+    const echo = origin.kind === 'client' ? multiDeviceSync : request.echo;
+
+    const copies: Copy[] = [];
+    const messageUIDs: SendResult['messageUIDs'] = [];
+    for (const { userId, content, flags } of contents) {
+      const messageUId = request.sharedMessageUId ?? createMessageUId(now);
+      messageUIDs.push({ userId, messageUID: messageUId });
+      const base = { fromUserId, objectName: request.objectName, busChannel: request.busChannel ?? '', sender, now, flags };
+      const stamp = { messageUId, conversationType: request.conversationType, content };
+      copies.push({ userId, view: this.view(base, { ...stamp, targetId: fromUserId }), toInbox: !flags.status });
+      if (echo && userId !== fromUserId) {
+        copies.push({
+          userId: fromUserId,
+          view: this.view(base, { ...stamp, targetId: userId }),
+          toInbox: !flags.status && multiDeviceSync,
+          ...(origin.kind === 'client' && { skipSessionId: origin.sessionId }),
+        });
+      }
+    }
+
+    const stored = copies.filter((c) => c.toInbox);
+    const seqs = await this.inbox.append(
+      app.appKey,
+      stored.map((c) => ({ userId: c.userId, payload: JSON.stringify(c.view) })),
+      now,
+      inboxLimits(app),
+    );
+    stored.forEach((copy, i) => (copy.seq = seqs[i]?.seq));
+
+    await this.pushCopies(app, copies);
+    const senderSeq = origin.kind === 'client' ? stored.find((c) => c.userId === fromUserId)?.seq : undefined;
+    return { sentTime: now, messageUIDs, ...(senderSeq !== undefined && { seq: senderSeq }) };
+  }
+
+  /** Live push is best effort: the inbox already holds what a device must not miss. */
+  private async pushCopies(app: App, copies: readonly Copy[]): Promise<void> {
+    try {
+      const online = await this.presence.listMany(app.appKey, [...new Set(copies.map((c) => c.userId))]);
+      const deliveries = copies.flatMap((copy) => {
+        const sessions = (online.get(copy.userId) ?? []).filter((s: SessionInfo) => s.sessionId !== copy.skipSessionId);
+        if (sessions.length === 0) return [];
+        const message: DeliveredMessage = copy.seq === undefined ? copy.view : { ...copy.view, seq: copy.seq };
+        return [{ sessions, message }];
+      });
+      if (deliveries.length > 0) await this.pushes.push(app.appKey, deliveries);
+    } catch (err) {
+      this.onPushError(err);
+    }
+  }
+
+  private async senderProfile(app: App, userId: string): Promise<MessageView['sender']> {
+    const user = (await this.users.getMany(app.appKey, [userId])).get(userId);
+    return { name: user?.name ?? '', portraitUri: user?.portraitUri ?? '' };
+  }
+
+  private view(
+    base: { fromUserId: string; objectName: string; busChannel: string; sender: MessageView['sender']; now: number; flags: MessageFlags },
+    stamp: { messageUId: string; conversationType: MessageView['conversationType']; targetId: string; content: RecipientContent },
+  ): MessageView {
+    return {
+      messageUId: stamp.messageUId,
+      conversationType: stamp.conversationType,
+      targetId: stamp.targetId,
+      busChannel: base.busChannel,
+      senderUserId: base.fromUserId,
+      objectName: base.objectName,
+      content: stamp.content.content,
+      sentTime: base.now,
+      sender: base.sender,
+      pushContent: stamp.content.pushContent ?? '',
+      pushData: stamp.content.pushData ?? '',
+      isStatus: base.flags.status,
+      isPersisted: base.flags.persisted,
+      isCounted: base.flags.counted,
+      recalled: false,
+    };
+  }
+}

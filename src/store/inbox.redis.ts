@@ -1,0 +1,261 @@
+import { randomBytes } from 'node:crypto';
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { Inbox, InboxEntry, InboxHead, InboxLimits, InboxPage } from './inbox.js';
+
+/*
+ * Keys per user (both written by the same scripts, both expire together):
+ * - `<ns>:inbox:<appKey>:<userId>`: Stream, entry id `<seq>-1`, fields `at` (append ms)
+ *   then `p` (payload). Only ever trimmed from the front, so it holds contiguous seqs.
+ * - `<ns>:inbox-head:<appKey>:<userId>`: hash with seq, baseSeq, epoch, ackedSeq,
+ *   capTrimmedSeq, capTrimmedAt, expiresAt (logical expiry in the caller's clock) and
+ *   one cursor per device, `dev:<deviceId>`.
+ */
+
+/** Shared by the scripts that open an inbox: expects KEYS[1] stream, KEYS[2] head hash. */
+const luaLib = `
+local function fmt(n) return string.format('%.0f', n) end
+local function seqOf(id) return tonumber(string.match(id, '^%d+')) end
+local function atOf(entry) return tonumber(entry[2][2]) end
+
+-- The head, creating it (new epoch, baseSeq = now) when absent or logically expired.
+local function open(now, epoch)
+  local f = redis.call('HMGET', KEYS[2], 'seq', 'baseSeq', 'epoch', 'ackedSeq', 'capTrimmedSeq', 'capTrimmedAt', 'expiresAt')
+  if f[3] and (not f[7] or now <= tonumber(f[7])) then
+    return { seq = tonumber(f[1]), baseSeq = tonumber(f[2]), epoch = f[3], ackedSeq = tonumber(f[4]),
+      capTrimmedSeq = tonumber(f[5]), capTrimmedAt = tonumber(f[6]), hasExpiry = f[7] ~= false, created = false }
+  end
+  -- Never reuse a seq: start above whatever survives of the old inbox.
+  local base = now
+  if f[1] then base = math.max(base, tonumber(f[1])) end
+  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+  if last then base = math.max(base, seqOf(last[1])) end
+  redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('HSET', KEYS[2], 'seq', fmt(base), 'baseSeq', fmt(base), 'epoch', epoch, 'ackedSeq', fmt(base),
+    'capTrimmedSeq', '0', 'capTrimmedAt', '0')
+  return { seq = base, baseSeq = base, epoch = epoch, ackedSeq = base, capTrimmedSeq = 0, capTrimmedAt = 0,
+    hasExpiry = false, created = true }
+end
+
+-- Drops entries appended before now - retention (scanning from the front), then the
+-- oldest beyond cap, remembering the newest one the cap dropped. Returns the oldest seq kept.
+local function trim(h, now, retention, cap)
+  local cutoff = now - retention
+  local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+  if not first then return h.seq + 1 end
+  local oldest = seqOf(first[1])
+  if atOf(first) < cutoff then
+    local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+    if atOf(newest) < cutoff then
+      oldest = h.seq + 1
+    else
+      local keep = nil
+      while not keep do
+        local batch = redis.call('XRANGE', KEYS[1], fmt(oldest), '+', 'COUNT', 64)
+        for _, entry in ipairs(batch) do
+          if atOf(entry) >= cutoff then keep = seqOf(entry[1]) break end
+        end
+        if not keep then oldest = seqOf(batch[#batch][1]) + 1 end
+      end
+      oldest = keep
+    end
+    redis.call('XTRIM', KEYS[1], 'MINID', fmt(oldest))
+  end
+  if h.seq - oldest + 1 > cap then
+    local dropped = h.seq - cap
+    local entry = redis.call('XRANGE', KEYS[1], fmt(dropped) .. '-1', fmt(dropped) .. '-1')[1]
+    h.capTrimmedSeq = dropped
+    h.capTrimmedAt = entry and atOf(entry) or now
+    redis.call('HSET', KEYS[2], 'capTrimmedSeq', fmt(dropped), 'capTrimmedAt', fmt(h.capTrimmedAt))
+    oldest = dropped + 1
+    redis.call('XTRIM', KEYS[1], 'MINID', fmt(oldest))
+  end
+  return oldest
+end
+
+local function expireAfter(now, retention)
+  redis.call('HSET', KEYS[2], 'expiresAt', fmt(now + retention))
+  redis.call('PEXPIRE', KEYS[1], retention)
+  redis.call('PEXPIRE', KEYS[2], retention)
+end
+`;
+
+const appendLua = `
+-- KEYS[1] inbox stream, KEYS[2] inbox head hash
+-- ARGV[1] now (ms), ARGV[2] retentionMs, ARGV[3] cap, ARGV[4] epoch to use if the inbox
+-- is (re)created, ARGV[5..] payloads in order
+-- Returns { epoch, seq of the first payload } (the others follow at +1 each).
+${luaLib}
+local now, retention = tonumber(ARGV[1]), tonumber(ARGV[2])
+local h = open(now, ARGV[4])
+local firstSeq = h.seq + 1
+for i = 5, #ARGV do
+  h.seq = h.seq + 1
+  redis.call('XADD', KEYS[1], fmt(h.seq) .. '-1', 'at', ARGV[1], 'p', ARGV[i])
+end
+redis.call('HSET', KEYS[2], 'seq', fmt(h.seq))
+trim(h, now, retention, tonumber(ARGV[3]))
+expireAfter(now, retention)
+return { h.epoch, firstSeq }
+`;
+
+const readLua = `
+-- KEYS[1] inbox stream, KEYS[2] inbox head hash
+-- ARGV[1] now (ms), ARGV[2] retentionMs, ARGV[3] cap, ARGV[4] epoch to use if the inbox
+-- is (re)created, ARGV[5] afterSeq, ARGV[6] limit
+-- Returns { epoch, baseSeq, seq, ackedSeq, capTrimmedSeq, capTrimmedAt, oldestSeq,
+--   then seq, at, payload of each entry after afterSeq, ascending, at most limit }.
+${luaLib}
+local now, retention = tonumber(ARGV[1]), tonumber(ARGV[2])
+local h = open(now, ARGV[4])
+local oldest = trim(h, now, retention, tonumber(ARGV[3]))
+if not h.hasExpiry then expireAfter(now, retention) end
+local reply = { h.epoch, h.baseSeq, h.seq, h.ackedSeq, h.capTrimmedSeq, h.capTrimmedAt, oldest }
+local limit = tonumber(ARGV[6])
+local from = math.max(math.floor(tonumber(ARGV[5]) or 0) + 1, oldest)
+if limit > 0 and from <= h.seq then
+  for _, entry in ipairs(redis.call('XRANGE', KEYS[1], fmt(from), '+', 'COUNT', limit)) do
+    reply[#reply + 1] = seqOf(entry[1])
+    reply[#reply + 1] = entry[2][2]
+    reply[#reply + 1] = entry[2][4]
+  end
+end
+return reply
+`;
+
+const headLua = `
+-- KEYS[1] inbox stream, KEYS[2] inbox head hash
+-- ARGV[1] now (ms), ARGV[2] epoch to use if the inbox is (re)created
+-- Returns { epoch, baseSeq, seq, ackedSeq, capTrimmedSeq, capTrimmedAt }.
+${luaLib}
+local h = open(tonumber(ARGV[1]), ARGV[2])
+return { h.epoch, h.baseSeq, h.seq, h.ackedSeq, h.capTrimmedSeq, h.capTrimmedAt }
+`;
+
+const ackLua = `
+-- KEYS[1] inbox head hash
+-- ARGV[1] deviceId, ARGV[2] acked seq
+-- Raises dev:<deviceId> and ackedSeq to the seq (clamped to the newest); never lowers them.
+-- Does nothing when the inbox does not exist. Returns the device's cursor.
+local f = redis.call('HMGET', KEYS[1], 'seq', 'ackedSeq', 'dev:' .. ARGV[1])
+if not f[1] then return 0 end
+local seq = math.min(tonumber(ARGV[2]), tonumber(f[1]))
+local cursor = tonumber(f[3]) or 0
+if seq > cursor then
+  cursor = seq
+  redis.call('HSET', KEYS[1], 'dev:' .. ARGV[1], string.format('%.0f', seq))
+end
+if seq > tonumber(f[2]) then redis.call('HSET', KEYS[1], 'ackedSeq', string.format('%.0f', seq)) end
+return cursor
+`;
+
+type Script = (...args: Array<string | number>) => Promise<unknown>;
+interface InboxScripts {
+  parleyInboxAppend: Script;
+  parleyInboxRead: Script;
+  parleyInboxHead: Script;
+  parleyInboxAck: Script;
+}
+type InboxPipeline = ChainableCommander & { [K in keyof InboxScripts]: (...args: Array<string | number>) => InboxPipeline };
+
+/**
+ * The inbox in Redis, shared by all nodes (key layout above). Every multi-step operation
+ * is one Lua script (ioredis `defineCommand`: EVALSHA, falling back to EVAL after a
+ * NOSCRIPT, e.g. after SCRIPT FLUSH or a failover). `append` sends one script call per
+ * distinct user, all in one pipeline: one round trip whatever the number of users. Calls
+ * for different users are independent: if the pipeline fails part-way, some users may
+ * have been appended to and the call rejects.
+ */
+export function createRedisInbox(redis: Redis, namespace: string): Inbox {
+  redis.defineCommand('parleyInboxAppend', { numberOfKeys: 2, lua: appendLua });
+  redis.defineCommand('parleyInboxRead', { numberOfKeys: 2, lua: readLua });
+  redis.defineCommand('parleyInboxHead', { numberOfKeys: 2, lua: headLua });
+  redis.defineCommand('parleyInboxAck', { numberOfKeys: 1, lua: ackLua });
+  const scripts = redis as Redis & InboxScripts;
+  const streamKey = (appKey: string, userId: string) => `${namespace}:inbox:${appKey}:${userId}`;
+  const headKey = (appKey: string, userId: string) => `${namespace}:inbox-head:${appKey}:${userId}`;
+  const newEpoch = () => randomBytes(8).toString('base64url');
+
+  return {
+    async append(appKey, items, now, limits) {
+      checkArgs(now, limits);
+      if (items.length === 0) return [];
+      const byUser = new Map<string, number[]>();
+      items.forEach((item, index) => {
+        const indexes = byUser.get(item.userId);
+        if (indexes) indexes.push(index);
+        else byUser.set(item.userId, [index]);
+      });
+      const pipeline = redis.pipeline() as InboxPipeline;
+      for (const [userId, indexes] of byUser) {
+        const payloads = indexes.map((i) => items[i]!.payload);
+        pipeline.parleyInboxAppend(streamKey(appKey, userId), headKey(appKey, userId), now, limits.retentionMs, limits.cap, newEpoch(), ...payloads);
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      const results = new Array<{ seq: number; epoch: string }>(items.length);
+      let u = 0;
+      for (const indexes of byUser.values()) {
+        const [err, reply] = replies[u++] ?? [new Error('inbox append: missing pipeline reply')];
+        if (err) throw err;
+        const [epoch, firstSeq] = reply as [string, number];
+        indexes.forEach((itemIndex, k) => (results[itemIndex] = { seq: firstSeq + k, epoch }));
+      }
+      return results;
+    },
+
+    async read(appKey, userId, afterSeq, limit, now, limits): Promise<InboxPage> {
+      checkArgs(now, limits);
+      const reply = (await scripts.parleyInboxRead(
+        streamKey(appKey, userId),
+        headKey(appKey, userId),
+        now,
+        limits.retentionMs,
+        limits.cap,
+        newEpoch(),
+        Number.isFinite(afterSeq) ? Math.floor(afterSeq) : 0,
+        Math.max(0, Math.floor(limit)),
+      )) as Array<string | number>;
+      const entries: InboxEntry[] = [];
+      for (let i = 7; i + 2 < reply.length; i += 3) {
+        entries.push({ seq: Number(reply[i]), at: Number(reply[i + 1]), payload: String(reply[i + 2]) });
+      }
+      return { ...toHead(reply), oldestSeq: Number(reply[6]), entries };
+    },
+
+    async head(appKey, userId, now) {
+      checkNow(now);
+      const reply = await scripts.parleyInboxHead(streamKey(appKey, userId), headKey(appKey, userId), now, newEpoch());
+      return toHead(reply as Array<string | number>);
+    },
+
+    async ack(appKey, userId, deviceId, seq) {
+      if (!Number.isFinite(seq)) throw new RangeError(`inbox: bad ack seq ${seq}`);
+      await scripts.parleyInboxAck(headKey(appKey, userId), deviceId, Math.floor(seq));
+    },
+
+    async cursor(appKey, userId, deviceId) {
+      return Number((await redis.hget(headKey(appKey, userId), `dev:${deviceId}`)) ?? 0);
+    },
+  };
+}
+
+function toHead(reply: Array<string | number>): InboxHead {
+  return {
+    epoch: String(reply[0]),
+    baseSeq: Number(reply[1]),
+    seq: Number(reply[2]),
+    ackedSeq: Number(reply[3]),
+    capTrimmedSeq: Number(reply[4]),
+    capTrimmedAt: Number(reply[5]),
+  };
+}
+
+function checkNow(now: number): void {
+  if (!Number.isSafeInteger(now) || now < 0) throw new RangeError(`inbox: now must be epoch ms, got ${now}`);
+}
+
+function checkArgs(now: number, limits: InboxLimits): void {
+  checkNow(now);
+  if (!Number.isSafeInteger(limits.retentionMs) || limits.retentionMs <= 0 || !Number.isSafeInteger(limits.cap) || limits.cap < 0) {
+    throw new RangeError(`inbox: bad limits ${JSON.stringify(limits)}`);
+  }
+}

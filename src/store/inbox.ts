@@ -1,0 +1,68 @@
+/**
+ * Per-user inbox: the ordered, durable queue of deliverable messages (ARCHITECTURE.md
+ * "Delivery rules"). Implementations: inbox.memory.ts (single node only) and
+ * inbox.redis.ts (one Redis Stream per user plus one hash per user, Lua scripts).
+ *
+ * Contract:
+ * - `seq` rises by exactly 1 per appended entry of a user, never goes backwards and
+ *   never repeats for that user, even across epochs: a new inbox (first use, or after
+ *   the store lost the user's data) starts its seq at the creation time in ms
+ *   (`baseSeq`), so its first entry is `baseSeq + 1`, and gets a fresh random `epoch`.
+ * - `append` is atomic per user: next seq + append + trim happen together, so a reader
+ *   never sees a hole. Items for many users in one call cost one round trip.
+ * - Trimming: entries appended more than `retentionMs` ago are dropped (on append and
+ *   on read); beyond `cap` entries the oldest are dropped, and the highest seq dropped
+ *   by the cap and its append time are remembered (`capTrimmedSeq`, `capTrimmedAt`).
+ * - Every write refreshes the user's keys to expire after `retentionMs` of no writes.
+ * - `ack` raises the device's cursor and the user's `ackedSeq` (max over devices);
+ *   neither moves backwards; a seq above the newest is clamped to the newest.
+ */
+export interface InboxLimits {
+  retentionMs: number;
+  cap: number;
+}
+
+export interface InboxEntry {
+  seq: number;
+  /** Epoch ms the entry was appended. */
+  at: number;
+  /** Opaque to the store (the delivery core's serialized message). */
+  payload: string;
+}
+
+export interface InboxHead {
+  epoch: string;
+  /** Entries of this epoch have seq > baseSeq. */
+  baseSeq: number;
+  /** Newest appended seq (baseSeq when none). */
+  seq: number;
+  /** Highest seq acknowledged by any device of the user (baseSeq when none). */
+  ackedSeq: number;
+  /** Highest seq dropped by the cap, and when it was appended (0 and 0 when none). */
+  capTrimmedSeq: number;
+  capTrimmedAt: number;
+}
+
+export interface InboxPage extends InboxHead {
+  /** Entries with seq > afterSeq, ascending, at most `limit`. */
+  entries: InboxEntry[];
+  /** Lowest seq still stored (seq + 1 when the inbox is empty). */
+  oldestSeq: number;
+}
+
+export interface AppendItem {
+  userId: string;
+  payload: string;
+}
+
+export interface Inbox {
+  /** Appends each item to its user's inbox; returns each item's seq and epoch, in order. */
+  append(appKey: string, items: readonly AppendItem[], now: number, limits: InboxLimits): Promise<Array<{ seq: number; epoch: string }>>;
+  /** Reads after `afterSeq` (creating the inbox if absent, trimming expired entries first). */
+  read(appKey: string, userId: string, afterSeq: number, limit: number, now: number, limits: InboxLimits): Promise<InboxPage>;
+  /** The user's head (creating the inbox if absent). */
+  head(appKey: string, userId: string, now: number): Promise<InboxHead>;
+  ack(appKey: string, userId: string, deviceId: string, seq: number): Promise<void>;
+  /** The device's acked seq (0 when it never acked in this epoch). */
+  cursor(appKey: string, userId: string, deviceId: string): Promise<number>;
+}
