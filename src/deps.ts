@@ -20,6 +20,7 @@ import { createRedisInbox } from './store/inbox.redis.js';
 import type { OnceStore } from './store/once.js';
 import { createMemoryOnceStore } from './store/once.memory.js';
 import { createRedisOnceStore } from './store/once.redis.js';
+import { createSqlHistoryStore } from './store/history.sql.js';
 import { migrate } from './store/migrate.js';
 import type { Presence } from './store/presence.js';
 import { createMemoryPresence } from './store/presence.memory.js';
@@ -96,10 +97,11 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       inbox = createRedisInbox(redis, namespace);
       once = createRedisOnceStore(redis, namespace);
     } else {
-      presence = createMemoryPresence(clock);
+      // Liveness and expiry run on real time, as Redis TTLs do; the injected clock is for message times.
+      presence = createMemoryPresence(systemClock);
       bus = createMemoryBus();
       inbox = createMemoryInbox();
-      once = createMemoryOnceStore(clock);
+      once = createMemoryOnceStore(systemClock);
     }
 
     const liveness = new NodeLiveness(presence, nodeId, logger);
@@ -111,7 +113,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const users = new UserService(apps, userStore, sessions, clock);
     const localDelivery = new LocalDelivery();
     const pushes = new PushRouter(bus, nodeId, (appKey, items) => localDelivery.deliver(appKey, items));
-    const delivery = new DeliveryService(userStore, inbox, presence, pushes, once, clock, (err) =>
+    const delivery = new DeliveryService(userStore, inbox, createSqlHistoryStore(sql), presence, pushes, once, clock, (err) =>
       logger.warn({ err }, 'live push failed; devices will catch up from the inbox'),
     );
     closers.push(() => delivery.drain());

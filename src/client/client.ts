@@ -3,6 +3,13 @@ import WebSocket from 'ws';
 import type { Platform } from '../core/platform.js';
 import type { ClientMessage, ConnectResult, KickedFrame, ServerFrame, SyncedFrame } from './protocol.js';
 
+export interface SendResult {
+  messageUId: string;
+  sentTime: number;
+  /** The sender's own inbox seq for it (multiDeviceSync). */
+  seq?: number;
+}
+
 export interface ClientOptions {
   /** `ws://host:port/ws` */
   url: string;
@@ -53,7 +60,12 @@ const finalCloseCodes = new Set([4001, 4002]);
 
 /**
  * The typed Parley device client (PROTOCOL.md): handshake, requests with ids and
- * timeouts, and automatic reconnect that resumes from the highest `seq` it received.
+ * timeouts, and automatic reconnect that resumes from the highest `seq` it holds.
+ *
+ * It holds a seq once it holds every seq below it too (a contiguous watermark): a live
+ * push may overtake another or be lost in transit, so a seq above a hole is emitted but
+ * not yet counted; a hole that stays open is filled with `sync`, and a reconnect resumes
+ * from the watermark. Messages it already emitted are never emitted twice.
  */
 export class ParleyClient extends EventEmitter<ClientEvents> {
   private socket: WebSocket | undefined;
@@ -62,7 +74,11 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   private closedByUser = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
+  /** Every inbox seq up to here is held. */
   private seq: number;
+  /** Seqs held above the watermark (emitted, waiting for the hole below them). */
+  private readonly ahead = new Set<number>();
+  private holeTimer: NodeJS.Timeout | undefined;
   private currentEpoch: string | undefined;
   private ackTimer: NodeJS.Timeout | undefined;
   private ackedSeq = 0;
@@ -73,7 +89,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     this.currentEpoch = options.epoch;
   }
 
-  /** Highest inbox seq received so far (what a reconnect resumes from). */
+  /** Highest inbox seq held with nothing missing below it (what a reconnect resumes from). */
   get lastSeq(): number {
     return this.seq;
   }
@@ -129,6 +145,13 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     });
   }
 
+  /** Sends a message; its own inbox seq (if any) counts as held, so it is not fetched back. */
+  async send(fields: Record<string, unknown>): Promise<SendResult> {
+    const result = await this.request<SendResult>('send', fields);
+    if (result.seq !== undefined) this.hold(result.seq, false);
+    return result;
+  }
+
   /** Closes for good: no reconnect. */
   async close(): Promise<void> {
     this.closedByUser = true;
@@ -153,13 +176,11 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
         return;
       }
       case 'message':
-        if (frame.message.seq !== undefined && frame.message.seq > this.seq) {
-          this.seq = frame.message.seq;
-          this.scheduleAck(20);
-        }
-        this.emit('message', frame.message);
+        this.receive(frame.message);
         return;
       case 'synced':
+        // The server settled everything up to here: sent, or not owed to this device.
+        this.hold(frame.seq, true);
         this.scheduleAck(0);
         this.emit('synced', frame);
         return;
@@ -167,6 +188,38 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
         this.emit('kicked', frame.reason);
         return;
     }
+  }
+
+  /** Emits a message unless it is a duplicate of one already held. */
+  private receive(message: ClientMessage): void {
+    if (message.seq !== undefined) {
+      if (message.seq <= this.seq || this.ahead.has(message.seq)) return;
+      this.hold(message.seq, false);
+    }
+    this.emit('message', message);
+  }
+
+  /**
+   * Records `seq` as held; with `settled`, everything up to it is. Moves the watermark
+   * over what is contiguous, and watches a hole that remains.
+   */
+  private hold(seq: number, settled: boolean): void {
+    if (settled && seq > this.seq) this.seq = seq;
+    else if (seq > this.seq) this.ahead.add(seq);
+    for (const s of this.ahead) if (s <= this.seq) this.ahead.delete(s);
+    while (this.ahead.delete(this.seq + 1)) this.seq++;
+    this.scheduleAck(20);
+    clearTimeout(this.holeTimer);
+    this.holeTimer = this.ahead.size > 0 ? setTimeout(() => this.fillHole(), 500) : undefined;
+  }
+
+  /** Asks for what is missing below the seqs held ahead of the watermark. */
+  private fillHole(): void {
+    if (this.ahead.size === 0 || !this.isOpen) return;
+    this.request<{ messages: ClientMessage[] }>('sync', { afterSeq: this.seq, limit: 500 }).then(
+      ({ messages }) => messages.forEach((m) => this.receive(m)),
+      () => undefined, // a reconnect resumes from the watermark anyway
+    );
   }
 
   /** Acks the highest seq held, at most once per `delayMs` window. */
@@ -187,6 +240,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     if (socket !== this.socket) return;
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
+    clearTimeout(this.holeTimer); // seqs held ahead stay known, so a resend of them is dropped
     for (const [id, pending] of this.pending) {
       clearTimeout(pending.timer);
       pending.reject(new ParleyRequestError(code, `socket closed (${code} ${reason})`));

@@ -13,8 +13,8 @@ export interface Gap {
 export interface CatchUpOutcome {
   /** The user's inbox head when catch-up started (connect result `seq`/`epoch`). */
   head: InboxHead;
-  /** Highest seq sent to the device by the catch-up (head.seq when nothing was owed). */
-  sentUpTo: number;
+  /** Every seq up to here was sent or is not owed to the device (at least head.seq). */
+  settledUpTo: number;
   gap?: Gap;
 }
 
@@ -54,21 +54,17 @@ export async function catchUp(
   const owed = (seq: number, at: number) => !multiDeviceSync || seq > head.ackedSeq || at >= windowStart;
 
   let afterSeq = readFrom;
-  let sentUpTo = readFrom;
   for (let first = true; ; first = false) {
     const page = await inbox.read(app.appKey, userId, afterSeq, pageSize, now, limits);
     if (first && !gap) gap = trimGap(page, readFrom, multiDeviceSync, windowStart);
     const batch = page.entries
       .filter((entry) => owed(entry.seq, entry.at))
       .map((entry) => ({ ...(JSON.parse(entry.payload) as MessageView), seq: entry.seq }));
-    if (batch.length > 0) {
-      out.emit(batch);
-      sentUpTo = batch[batch.length - 1]!.seq;
-    }
+    if (batch.length > 0) out.emit(batch);
+    if (page.entries.length > 0) afterSeq = page.entries[page.entries.length - 1]!.seq;
     if (page.entries.length < pageSize) break;
-    afterSeq = page.entries[page.entries.length - 1]!.seq;
   }
-  return { head, sentUpTo: Math.max(sentUpTo, head.seq), ...(gap && { gap }) };
+  return { head, settledUpTo: Math.max(afterSeq, head.seq), ...(gap && { gap }) };
 }
 
 /** Owed entries between `readFrom` and the oldest one still stored, if any. */

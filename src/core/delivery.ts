@@ -1,3 +1,4 @@
+import { privateConversationKey, type HistoryRow, type HistoryStore } from '../store/history.js';
 import type { Inbox, InboxLimits } from '../store/inbox.js';
 import type { OnceStore } from '../store/once.js';
 import type { Presence, SessionInfo } from '../store/presence.js';
@@ -75,6 +76,7 @@ export class DeliveryService {
   constructor(
     private readonly users: UserStore,
     private readonly inbox: Inbox,
+    private readonly history: HistoryStore,
     private readonly presence: Presence,
     private readonly pushes: PushRouter,
     private readonly once: OnceStore,
@@ -149,11 +151,29 @@ export class DeliveryService {
     const { multiDeviceSync } = app.features;
     const echo = origin.kind === 'client' ? multiDeviceSync : request.echo;
 
+    // History: stored types only, when the app keeps it; a broadcast is not per-conversation history.
+    const keepHistory = app.features.historyPrivateGroup && request.sharedMessageUId === undefined;
+    const historyRows: HistoryRow[] = [];
     const copies: Copy[] = [];
     const messageUIDs: SendResult['messageUIDs'] = [];
     for (const { userId, content, flags } of contents) {
       const messageUId = request.sharedMessageUId ?? createMessageUId(now);
       messageUIDs.push({ userId, messageUID: messageUId });
+      if (keepHistory && flags.persisted && !flags.status) {
+        historyRows.push({
+          conversationType: request.conversationType,
+          conversationKey: privateConversationKey(fromUserId, userId),
+          busChannel: request.busChannel ?? '',
+          sentTime: now,
+          messageUId,
+          fromUserId,
+          targetId: userId,
+          objectName: request.objectName,
+          content: content.content,
+          // A server-API message shows in the sender's history only if echoed; a device's own send always does.
+          senderVisible: origin.kind === 'client' || echo,
+        });
+      }
       const base = { fromUserId, objectName: request.objectName, busChannel: request.busChannel ?? '', sender, now, flags };
       const stamp = { messageUId, conversationType: request.conversationType, content };
       copies.push({ userId, view: this.view(base, { ...stamp, targetId: fromUserId }), toInbox: !flags.status });
@@ -168,12 +188,10 @@ export class DeliveryService {
     }
 
     const stored = copies.filter((c) => c.toInbox);
-    const seqs = await this.inbox.append(
-      app.appKey,
-      stored.map((c) => ({ userId: c.userId, payload: JSON.stringify(c.view) })),
-      now,
-      inboxLimits(app),
-    );
+    const [seqs] = await Promise.all([
+      this.inbox.append(app.appKey, stored.map((c) => ({ userId: c.userId, payload: JSON.stringify(c.view) })), now, inboxLimits(app)),
+      this.history.insert(app.appKey, historyRows),
+    ]);
     stored.forEach((copy, i) => (copy.seq = seqs[i]?.seq));
 
     await this.pushCopies(app, copies);

@@ -23,6 +23,8 @@ export class Connection {
   private closed = false;
   /** Live pushes held back while the catch-up is being sent, merged after it. */
   private heldBack: DeliveredMessage[] | undefined;
+  /** Inbox seqs up to here were settled by the catch-up; a late push for one is a duplicate. */
+  private coveredUpTo = 0;
   private readonly handshakeTimer: NodeJS.Timeout;
   /** Cleared by the heartbeat, set by any sign of life. */
   alive = true;
@@ -72,8 +74,14 @@ export class Connection {
 
   /** A live push for this session; held back while catch-up runs so seq order holds. */
   push(message: DeliveredMessage): void {
-    if (this.heldBack && message.seq !== undefined) this.heldBack.push(message);
-    else this.send({ op: 'message', message });
+    if (message.seq !== undefined) {
+      if (this.heldBack) {
+        this.heldBack.push(message);
+        return;
+      }
+      if (message.seq <= this.coveredUpTo) return;
+    }
+    this.send({ op: 'message', message });
   }
 
   private send(frame: ServerFrame): void {
@@ -164,13 +172,14 @@ export class Connection {
       onHead: (head) => this.reply(frame.id, { userId: user.userId, sessionId: session.sessionId, seq: head.seq, epoch: head.epoch }),
       emit: (messages) => messages.forEach((message) => this.send({ op: 'message', message })),
     });
-    let upTo = outcome.sentUpTo;
+    let upTo = outcome.settledUpTo;
     for (const message of (this.heldBack ?? []).sort((a, b) => a.seq! - b.seq!)) {
       if (message.seq! <= upTo) continue;
       this.send({ op: 'message', message });
       upTo = message.seq!;
     }
     this.heldBack = undefined;
+    this.coveredUpTo = upTo;
     this.send({ op: 'synced', seq: upTo, ...(outcome.gap && { gap: outcome.gap }) });
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Inbox, InboxEntry, InboxHead, InboxLimits, InboxPage } from './inbox.js';
+import { headGraceMs, type Inbox, type InboxEntry, type InboxHead, type InboxLimits, type InboxPage } from './inbox.js';
 
 /** One user's inbox: entries hold contiguous seqs, the live ones from index `first` on. */
 interface UserInbox extends InboxHead {
@@ -15,7 +15,7 @@ interface UserInbox extends InboxHead {
  * cannot see it, and a restart loses it (the next use starts a new epoch).
  *
  * Expiry follows the `now` the caller passes: an inbox whose last append (or creating
- * read) is more than `retentionMs` old counts as lost and is recreated on next use; expired
+ * read) is more than `retentionMs + headGraceMs` old counts as lost and is recreated on next use; expired
  * inboxes are also swept now and then while appending, so idle users do not pile up.
  * `head` alone creates an inbox without expiry (it carries no limits); `ack` does not
  * extend it (it carries no time).
@@ -93,7 +93,7 @@ export function createMemoryInbox(): Inbox {
       }
       for (const inbox of touched) {
         trim(inbox, now, limits);
-        inbox.expiresAt = now + limits.retentionMs;
+        inbox.expiresAt = now + limits.retentionMs + headGraceMs;
       }
       writesSinceSweep += touched.size;
       if (writesSinceSweep >= Math.max(1000, inboxes.size)) sweep(now);
@@ -104,7 +104,7 @@ export function createMemoryInbox(): Inbox {
       checkArgs(now, limits);
       const { inbox } = open(keyOf(appKey, userId), now);
       trim(inbox, now, limits);
-      if (inbox.expiresAt === Infinity) inbox.expiresAt = now + limits.retentionMs;
+      if (inbox.expiresAt === Infinity) inbox.expiresAt = now + limits.retentionMs + headGraceMs;
       const oldest = inbox.entries[inbox.first];
       const oldestSeq = oldest ? oldest.seq : inbox.seq + 1;
       const start = inbox.first + Math.max(0, Math.floor(afterSeq) + 1 - oldestSeq);
@@ -118,9 +118,10 @@ export function createMemoryInbox(): Inbox {
     },
 
     async ack(appKey, userId, deviceId, seq) {
+      if (!Number.isFinite(seq)) throw new RangeError(`inbox: bad ack seq ${seq}`);
       const inbox = inboxes.get(keyOf(appKey, userId));
       if (!inbox) return;
-      const acked = Math.min(seq, inbox.seq);
+      const acked = Math.min(Math.floor(seq), inbox.seq);
       if (acked > (inbox.cursors.get(deviceId) ?? 0)) inbox.cursors.set(deviceId, acked);
       if (acked > inbox.ackedSeq) inbox.ackedSeq = acked;
     },

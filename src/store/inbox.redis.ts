@@ -11,46 +11,46 @@ import type { Inbox, InboxEntry, InboxHead, InboxLimits, InboxPage } from './inb
  *   one cursor per device, `dev:<deviceId>`.
  */
 
-/** Shared by the scripts that open an inbox: expects KEYS[1] stream, KEYS[2] head hash. */
+/** Shared by the scripts below; `stream` and `head` are one user's two keys. */
 const luaLib = `
 local function fmt(n) return string.format('%.0f', n) end
 local function seqOf(id) return tonumber(string.match(id, '^%d+')) end
 local function atOf(entry) return tonumber(entry[2][2]) end
 
 -- The head, creating it (new epoch, baseSeq = now) when absent or logically expired.
-local function open(now, epoch)
-  local f = redis.call('HMGET', KEYS[2], 'seq', 'baseSeq', 'epoch', 'ackedSeq', 'capTrimmedSeq', 'capTrimmedAt', 'expiresAt')
+local function open(stream, head, now, epoch)
+  local f = redis.call('HMGET', head, 'seq', 'baseSeq', 'epoch', 'ackedSeq', 'capTrimmedSeq', 'capTrimmedAt', 'expiresAt')
   if f[3] and (not f[7] or now <= tonumber(f[7])) then
     return { seq = tonumber(f[1]), baseSeq = tonumber(f[2]), epoch = f[3], ackedSeq = tonumber(f[4]),
-      capTrimmedSeq = tonumber(f[5]), capTrimmedAt = tonumber(f[6]), hasExpiry = f[7] ~= false, created = false }
+      capTrimmedSeq = tonumber(f[5]), capTrimmedAt = tonumber(f[6]), hasExpiry = f[7] ~= false }
   end
   -- Never reuse a seq: start above whatever survives of the old inbox.
   local base = now
   if f[1] then base = math.max(base, tonumber(f[1])) end
-  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+  local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
   if last then base = math.max(base, seqOf(last[1])) end
-  redis.call('DEL', KEYS[1], KEYS[2])
-  redis.call('HSET', KEYS[2], 'seq', fmt(base), 'baseSeq', fmt(base), 'epoch', epoch, 'ackedSeq', fmt(base),
+  redis.call('DEL', stream, head)
+  redis.call('HSET', head, 'seq', fmt(base), 'baseSeq', fmt(base), 'epoch', epoch, 'ackedSeq', fmt(base),
     'capTrimmedSeq', '0', 'capTrimmedAt', '0')
-  return { seq = base, baseSeq = base, epoch = epoch, ackedSeq = base, capTrimmedSeq = 0, capTrimmedAt = 0,
-    hasExpiry = false, created = true }
+  return { seq = base, baseSeq = base, epoch = epoch, ackedSeq = base, capTrimmedSeq = 0, capTrimmedAt = 0, hasExpiry = false }
 end
 
 -- Drops entries appended before now - retention (scanning from the front), then the
 -- oldest beyond cap, remembering the newest one the cap dropped. Returns the oldest seq kept.
-local function trim(h, now, retention, cap)
+-- The stream is only ever trimmed from the front, so it holds contiguous seqs up to h.seq.
+local function trim(stream, head, h, now, retention, cap)
   local cutoff = now - retention
-  local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+  local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
   if not first then return h.seq + 1 end
   local oldest = seqOf(first[1])
   if atOf(first) < cutoff then
-    local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+    local newest = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
     if atOf(newest) < cutoff then
       oldest = h.seq + 1
     else
       local keep = nil
       while not keep do
-        local batch = redis.call('XRANGE', KEYS[1], fmt(oldest), '+', 'COUNT', 64)
+        local batch = redis.call('XRANGE', stream, fmt(oldest), '+', 'COUNT', 64)
         for _, entry in ipairs(batch) do
           if atOf(entry) >= cutoff then keep = seqOf(entry[1]) break end
         end
@@ -58,44 +58,55 @@ local function trim(h, now, retention, cap)
       end
       oldest = keep
     end
-    redis.call('XTRIM', KEYS[1], 'MINID', fmt(oldest))
+    redis.call('XTRIM', stream, 'MINID', fmt(oldest))
   end
   if h.seq - oldest + 1 > cap then
     local dropped = h.seq - cap
-    local entry = redis.call('XRANGE', KEYS[1], fmt(dropped) .. '-1', fmt(dropped) .. '-1')[1]
+    local entry = redis.call('XRANGE', stream, fmt(dropped) .. '-1', fmt(dropped) .. '-1')[1]
     h.capTrimmedSeq = dropped
     h.capTrimmedAt = entry and atOf(entry) or now
-    redis.call('HSET', KEYS[2], 'capTrimmedSeq', fmt(dropped), 'capTrimmedAt', fmt(h.capTrimmedAt))
+    redis.call('HSET', head, 'capTrimmedSeq', fmt(dropped), 'capTrimmedAt', fmt(h.capTrimmedAt))
     oldest = dropped + 1
-    redis.call('XTRIM', KEYS[1], 'MINID', fmt(oldest))
+    redis.call('XTRIM', stream, 'MINID', fmt(oldest))
   end
   return oldest
 end
 
-local function expireAfter(now, retention)
-  redis.call('HSET', KEYS[2], 'expiresAt', fmt(now + retention))
-  redis.call('PEXPIRE', KEYS[1], retention)
-  redis.call('PEXPIRE', KEYS[2], retention)
+-- Saves h.seq; the stream expires after retention of no writes, the head 30 days
+-- later, so a device returning after a quiet spell gets a precise retention gap.
+local headGrace = 2592000000
+local function saveAndExpire(stream, head, h, now, retention)
+  redis.call('HSET', head, 'seq', fmt(h.seq), 'expiresAt', fmt(now + retention + headGrace))
+  redis.call('PEXPIRE', stream, retention)
+  redis.call('PEXPIRE', head, retention + headGrace)
 end
 `;
 
 const appendLua = `
--- KEYS[1] inbox stream, KEYS[2] inbox head hash
--- ARGV[1] now (ms), ARGV[2] retentionMs, ARGV[3] cap, ARGV[4] epoch to use if the inbox
--- is (re)created, ARGV[5..] payloads in order
--- Returns { epoch, seq of the first payload } (the others follow at +1 each).
+-- KEYS[2u-1], KEYS[2u]: inbox stream and inbox head hash of the u-th user
+-- ARGV[1] now (ms), ARGV[2] retentionMs, ARGV[3] cap, ARGV[4] P = number of distinct
+-- payloads, ARGV[5..4+P] the payloads, then for each user in KEYS order: the epoch to
+-- use if its inbox is (re)created, n, and n indexes (1-based) into the payloads, in order
+-- Returns for each user: epoch, seq of its first entry (the others follow at +1 each).
 ${luaLib}
-local now, retention = tonumber(ARGV[1]), tonumber(ARGV[2])
-local h = open(now, ARGV[4])
-local firstSeq = h.seq + 1
-for i = 5, #ARGV do
-  h.seq = h.seq + 1
-  redis.call('XADD', KEYS[1], fmt(h.seq) .. '-1', 'at', ARGV[1], 'p', ARGV[i])
+local now, retention, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local a = 5 + tonumber(ARGV[4])
+local reply = {}
+for u = 1, #KEYS / 2 do
+  local stream, head = KEYS[2 * u - 1], KEYS[2 * u]
+  local h = open(stream, head, now, ARGV[a])
+  local firstSeq = h.seq + 1
+  for i = a + 2, a + 1 + tonumber(ARGV[a + 1]) do
+    h.seq = h.seq + 1
+    redis.call('XADD', stream, fmt(h.seq) .. '-1', 'at', ARGV[1], 'p', ARGV[4 + tonumber(ARGV[i])])
+  end
+  a = a + 2 + tonumber(ARGV[a + 1])
+  trim(stream, head, h, now, retention, cap)
+  saveAndExpire(stream, head, h, now, retention)
+  reply[#reply + 1] = h.epoch
+  reply[#reply + 1] = firstSeq
 end
-redis.call('HSET', KEYS[2], 'seq', fmt(h.seq))
-trim(h, now, retention, tonumber(ARGV[3]))
-expireAfter(now, retention)
-return { h.epoch, firstSeq }
+return reply
 `;
 
 const readLua = `
@@ -106,9 +117,9 @@ const readLua = `
 --   then seq, at, payload of each entry after afterSeq, ascending, at most limit }.
 ${luaLib}
 local now, retention = tonumber(ARGV[1]), tonumber(ARGV[2])
-local h = open(now, ARGV[4])
-local oldest = trim(h, now, retention, tonumber(ARGV[3]))
-if not h.hasExpiry then expireAfter(now, retention) end
+local h = open(KEYS[1], KEYS[2], now, ARGV[4])
+local oldest = trim(KEYS[1], KEYS[2], h, now, retention, tonumber(ARGV[3]))
+if not h.hasExpiry then saveAndExpire(KEYS[1], KEYS[2], h, now, retention) end
 local reply = { h.epoch, h.baseSeq, h.seq, h.ackedSeq, h.capTrimmedSeq, h.capTrimmedAt, oldest }
 local limit = tonumber(ARGV[6])
 local from = math.max(math.floor(tonumber(ARGV[5]) or 0) + 1, oldest)
@@ -127,10 +138,9 @@ const headLua = `
 -- ARGV[1] now (ms), ARGV[2] epoch to use if the inbox is (re)created
 -- Returns { epoch, baseSeq, seq, ackedSeq, capTrimmedSeq, capTrimmedAt }.
 ${luaLib}
-local h = open(tonumber(ARGV[1]), ARGV[2])
+local h = open(KEYS[1], KEYS[2], tonumber(ARGV[1]), ARGV[2])
 return { h.epoch, h.baseSeq, h.seq, h.ackedSeq, h.capTrimmedSeq, h.capTrimmedAt }
 `;
-
 const ackLua = `
 -- KEYS[1] inbox head hash
 -- ARGV[1] deviceId, ARGV[2] acked seq
@@ -150,23 +160,29 @@ return cursor
 
 type Script = (...args: Array<string | number>) => Promise<unknown>;
 interface InboxScripts {
-  parleyInboxAppend: Script;
   parleyInboxRead: Script;
   parleyInboxHead: Script;
   parleyInboxAck: Script;
 }
-type InboxPipeline = ChainableCommander & { [K in keyof InboxScripts]: (...args: Array<string | number>) => InboxPipeline };
+/** ioredis flattens array arguments one level. */
+type AppendPipeline = ChainableCommander & { parleyInboxAppend(...args: Array<string | number | Array<string | number>>): AppendPipeline };
+
+/** Users per append script call: bounds how long one call holds Redis (some 30 µs a user). */
+const usersPerCall = 100;
 
 /**
  * The inbox in Redis, shared by all nodes (key layout above). Every multi-step operation
  * is one Lua script (ioredis `defineCommand`: EVALSHA, falling back to EVAL after a
- * NOSCRIPT, e.g. after SCRIPT FLUSH or a failover). `append` sends one script call per
- * distinct user, all in one pipeline: one round trip whatever the number of users. Calls
- * for different users are independent: if the pipeline fails part-way, some users may
- * have been appended to and the call rejects.
+ * NOSCRIPT, e.g. after SCRIPT FLUSH or a failover).
+ *
+ * `append` groups the items by user, then sends one script call per `usersPerCall` users,
+ * each carrying every distinct payload once (a group send repeats one payload for all
+ * members), all in one pipeline: one round trip whatever the number of users. Each user's
+ * append is atomic; users are not atomic with each other: if a call fails, the users of
+ * the calls that succeeded keep their entries and `append` rejects.
  */
 export function createRedisInbox(redis: Redis, namespace: string): Inbox {
-  redis.defineCommand('parleyInboxAppend', { numberOfKeys: 2, lua: appendLua });
+  redis.defineCommand('parleyInboxAppend', { lua: appendLua });
   redis.defineCommand('parleyInboxRead', { numberOfKeys: 2, lua: readLua });
   redis.defineCommand('parleyInboxHead', { numberOfKeys: 2, lua: headLua });
   redis.defineCommand('parleyInboxAck', { numberOfKeys: 1, lua: ackLua });
@@ -178,27 +194,39 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
   return {
     async append(appKey, items, now, limits) {
       checkArgs(now, limits);
-      if (items.length === 0) return [];
       const byUser = new Map<string, number[]>();
       items.forEach((item, index) => {
         const indexes = byUser.get(item.userId);
         if (indexes) indexes.push(index);
         else byUser.set(item.userId, [index]);
       });
-      const pipeline = redis.pipeline() as InboxPipeline;
-      for (const [userId, indexes] of byUser) {
-        const payloads = indexes.map((i) => items[i]!.payload);
-        pipeline.parleyInboxAppend(streamKey(appKey, userId), headKey(appKey, userId), now, limits.retentionMs, limits.cap, newEpoch(), ...payloads);
+      const users = [...byUser];
+      const pipeline = redis.pipeline() as AppendPipeline;
+      for (let from = 0; from < users.length; from += usersPerCall) {
+        const keys: string[] = [];
+        const perUser: Array<string | number> = [];
+        const payloadIndex = new Map<string, number>();
+        for (const [userId, indexes] of users.slice(from, from + usersPerCall)) {
+          keys.push(streamKey(appKey, userId), headKey(appKey, userId));
+          perUser.push(newEpoch(), indexes.length);
+          for (const i of indexes) {
+            const payload = items[i]!.payload;
+            let at = payloadIndex.get(payload);
+            if (at === undefined) payloadIndex.set(payload, (at = payloadIndex.size + 1));
+            perUser.push(at);
+          }
+        }
+        pipeline.parleyInboxAppend(keys.length, keys, now, limits.retentionMs, limits.cap, payloadIndex.size, [...payloadIndex.keys()], perUser);
       }
-      const replies = (await pipeline.exec()) ?? [];
+      const replies = users.length > 0 ? ((await pipeline.exec()) ?? []) : [];
       const results = new Array<{ seq: number; epoch: string }>(items.length);
-      let u = 0;
-      for (const indexes of byUser.values()) {
-        const [err, reply] = replies[u++] ?? [new Error('inbox append: missing pipeline reply')];
+      users.forEach(([, indexes], u) => {
+        const [err, reply] = replies[Math.floor(u / usersPerCall)] ?? [new Error('inbox append: no reply')];
         if (err) throw err;
-        const [epoch, firstSeq] = reply as [string, number];
+        const at = 2 * (u % usersPerCall);
+        const [epoch, firstSeq] = [String((reply as unknown[])[at]), Number((reply as unknown[])[at + 1])];
         indexes.forEach((itemIndex, k) => (results[itemIndex] = { seq: firstSeq + k, epoch }));
-      }
+      });
       return results;
     },
 
@@ -212,7 +240,7 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
         limits.cap,
         newEpoch(),
         Number.isFinite(afterSeq) ? Math.floor(afterSeq) : 0,
-        Math.max(0, Math.floor(limit)),
+        Math.max(0, Math.min(Math.floor(limit) || 0, 2 ** 31)),
       )) as Array<string | number>;
       const entries: InboxEntry[] = [];
       for (let i = 7; i + 2 < reply.length; i += 3) {

@@ -13,10 +13,15 @@
  * - Trimming: entries appended more than `retentionMs` ago are dropped (on append and
  *   on read); beyond `cap` entries the oldest are dropped, and the highest seq dropped
  *   by the cap and its append time are remembered (`capTrimmedSeq`, `capTrimmedAt`).
- * - Every write refreshes the user's keys to expire after `retentionMs` of no writes.
+ * - Every write refreshes the user's keys: the entries expire after `retentionMs` of no
+ *   writes, the head (seq, epoch, cursors) `headGraceMs` later, so a device back after a
+ *   quiet spell learns of a retention gap rather than a new epoch.
  * - `ack` raises the device's cursor and the user's `ackedSeq` (max over devices);
  *   neither moves backwards; a seq above the newest is clamped to the newest.
  */
+/** How much longer than its entries a user's head is kept. */
+export const headGraceMs = 30 * 86_400_000;
+
 export interface InboxLimits {
   retentionMs: number;
   cap: number;

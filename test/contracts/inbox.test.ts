@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Inbox, InboxLimits } from '../../src/store/inbox.js';
+import { headGraceMs, type Inbox, type InboxLimits } from '../../src/store/inbox.js';
 import { createMemoryInbox } from '../../src/store/inbox.memory.js';
 import { createRedisInbox } from '../../src/store/inbox.redis.js';
 import { storageMode } from '../helpers/storage.js';
@@ -172,18 +172,21 @@ describe(`Inbox contract (${storageMode})`, () => {
     expect((await inbox.head('A', newUser('head'), T0 + 42)).epoch).not.toBe(first.epoch);
   });
 
-  it('starts a new epoch, with higher seqs and no cursors, once retentionMs passed without writes', async () => {
+  it('keeps the head headGraceMs past the entries, then starts a new epoch with higher seqs and no cursors', async () => {
     const u = newUser('expire');
     const limits = { retentionMs: 1000, cap: 100 };
     const old = await inbox.append('A', ['1', '2', '3'].map((payload) => ({ userId: u, payload })), T0, limits);
     await inbox.ack('A', u, 'd1', T0 + 3);
-    expect((await inbox.head('A', u, T0 + 1000)).epoch).toBe(old[0]!.epoch);
-    const renewed = await inbox.head('A', u, T0 + 1001);
-    expect(renewed).toEqual({ epoch: expect.any(String), baseSeq: T0 + 1001, seq: T0 + 1001, ackedSeq: T0 + 1001, capTrimmedSeq: 0, capTrimmedAt: 0 });
+    const expiry = T0 + 1000 + headGraceMs;
+    const quiet = await inbox.read('A', u, 0, 10, T0 + 5000, limits);
+    expect(quiet).toMatchObject({ epoch: old[0]!.epoch, entries: [], seq: T0 + 3, oldestSeq: T0 + 4 });
+    expect((await inbox.head('A', u, expiry)).epoch).toBe(old[0]!.epoch);
+    const renewed = await inbox.head('A', u, expiry + 1);
+    expect(renewed).toEqual({ epoch: expect.any(String), baseSeq: expiry + 1, seq: expiry + 1, ackedSeq: expiry + 1, capTrimmedSeq: 0, capTrimmedAt: 0 });
     expect(renewed.epoch).not.toBe(old[0]!.epoch);
     expect(await inbox.cursor('A', u, 'd1')).toBe(0);
-    const next = await inbox.append('A', one(u, 'again'), T0 + 1002, limits);
-    expect(next).toEqual([{ seq: T0 + 1002, epoch: renewed.epoch }]);
+    const next = await inbox.append('A', one(u, 'again'), expiry + 2, limits);
+    expect(next).toEqual([{ seq: expiry + 2, epoch: renewed.epoch }]);
     expect(next[0]!.seq).toBeGreaterThan(Math.max(...old.map((r) => r.seq)));
   });
 
@@ -245,14 +248,14 @@ describe(`Inbox contract (${storageMode})`, () => {
     expect(seqsOf(await inbox.read('A', v, 0, 10, T0 + 3, roomy))).toEqual([T0 + 6]);
   });
 
-  it.skipIf(!onRedis)('makes every write expire the user\'s keys after retentionMs, and survives SCRIPT FLUSH', async () => {
+  it.skipIf(!onRedis)('makes every write expire the user\'s entries after retentionMs and head headGraceMs later, and survives SCRIPT FLUSH', async () => {
     const u = newUser('ttl');
     await inbox.append('A', one(u, 'x'), Date.now(), { retentionMs: 50_000, cap: 10 });
     const ns = stores.storage.redisNamespace;
-    for (const key of [`${ns}:inbox:A:${u}`, `${ns}:inbox-head:A:${u}`]) {
+    for (const [key, ttlMs] of [[`${ns}:inbox:A:${u}`, 50_000], [`${ns}:inbox-head:A:${u}`, 50_000 + headGraceMs]] as const) {
       const ttl = await admin!.pttl(key);
-      expect(ttl).toBeGreaterThan(40_000);
-      expect(ttl).toBeLessThanOrEqual(50_000);
+      expect(ttl).toBeGreaterThan(ttlMs - 10_000);
+      expect(ttl).toBeLessThanOrEqual(ttlMs);
     }
     await admin!.script('FLUSH');
     const [a, b] = [newUser('noscript'), newUser('noscript')];

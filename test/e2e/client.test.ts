@@ -11,6 +11,8 @@ let wss: WebSocketServer;
 let url: string;
 const connects: Array<Record<string, unknown>> = [];
 const sockets: WebSocket[] = [];
+const syncRequests: Array<Record<string, unknown>> = [];
+const acks: number[] = [];
 
 beforeAll(async () => {
   wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
@@ -23,6 +25,12 @@ beforeAll(async () => {
       if (frame.op === 'connect') {
         connects.push(frame);
         ws.send(JSON.stringify({ op: 'result', id: frame.id, ok: true, data: { userId: 'u', sessionId: 's', seq: 9, epoch: 'e1' } }));
+      } else if (frame.op === 'sync') {
+        syncRequests.push(frame);
+        ws.send(JSON.stringify({ op: 'result', id: frame.id, ok: true, data: { messages: [message(Number(frame.afterSeq) + 1).message], hasMore: false } }));
+      } else if (frame.op === 'ack') {
+        acks.push(Number(frame.seq));
+        ws.send(JSON.stringify({ op: 'result', id: frame.id, ok: true, data: {} }));
       } else if (frame.op === 'slow') {
         // never answered: exercises the request timeout
       } else {
@@ -46,12 +54,40 @@ describe('ParleyClient', () => {
     const received: number[] = [];
     client.on('message', (m) => received.push(m.seq ?? -1));
     sockets.at(-1)!.send(JSON.stringify(message(3)));
-    sockets.at(-1)!.send(JSON.stringify(message(7)));
-    await expect.poll(() => received).toEqual([3, 7]);
+    sockets.at(-1)!.send(JSON.stringify(message(4)));
+    await expect.poll(() => received).toEqual([3, 4]);
     const reconnected = new Promise((resolve) => client.once('connected', resolve));
     sockets.at(-1)!.terminate();
     await reconnected;
-    expect(connects.at(-1)).toMatchObject({ lastSeq: 7, epoch: 'e1' });
+    expect(connects.at(-1)).toMatchObject({ lastSeq: 4, epoch: 'e1' });
+    await client.close();
+  });
+
+  it('counts a seq as held only with nothing missing below it, drops duplicates, fills a hole with sync, and acks the watermark', async () => {
+    const client = new ParleyClient({ url, token: 't', deviceId: 'd', platform: 'ios', lastSeq: 10, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
+    await client.connect();
+    const received: number[] = [];
+    client.on('message', (m) => received.push(m.seq ?? -1));
+    const server = sockets.at(-1)!;
+    server.send(JSON.stringify(message(11)));
+    server.send(JSON.stringify(message(13))); // overtook 12
+    server.send(JSON.stringify(message(13))); // duplicate
+    server.send(JSON.stringify(message(11))); // duplicate
+    await expect.poll(() => received).toEqual([11, 13]);
+    expect(client.lastSeq).toBe(11);
+    // 12 never comes live: after a short wait the client asks for it.
+    await expect.poll(() => syncRequests.at(-1)).toMatchObject({ afterSeq: 11 });
+    await expect.poll(() => received).toEqual([11, 13, 12]);
+    expect(client.lastSeq).toBe(13);
+    await expect.poll(() => acks.at(-1)).toBe(13);
+    await client.close();
+  });
+
+  it('takes the synced seq as settled', async () => {
+    const client = new ParleyClient({ url, token: 't', deviceId: 'd', platform: 'ios', lastSeq: 1, reconnect: false });
+    await client.connect();
+    sockets.at(-1)!.send(JSON.stringify({ op: 'synced', seq: 40 }));
+    await expect.poll(() => client.lastSeq).toBe(40);
     await client.close();
   });
 

@@ -1,0 +1,27 @@
+/** One message as stored in cloud history. */
+export interface HistoryRow {
+  conversationType: number;
+  /** Private: the ordered pair `a:b` (a < b); other kinds: the target id. */
+  conversationKey: string;
+  busChannel: string;
+  sentTime: number;
+  messageUId: string;
+  fromUserId: string;
+  targetId: string;
+  objectName: string;
+  content: string;
+  senderVisible: boolean;
+}
+
+/**
+ * Cloud history (Postgres or PGlite, one SQL implementation). `insert` writes all rows
+ * of a send in one statement; a row whose messageUId already exists is left as is
+ * (retries are harmless).
+ */
+export interface HistoryStore {
+  insert(appKey: string, rows: readonly HistoryRow[]): Promise<void>;
+}
+
+export function privateConversationKey(userA: string, userB: string): string {
+  return userA < userB ? `${userA}:${userB}` : `${userB}:${userA}`;
+}
