@@ -1,21 +1,8 @@
-/** Wire types of PROTOCOL.md as a device sees them. */
+/** Wire types of PROTOCOL.md as a device sees them (types only: nothing of the server is bundled). */
+import type { DeliveredMessage } from '../core/message.js';
 
-export interface ClientMessage {
-  messageUId: string;
-  /** Present on inbox entries only. */
-  seq?: number;
-  conversationType: number;
-  targetId: string;
-  busChannel: string;
-  senderUserId: string;
-  objectName: string;
-  content: string;
-  sentTime: number;
-  sender: { name: string; portraitUri: string };
-  pushContent: string;
-  isStatus: boolean;
-  recalled: boolean;
-}
+/** A message as the device receives it; `seq` is present on inbox entries only. */
+export type ClientMessage = DeliveredMessage;
 
 export interface ConnectResult {
   userId: string;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { headGraceMs, type Inbox, type InboxEntry, type InboxHead, type InboxLimits, type InboxPage } from './inbox.js';
+import { checkInboxArgs, checkInboxNow, headGraceMs, type Inbox, type InboxEntry, type InboxHead, type InboxLimits, type InboxPage } from './inbox.js';
 
 /** One user's inbox: entries hold contiguous seqs, the live ones from index `first` on. */
 interface UserInbox extends InboxHead {
@@ -81,7 +81,7 @@ export function createMemoryInbox(): Inbox {
 
   return {
     async append(appKey, items, now, limits) {
-      checkArgs(now, limits);
+      checkInboxArgs(now, limits);
       const results: Array<{ seq: number; epoch: string }> = [];
       const touched = new Set<UserInbox>();
       for (const item of items) {
@@ -101,7 +101,7 @@ export function createMemoryInbox(): Inbox {
     },
 
     async read(appKey, userId, afterSeq, limit, now, limits): Promise<InboxPage> {
-      checkArgs(now, limits);
+      checkInboxArgs(now, limits);
       const { inbox } = open(keyOf(appKey, userId), now);
       trim(inbox, now, limits);
       if (inbox.expiresAt === Infinity) inbox.expiresAt = now + limits.retentionMs + headGraceMs;
@@ -113,7 +113,7 @@ export function createMemoryInbox(): Inbox {
     },
 
     async head(appKey, userId, now) {
-      checkNow(now);
+      checkInboxNow(now);
       return headOf(open(keyOf(appKey, userId), now).inbox);
     },
 
@@ -130,15 +130,4 @@ export function createMemoryInbox(): Inbox {
       return inboxes.get(keyOf(appKey, userId))?.cursors.get(deviceId) ?? 0;
     },
   };
-}
-
-function checkNow(now: number): void {
-  if (!Number.isSafeInteger(now) || now < 0) throw new RangeError(`inbox: now must be epoch ms, got ${now}`);
-}
-
-function checkArgs(now: number, limits: InboxLimits): void {
-  checkNow(now);
-  if (!Number.isSafeInteger(limits.retentionMs) || limits.retentionMs <= 0 || !Number.isSafeInteger(limits.cap) || limits.cap < 0) {
-    throw new RangeError(`inbox: bad limits ${JSON.stringify(limits)}`);
-  }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { Inbox, InboxEntry, InboxHead, InboxLimits, InboxPage } from './inbox.js';
+import { checkInboxArgs, checkInboxNow, type Inbox, type InboxEntry, type InboxHead, type InboxPage } from './inbox.js';
 
 /*
  * Keys per user (both written by the same scripts, both expire together):
@@ -193,7 +193,7 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
 
   return {
     async append(appKey, items, now, limits) {
-      checkArgs(now, limits);
+      checkInboxArgs(now, limits);
       const byUser = new Map<string, number[]>();
       items.forEach((item, index) => {
         const indexes = byUser.get(item.userId);
@@ -231,7 +231,7 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
     },
 
     async read(appKey, userId, afterSeq, limit, now, limits): Promise<InboxPage> {
-      checkArgs(now, limits);
+      checkInboxArgs(now, limits);
       const reply = (await scripts.parleyInboxRead(
         streamKey(appKey, userId),
         headKey(appKey, userId),
@@ -250,7 +250,7 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
     },
 
     async head(appKey, userId, now) {
-      checkNow(now);
+      checkInboxNow(now);
       const reply = await scripts.parleyInboxHead(streamKey(appKey, userId), headKey(appKey, userId), now, newEpoch());
       return toHead(reply as Array<string | number>);
     },
@@ -275,15 +275,4 @@ function toHead(reply: Array<string | number>): InboxHead {
     capTrimmedSeq: Number(reply[4]),
     capTrimmedAt: Number(reply[5]),
   };
-}
-
-function checkNow(now: number): void {
-  if (!Number.isSafeInteger(now) || now < 0) throw new RangeError(`inbox: now must be epoch ms, got ${now}`);
-}
-
-function checkArgs(now: number, limits: InboxLimits): void {
-  checkNow(now);
-  if (!Number.isSafeInteger(limits.retentionMs) || limits.retentionMs <= 0 || !Number.isSafeInteger(limits.cap) || limits.cap < 0) {
-    throw new RangeError(`inbox: bad limits ${JSON.stringify(limits)}`);
-  }
 }

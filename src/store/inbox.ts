@@ -71,3 +71,15 @@ export interface Inbox {
   /** The device's acked seq (0 when it never acked in this epoch). */
   cursor(appKey: string, userId: string, deviceId: string): Promise<number>;
 }
+
+/** Guards shared by the implementations: a bad clock or limit is a bug, not input. */
+export function checkInboxNow(now: number): void {
+  if (!Number.isSafeInteger(now) || now < 0) throw new RangeError(`inbox: now must be epoch ms, got ${now}`);
+}
+
+export function checkInboxArgs(now: number, limits: InboxLimits): void {
+  checkInboxNow(now);
+  if (!Number.isSafeInteger(limits.retentionMs) || limits.retentionMs <= 0 || !Number.isSafeInteger(limits.cap) || limits.cap < 0) {
+    throw new RangeError(`inbox: bad limits ${JSON.stringify(limits)}`);
+  }
+}
