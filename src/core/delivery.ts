@@ -61,6 +61,13 @@ interface Copy {
 
 const broadcastPageSize = 500;
 
+/** RC:SRSMsg syncs a read position to the sender's own devices only (ARCHITECTURE.md). */
+const ownDevicesOnlyType = 'RC:SRSMsg';
+
+/** A device's own send is not pushed back to that device. */
+const skipSender = (origin: SendOrigin): Pick<Copy, 'skipSessionId'> =>
+  origin.kind === 'client' ? { skipSessionId: origin.sessionId } : {};
+
 export function inboxLimits(app: App): InboxLimits {
   return { retentionMs: app.features.offlineMessageDays * 86_400_000, cap: app.features.offlineMessageCap };
 }
@@ -176,13 +183,18 @@ export class DeliveryService {
       }
       const base = { fromUserId, objectName: request.objectName, busChannel: request.busChannel ?? '', sender, now, flags };
       const stamp = { messageUId, conversationType: request.conversationType, content };
+      if (request.objectName === ownDevicesOnlyType) {
+        // A read-position sync is for the sender's own (other) devices, never the peer.
+        copies.push({ userId: fromUserId, view: this.view(base, { ...stamp, targetId: userId }), toInbox: !flags.status, ...skipSender(origin) });
+        continue;
+      }
       copies.push({ userId, view: this.view(base, { ...stamp, targetId: fromUserId }), toInbox: !flags.status });
       if (echo && userId !== fromUserId) {
         copies.push({
           userId: fromUserId,
           view: this.view(base, { ...stamp, targetId: userId }),
           toInbox: !flags.status && multiDeviceSync,
-          ...(origin.kind === 'client' && { skipSessionId: origin.sessionId }),
+          ...skipSender(origin),
         });
       }
     }

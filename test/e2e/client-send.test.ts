@@ -91,3 +91,20 @@ describe('WebSocket send (client to client)', () => {
     await expect(phone.client.request('ack', { seq: -1 })).rejects.toMatchObject({ code: 1002 });
   });
 });
+
+describe('RC:SRSMsg (read-position sync)', () => {
+  it('goes to the sender\'s own other devices only, never to the peer, and waits for offline ones', async () => {
+    const peer = await connectDevice(t, multi, 'srs-peer');
+    const phone = await connectDevice(t, multi, 'srs-me');
+    const desk = await connectDevice(t, multi, 'srs-me', { deviceId: 'desk', platform: 'desktop' });
+    const content = { lastMessageSendTime: 1234 };
+    const result = await phone.client.send({ conversationType: 1, targetId: 'srs-peer', objectName: 'RC:SRSMsg', content });
+    const [sync] = await desk.received(1);
+    expect(sync).toMatchObject({ objectName: 'RC:SRSMsg', targetId: 'srs-peer', messageUId: result.messageUId, seq: expect.any(Number) });
+    const web = await connectDevice(t, multi, 'srs-me', { deviceId: 'browser', platform: 'web' });
+    expect(web.messages.map((m) => m.objectName)).toEqual(['RC:SRSMsg']);
+    await settle();
+    expect(peer.messages).toHaveLength(0);
+    expect(phone.messages).toHaveLength(0);
+  });
+});
