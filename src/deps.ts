@@ -115,6 +115,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const pushes = new PushRouter(bus, nodeId, (appKey, items) => localDelivery.deliver(appKey, items));
     const delivery = new DeliveryService(userStore, inbox, createSqlHistoryStore(sql), presence, pushes, once, clock, (err) =>
       logger.warn({ err }, 'live push failed; devices will catch up from the inbox'),
+      (err, messageUId) => logger.error({ err, messageUId }, 'broadcast stopped: the remaining users did not get it'),
     );
     closers.push(() => delivery.drain());
 

@@ -79,6 +79,8 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   /** Seqs held above the watermark (emitted, waiting for the hole below them). */
   private readonly ahead = new Set<number>();
   private holeTimer: NodeJS.Timeout | undefined;
+  /** Holes during a catch-up are expected (entries not owed); only live ones are filled. */
+  private live = false;
   private currentEpoch: string | undefined;
   private ackTimer: NodeJS.Timeout | undefined;
   private ackedSeq = 0;
@@ -180,6 +182,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
         return;
       case 'synced':
         // The server settled everything up to here: sent, or not owed to this device.
+        this.live = true;
         this.hold(frame.seq, true);
         this.scheduleAck(0);
         this.emit('synced', frame);
@@ -210,7 +213,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     while (this.ahead.delete(this.seq + 1)) this.seq++;
     this.scheduleAck(20);
     clearTimeout(this.holeTimer);
-    this.holeTimer = this.ahead.size > 0 ? setTimeout(() => this.fillHole(), 500) : undefined;
+    this.holeTimer = this.live && this.ahead.size > 0 ? setTimeout(() => this.fillHole(), 500) : undefined;
   }
 
   /** Asks for what is missing below the seqs held ahead of the watermark. */
@@ -241,6 +244,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     clearTimeout(this.holeTimer); // seqs held ahead stay known, so a resend of them is dropped
+    this.live = false;
     for (const [id, pending] of this.pending) {
       clearTimeout(pending.timer);
       pending.reject(new ParleyRequestError(code, `socket closed (${code} ${reason})`));

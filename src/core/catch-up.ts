@@ -43,9 +43,14 @@ export async function catchUp(
 
   let from = device.lastSeq;
   let gap: Gap | undefined;
-  const otherEpoch = (device.epoch !== undefined && device.epoch !== head.epoch) || device.lastSeq > head.seq;
+  // Every seq of this epoch is above baseSeq (and at most head.seq): a lastSeq outside
+  // that range belongs to another epoch even when the device did not name its epoch.
+  const otherEpoch =
+    (device.epoch !== undefined && device.epoch !== head.epoch) ||
+    device.lastSeq > head.seq ||
+    (device.lastSeq > 0 && device.lastSeq < head.baseSeq);
   if (otherEpoch && device.lastSeq > 0) {
-    gap = { fromSeq: device.lastSeq + 1, toSeq: head.baseSeq, reason: 'epoch' };
+    gap = { fromSeq: Math.min(device.lastSeq + 1, head.baseSeq), toSeq: head.baseSeq, reason: 'epoch' };
   }
   if (otherEpoch || from < head.baseSeq) from = head.baseSeq;
 

@@ -89,17 +89,26 @@ export class DeliveryService {
     private readonly once: OnceStore,
     private readonly clock: Clock,
     private readonly onPushError: (err: unknown) => void,
+    private readonly onBroadcastError: (err: unknown, messageUId: string) => void,
   ) {}
 
   send(request: SendRequest): Promise<SendResult> {
+    return this.runOnceFor(request, () => this.sendNow(request));
+  }
+
+  /** Runs `work` once per idempotency key of the request (or every time without one). */
+  private runOnceFor<T>(request: Pick<SendRequest, 'app' | 'fromUserId' | 'idempotency'>, work: () => Promise<T>): Promise<T> {
     const { idempotency } = request;
-    if (!idempotency) return this.sendNow(request);
-    const key = `${request.app.appKey}:${request.fromUserId}:${idempotency.key}`;
-    return runOnce(this.once, key, idempotency.ttlMs, () => this.sendNow(request));
+    if (!idempotency) return work();
+    return runOnce(this.once, `${request.app.appKey}:${request.fromUserId}:${idempotency.key}`, idempotency.ttlMs, work);
   }
 
   /** Pushes to every online session of the app (on all nodes); nothing is stored. */
-  async pushToOnline(app: App, fromUserId: string, objectName: string, content: string): Promise<string> {
+  pushToOnline(request: Pick<SendRequest, 'app' | 'fromUserId' | 'objectName' | 'idempotency'> & { content: string }): Promise<string> {
+    return this.runOnceFor(request, () => this.pushToOnlineNow(request.app, request.fromUserId, request.objectName, request.content));
+  }
+
+  private async pushToOnlineNow(app: App, fromUserId: string, objectName: string, content: string): Promise<string> {
     const { flags } = resolveMessage({ objectName, content });
     const now = this.clock.now();
     const sender = await this.senderProfile(app, fromUserId);
@@ -117,7 +126,11 @@ export class DeliveryService {
    * Delivers to every user of the app, page by page in the background, so the
    * request is not held for O(users) work; returns the shared messageUId at once.
    */
-  broadcast(request: Omit<SendRequest, 'toUserIds' | 'sharedMessageUId' | 'idempotency'>): string {
+  broadcast(request: Omit<SendRequest, 'toUserIds' | 'sharedMessageUId'>): Promise<string> {
+    return this.runOnceFor(request, async () => this.startBroadcast(request));
+  }
+
+  private startBroadcast(request: Omit<SendRequest, 'toUserIds' | 'sharedMessageUId'>): string {
     const content = typeof request.content === 'function' ? request.content(request.fromUserId, 0) : request.content;
     resolveMessage({ objectName: request.objectName, content: content.content, isPersisted: request.isPersisted, isCounted: request.isCounted });
     const sharedMessageUId = createMessageUId(this.clock.now());
@@ -125,10 +138,10 @@ export class DeliveryService {
       for (let after = ''; ; ) {
         const toUserIds = await this.users.listIds(request.app.appKey, after, broadcastPageSize);
         if (toUserIds.length === 0) return;
-        await this.sendNow({ ...request, toUserIds, sharedMessageUId });
+        await this.sendNow({ ...request, toUserIds, sharedMessageUId, idempotency: undefined });
         after = toUserIds[toUserIds.length - 1]!;
       }
-    })().catch(this.onPushError);
+    })().catch((err: unknown) => this.onBroadcastError(err, sharedMessageUId));
     this.jobs.add(job);
     void job.finally(() => this.jobs.delete(job));
     return sharedMessageUId;

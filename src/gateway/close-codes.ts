@@ -9,4 +9,6 @@ export const closeCodes = {
   kicked: 4002,
   /** The node is shutting down: reconnect (to another node). */
   goingAway: 4003,
+  /** The server failed while opening the session: reconnect. */
+  internalError: 1011,
 } as const;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { App } from '../core/apps.js';
-import { catchUp } from '../core/catch-up.js';
+import { catchUp, type Gap } from '../core/catch-up.js';
 import { inboxLimits } from '../core/delivery.js';
 import { conversationTypes, type DeliveredMessage, type MessageView } from '../core/message.js';
 import type { KickReason } from '../core/kick.js';
@@ -166,21 +166,46 @@ export class Connection {
     // pushes arriving meanwhile are held back and merged by seq.
     this.heldBack = [];
     this.context.register(this);
-    await this.context.sessions.open(app, session);
-    this.log.info({ sessionId: session.sessionId, platform: frame.platform }, 'session opened');
-    const outcome = await catchUp(this.context.inbox, app, user.userId, frame, this.context.clock.now(), {
-      onHead: (head) => this.reply(frame.id, { userId: user.userId, sessionId: session.sessionId, seq: head.seq, epoch: head.epoch }),
-      emit: (messages) => messages.forEach((message) => this.send({ op: 'message', message })),
-    });
-    let upTo = outcome.settledUpTo;
+    let replied = false;
+    try {
+      await this.context.sessions.open(app, session);
+      // The socket may have closed while presence was written: take the entry back out.
+      if (this.closed) {
+        await this.context.sessions.close(app.appKey, session);
+        return;
+      }
+      this.log.info({ sessionId: session.sessionId, platform: frame.platform }, 'session opened');
+      const outcome = await catchUp(this.context.inbox, app, user.userId, frame, this.context.clock.now(), {
+        onHead: (head) => {
+          replied = true;
+          this.reply(frame.id, { userId: user.userId, sessionId: session.sessionId, seq: head.seq, epoch: head.epoch });
+        },
+        emit: (messages) => messages.forEach((message) => this.send({ op: 'message', message })),
+      });
+      this.finishCatchUp(outcome.settledUpTo, outcome.gap);
+    } catch (err) {
+      // A half-opened session must not linger: the device reconnects and catches up again.
+      this.log.error({ err }, 'handshake failed after authentication');
+      if (!replied) this.fail(frame.id, err);
+      this.socket.close(closeCodes.internalError, 'try again');
+    }
+  }
+
+  /**
+   * Sends what was pushed during the catch-up and goes live. Only seqs contiguous with
+   * what the catch-up settled are settled; a held push above a hole is sent as a plain
+   * live message, so the hole's own push (still in flight) is not taken for a duplicate.
+   */
+  private finishCatchUp(settledUpTo: number, gap: Gap | undefined): void {
+    let upTo = settledUpTo;
     for (const message of (this.heldBack ?? []).sort((a, b) => a.seq! - b.seq!)) {
       if (message.seq! <= upTo) continue;
       this.send({ op: 'message', message });
-      upTo = message.seq!;
+      if (message.seq === upTo + 1) upTo = message.seq;
     }
     this.heldBack = undefined;
     this.coveredUpTo = upTo;
-    this.send({ op: 'synced', seq: upTo, ...(outcome.gap && { gap: outcome.gap }) });
+    this.send({ op: 'synced', seq: upTo, ...(gap && { gap }) });
   }
 
   private async sendMessage(app: App, session: SessionInfo, frame: SendFrame) {

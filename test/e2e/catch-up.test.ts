@@ -113,6 +113,23 @@ describe('gaps are reported, never silent', () => {
     expect(again.messages.map((m) => m.content)).toEqual([JSON.stringify({ content: 'after' })]);
     expect(again.messages[0]!.seq).toBeGreaterThan(lastSeq);
   });
+
+  it.runIf(storageMode === 'services')('a device that does not name its epoch still learns of the flush (its lastSeq is below the new epoch)', async () => {
+    const device = await connectDevice(t, plain, 'flushed-anon');
+    await send(plain, 'flushed-anon', 'before');
+    await device.received(1);
+    const { lastSeq } = device.client;
+    await device.close();
+    const redis = new Redis(t.storage.redisUrl!);
+    await redis.flushdb();
+    await redis.quit();
+    await t.deps.presence.keepNodeAlive(t.deps.nodeId, 10_000);
+    clock.advance(1000);
+    await send(plain, 'flushed-anon', 'after');
+    const again = await connectDevice(t, plain, 'flushed-anon', { lastSeq });
+    expect(again.synced[0]!.gap).toMatchObject({ fromSeq: lastSeq + 1, reason: 'epoch' });
+    expect(again.messages.map((m) => m.content)).toEqual([JSON.stringify({ content: 'after' })]);
+  });
 });
 
 describe('no gap and no duplicate across reconnects', () => {

@@ -69,6 +69,7 @@ describe('ParleyClient', () => {
     const received: number[] = [];
     client.on('message', (m) => received.push(m.seq ?? -1));
     const server = sockets.at(-1)!;
+    server.send(JSON.stringify({ op: 'synced', seq: 10 }));
     server.send(JSON.stringify(message(11)));
     server.send(JSON.stringify(message(13))); // overtook 12
     server.send(JSON.stringify(message(13))); // duplicate

@@ -205,6 +205,19 @@ describe('system messages and broadcasts', () => {
     expect(offline.messages.map((m) => m.messageUId)).toContain(res.body.messageUID);
   });
 
+  it('a retried broadcast with the same msgRandom answers the first messageUID and delivers once', async () => {
+    const user = uid('once');
+    await single.post('/user/getToken.json', { userId: user, name: user });
+    const body = { fromUserId: 'admin', objectName: 'RC:TxtMsg', content: text('once'), msgRandom: 777 };
+    const first = await single.post('/message/broadcast.json', body);
+    const retry = await single.post('/message/broadcast.json', body);
+    expect(retry.body.messageUID).toBe(first.body.messageUID);
+    await t.deps.delivery.drain();
+    const device = await connectDevice(t, single, user);
+    expect(device.messages.filter((m) => m.messageUId === first.body.messageUID)).toHaveLength(1);
+    expect(device.messages).toHaveLength(1);
+  });
+
   it('/message/online/broadcast reaches online devices only', async () => {
     const [on, off] = [uid('on'), uid('off')];
     const online = await connectDevice(t, multi, on);

@@ -55,7 +55,7 @@ export const templatePublishBody = z.object({
 });
 
 export const broadcastBody = z.object({ fromUserId: id, objectName, content, ...pushFields, ...sendOptions, os: text(16).optional() });
-export const onlineBroadcastBody = z.object({ fromUserId: id, objectName, content, msgRandom: integer.optional() });
+export const onlineBroadcastBody = z.object({ fromUserId: id, objectName, content, ...sendOptions });
 
 type SendOptions = z.infer<z.ZodObject<typeof sendOptions>>;
 
@@ -144,7 +144,7 @@ export function messageRoutes(app: FastifyInstance, delivery: DeliveryService): 
   template('/message/system/publish_template', 'Send a templated system message (JSON)', conversationTypes.system);
 
   post(app, { path: '/message/broadcast', summary: 'Send a system message to every user of the app', body: broadcastBody }, async (input, req) => {
-    const messageUID = delivery.broadcast({
+    const messageUID = await delivery.broadcast({
       app: req.imApp,
       origin: { kind: 'api' },
       fromUserId: input.fromUserId,
@@ -155,12 +155,19 @@ export function messageRoutes(app: FastifyInstance, delivery: DeliveryService): 
       status: false,
       isPersisted: input.isPersisted,
       isCounted: input.isCounted,
+      idempotency: idempotencyOf(req, input, '/message/broadcast'),
     });
     return { messageUID, id: messageUID };
   });
 
   post(app, { path: '/message/online/broadcast', summary: 'Push a system message to every online device', body: onlineBroadcastBody }, async (input, req) => {
-    const messageUID = await delivery.pushToOnline(req.imApp, input.fromUserId, input.objectName, input.content);
+    const messageUID = await delivery.pushToOnline({
+      app: req.imApp,
+      fromUserId: input.fromUserId,
+      objectName: input.objectName,
+      content: input.content,
+      idempotency: idempotencyOf(req, input, '/message/online/broadcast'),
+    });
     return { messageUID };
   });
 }
