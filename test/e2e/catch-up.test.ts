@@ -31,6 +31,16 @@ afterAll(() => t.close());
 const send = (app: TestApp, to: string, body: string) =>
   app.post('/message/private/publish.json', { fromUserId: 'sender', toUserId: to, objectName: 'RC:TxtMsg', content: JSON.stringify({ content: body }) });
 
+/** Flushes the test's Redis db, as a failover without persistence would. */
+async function loseRedisData() {
+  const redis = new Redis(t.storage.redisUrl!);
+  await redis.flushdb();
+  await redis.quit();
+  // The node's own liveness key went too; renew it as its timer would.
+  await t.deps.presence.keepNodeAlive(t.deps.nodeId, 10_000);
+  clock.advance(1000);
+}
+
 async function ackedBy(app: TestApp, userId: string, device: Device) {
   await expect.poll(async () => (await t.deps.inbox.head(app.appKey, userId, clock.now())).ackedSeq).toBe(device.client.lastSeq);
 }
@@ -100,12 +110,7 @@ describe('gaps are reported, never silent', () => {
     await device.received(2);
     const { lastSeq, epoch } = device.client;
     await device.close();
-    const redis = new Redis(t.storage.redisUrl!);
-    await redis.flushdb();
-    await redis.quit();
-    // The node's own liveness key went too; renew it as its timer would.
-    await t.deps.presence.keepNodeAlive(t.deps.nodeId, 10_000);
-    clock.advance(1000);
+    await loseRedisData();
     await send(plain, 'flushed', 'after');
     const again = await connectDevice(t, plain, 'flushed', { lastSeq, epoch });
     expect(again.synced[0]!.gap).toMatchObject({ fromSeq: lastSeq + 1, reason: 'epoch' });
@@ -120,11 +125,7 @@ describe('gaps are reported, never silent', () => {
     await device.received(1);
     const { lastSeq } = device.client;
     await device.close();
-    const redis = new Redis(t.storage.redisUrl!);
-    await redis.flushdb();
-    await redis.quit();
-    await t.deps.presence.keepNodeAlive(t.deps.nodeId, 10_000);
-    clock.advance(1000);
+    await loseRedisData();
     await send(plain, 'flushed-anon', 'after');
     const again = await connectDevice(t, plain, 'flushed-anon', { lastSeq });
     expect(again.synced[0]!.gap).toMatchObject({ fromSeq: lastSeq + 1, reason: 'epoch' });

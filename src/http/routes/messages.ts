@@ -70,6 +70,27 @@ function idempotencyOf(request: FastifyRequest, options: SendOptions, path: stri
   return undefined;
 }
 
+/** The part of a server-API send every endpoint fills the same way. */
+function apiSend(
+  req: FastifyRequest,
+  path: string,
+  input: SendOptions & { fromUserId: string; objectName: string },
+  conversationType: SendRequest['conversationType'],
+) {
+  return {
+    app: req.imApp,
+    origin: { kind: 'api' } as const,
+    fromUserId: input.fromUserId,
+    conversationType,
+    objectName: input.objectName,
+    echo: conversationType === conversationTypes.private && echoOf(input),
+    isPersisted: input.isPersisted,
+    isCounted: input.isCounted,
+    busChannel: input.busChannel,
+    idempotency: idempotencyOf(req, input, path),
+  };
+}
+
 /** JSON-escapes a value spliced into a JSON string template. */
 const jsonEscape = (value: string) => JSON.stringify(value).slice(1, -1);
 
@@ -89,19 +110,10 @@ export function messageRoutes(app: FastifyInstance, delivery: DeliveryService): 
   ) =>
     post(app, { path, summary, body }, async (input, req) => {
       const result = await delivery.send({
-        app: req.imApp,
-        origin: { kind: 'api' },
-        fromUserId: input.fromUserId,
-        conversationType: kind.conversationType,
+        ...apiSend(req, path, input, kind.conversationType),
         toUserIds: input.toUserId,
-        objectName: input.objectName,
         content: { content: input.content, pushContent: input.pushContent, pushData: input.pushData },
-        echo: kind.conversationType === conversationTypes.private && echoOf(input),
         status: kind.status,
-        isPersisted: input.isPersisted,
-        isCounted: input.isCounted,
-        busChannel: input.busChannel,
-        idempotency: idempotencyOf(req, input, path),
       });
       return { messageUIDs: result.messageUIDs };
     });
@@ -116,12 +128,8 @@ export function messageRoutes(app: FastifyInstance, delivery: DeliveryService): 
         throw new ParleyError('badParameter', `values: needs one entry per toUserId (${input.toUserId.length}), got ${input.values.length}`);
       }
       const result = await delivery.send({
-        app: req.imApp,
-        origin: { kind: 'api' },
-        fromUserId: input.fromUserId,
-        conversationType,
+        ...apiSend(req, path, input, conversationType),
         toUserIds: input.toUserId,
-        objectName: input.objectName,
         content: (_userId, i) => {
           const values = input.values[i] ?? {};
           return {
@@ -130,12 +138,7 @@ export function messageRoutes(app: FastifyInstance, delivery: DeliveryService): 
             pushData: fillTemplate(input.pushData?.[i] ?? '', values, (v) => v),
           };
         },
-        echo: conversationType === conversationTypes.private && echoOf(input),
         status: false,
-        isPersisted: input.isPersisted,
-        isCounted: input.isCounted,
-        busChannel: input.busChannel,
-        idempotency: idempotencyOf(req, input, path),
       });
       return { messageUIDs: result.messageUIDs };
     });
@@ -145,17 +148,9 @@ export function messageRoutes(app: FastifyInstance, delivery: DeliveryService): 
 
   post(app, { path: '/message/broadcast', summary: 'Send a system message to every user of the app', body: broadcastBody }, async (input, req) => {
     const messageUID = await delivery.broadcast({
-      app: req.imApp,
-      origin: { kind: 'api' },
-      fromUserId: input.fromUserId,
-      conversationType: conversationTypes.system,
-      objectName: input.objectName,
+      ...apiSend(req, '/message/broadcast', input, conversationTypes.system),
       content: { content: input.content, pushContent: input.pushContent, pushData: input.pushData },
-      echo: false,
       status: false,
-      isPersisted: input.isPersisted,
-      isCounted: input.isCounted,
-      idempotency: idempotencyOf(req, input, '/message/broadcast'),
     });
     return { messageUID, id: messageUID };
   });
