@@ -1,5 +1,5 @@
 import type { Bus } from '../store/bus.js';
-import type { Presence, SessionInfo } from '../store/presence.js';
+import { bySessionAge, type Presence, type SessionInfo } from '../store/presence.js';
 import type { App } from './apps.js';
 import type { KickReason } from './kick.js';
 import { sessionsToEvict } from './session-policy.js';
@@ -14,11 +14,17 @@ export class SessionService {
     private readonly bus: Bus,
   ) {}
 
-  /** Registers `session`, kicking what the policy evicts; returns the evicted sessions. */
+  /**
+   * Registers `session`, kicking what the policy evicts; returns the evicted sessions.
+   * Added first and judged only against older sessions, so two logins racing on
+   * different nodes agree: the newest stays, each older one is evicted by a newer one.
+   */
   async open(app: App, session: SessionInfo): Promise<SessionInfo[]> {
-    const existing = await this.presence.list(app.appKey, session.userId);
-    const evictions = sessionsToEvict(existing, session, app.features);
     await this.presence.add(app.appKey, session);
+    const older = (await this.presence.list(app.appKey, session.userId)).filter(
+      (s) => s.sessionId !== session.sessionId && bySessionAge(s, session) < 0,
+    );
+    const evictions = sessionsToEvict(older, session, app.features);
     await Promise.all(evictions.map((e) => this.kick(app.appKey, e.session, e.reason)));
     return evictions.map((e) => e.session);
   }

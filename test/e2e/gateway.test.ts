@@ -92,6 +92,18 @@ describe('session policy (ARCHITECTURE "Sessions")', () => {
     await second.close();
   });
 
+  it('two ios logins at the same instant leave exactly one session (the newest)', async () => {
+    const token = await tokenOf(plain, 'race');
+    const devices = Array.from({ length: 4 }, (_, i) => client(token, `race-${i}`, 'ios'));
+    // An older one may be kicked before its own handshake even finished.
+    await Promise.allSettled(devices.map((d) => d.connect()));
+    await expect.poll(() => devices.filter((d) => d.isOpen).length).toBe(1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(devices.filter((d) => d.isOpen)).toHaveLength(1);
+    expect((await t.deps.presence.list(plain.appKey, 'race')).length).toBe(1);
+    await Promise.all(devices.map((d) => d.close()));
+  });
+
   it('android kicks ios (same mobile class); desktop and web do not', async () => {
     const token = await tokenOf(plain, 'kim');
     const ios = client(token, 'k-ios', 'ios');
