@@ -78,10 +78,6 @@ export class Gateway {
     app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
   }
 
-  get connectionCount(): number {
-    return this.connections.size;
-  }
-
   /** Stops the heartbeat, tells every device to reconnect elsewhere, stops listening to the bus. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);

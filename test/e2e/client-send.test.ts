@@ -89,6 +89,11 @@ describe('WebSocket send (client to client)', () => {
     await phone.client.request('ack', { seq: base + 2 });
     expect(await t.deps.inbox.cursor(multi.appKey, 'r5', 'r5-phone')).toBe(base + 2);
     await expect(phone.client.request('ack', { seq: -1 })).rejects.toMatchObject({ code: 1002 });
+    await expect(phone.client.request('ack', {})).rejects.toMatchObject({ code: 1002 });
+    expect(await t.deps.inbox.cursor(multi.appKey, 'r5', 'r5-phone')).toBe(base + 2);
+    for (const bad of [{}, { afterSeq: 'x' }, { afterSeq: 0, limit: 0 }, { afterSeq: 0, limit: 501 }]) {
+      await expect(phone.client.request('sync', bad)).rejects.toMatchObject({ code: 1002 });
+    }
   });
 });
 

@@ -47,6 +47,20 @@ describe('handshake', () => {
     await expect(client(forged, 'd', 'ios').connect()).rejects.toMatchObject({ code: 31004 });
   });
 
+  it.each([
+    ['no token', { token: undefined }],
+    ['an unknown platform', { platform: 'toaster' }],
+    ['a negative lastSeq', { lastSeq: -1 }],
+    ['an empty deviceId', { deviceId: '' }],
+  ])('answers a connect with %s with 1002 and opens no session', async (_label, change) => {
+    const raw = await openRaw(t.wsUrl);
+    raw.send({ op: 'connect', id: 9, token: await tokenOf(plain, 'badconn'), deviceId: 'b1', platform: 'ios', ...change });
+    expect(await raw.next((f) => f.id === 9)).toMatchObject({ ok: false, code: 1002 });
+    expect(raw.ws.readyState).toBe(raw.ws.OPEN);
+    expect((await plain.post('/user/checkOnline.json', { userId: 'badconn' })).body.status).toBe('0');
+    raw.ws.close();
+  });
+
   it('answers connect with userId, sessionId, seq and epoch, then synced', async () => {
     const raw = await openRaw(t.wsUrl);
     raw.send({ op: 'connect', id: 'c1', token: await tokenOf(plain, 'hank'), deviceId: 'h1', platform: 'web', lastSeq: 0 });
