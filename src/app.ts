@@ -6,6 +6,7 @@ import { registerErrorHandling } from './http/errors.js';
 import { healthRoute } from './http/routes/health.js';
 import { openApiRoute } from './http/routes/openapi.js';
 import { messageRoutes } from './http/routes/messages.js';
+import { permissionRoutes } from './http/routes/permissions.js';
 import { userRoutes } from './http/routes/users.js';
 import { verifySignature } from './http/signature.js';
 import type { App } from './core/apps.js';
@@ -43,6 +44,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     });
     userRoutes(signed, deps.users);
     messageRoutes(signed, deps.delivery);
+    permissionRoutes(signed, deps.permissions);
   });
 
   const gateway = new Gateway(
@@ -54,6 +56,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
       users: deps.users,
       sessions: deps.sessions,
       delivery: deps.delivery,
+      permissions: deps.permissions,
       inbox: deps.inbox,
       localDelivery: deps.localDelivery,
     },

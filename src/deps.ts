@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import { DeliveryService } from './core/delivery.js';
 import { LocalDelivery } from './core/local-delivery.js';
 import { NodeLiveness } from './core/node-liveness.js';
+import { PermissionService } from './core/permissions.js';
 import { PushRouter } from './core/push.js';
 import { SessionService } from './core/sessions.js';
 import { UserService } from './core/users.js';
@@ -22,6 +23,7 @@ import { createMemoryOnceStore } from './store/once.memory.js';
 import { createRedisOnceStore } from './store/once.redis.js';
 import { createSqlHistoryStore } from './store/history.sql.js';
 import { migrate } from './store/migrate.js';
+import { createSqlPermissionStore } from './store/permissions.sql.js';
 import type { Presence } from './store/presence.js';
 import { createMemoryPresence } from './store/presence.memory.js';
 import { createRedisPresence } from './store/presence.redis.js';
@@ -44,6 +46,7 @@ export interface Deps {
   users: UserService;
   sessions: SessionService;
   delivery: DeliveryService;
+  permissions: PermissionService;
   /** Where pushes for this node's sessions go; the gateway installs itself here. */
   localDelivery: LocalDelivery;
   /** true when every store behind this node answers. */
@@ -113,7 +116,8 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const users = new UserService(apps, userStore, sessions, clock);
     const localDelivery = new LocalDelivery();
     const pushes = new PushRouter(bus, nodeId, (appKey, items) => localDelivery.deliver(appKey, items));
-    const delivery = new DeliveryService(userStore, inbox, createSqlHistoryStore(sql), presence, pushes, once, clock, (err) =>
+    const permissions = new PermissionService(createSqlPermissionStore(sql), sessions, clock);
+    const delivery = new DeliveryService(userStore, inbox, createSqlHistoryStore(sql), presence, pushes, once, permissions, clock, (err) =>
       logger.warn({ err }, 'live push failed; devices will catch up from the inbox'),
       (err, messageUId) => logger.error({ err, messageUId }, 'broadcast stopped: the remaining users did not get it'),
     );
@@ -132,6 +136,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       users,
       sessions,
       delivery,
+      permissions,
       localDelivery,
       async healthy() {
         const results = await Promise.allSettled(checks.map((check) => withTimeout(check(), 2000)));

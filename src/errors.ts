@@ -19,6 +19,16 @@ export const errorCatalog = {
   notFound: { code: 404, status: 404, message: 'not found', retryable: false },
   /** RongCloud client code 31004 (TOKEN_INCORRECT): bad, forged, foreign or expired token. */
   tokenIncorrect: { code: 31004, status: 401, message: 'token incorrect or expired', retryable: false },
+  /** RongCloud REJECTED_BY_BLACKLIST: the receiver blocked the sender. */
+  rejectedByBlacklist: { code: 405, status: 403, message: 'rejected: the receiver blocked the sender', retryable: false },
+  /** RongCloud NOT_IN_WHITELIST: the receiver accepts only its allowlist. */
+  notInWhitelist: { code: 407, status: 403, message: 'rejected: the sender is not on the receiver\'s allowlist', retryable: false },
+  /** Parley's choice (no RongCloud code is published): friends-only app, sender not the receiver's friend. */
+  notFriend: { code: 25460, status: 403, message: 'rejected: this app only delivers between friends', retryable: false },
+  /** RongCloud RC_MSG_BLOCKED_SENSITIVE_WORD: the message holds a blocking word. */
+  sensitiveWordBlocked: { code: 21501, status: 403, message: 'rejected: the message contains a blocked word', retryable: false },
+  /** RongCloud RC_CONN_USER_BLOCKED: the user is banned (`/user/block.json`). */
+  userBanned: { code: 31009, status: 403, message: 'the user is banned', retryable: false },
   /** RongCloud client code 33001 (not connected): a request before a successful `connect`. */
   notConnected: { code: 33001, status: 400, message: 'connect first', retryable: false },
 } as const satisfies Record<string, ErrorSpec>;

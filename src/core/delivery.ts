@@ -9,6 +9,7 @@ import { conversationTypes, type DeliveredMessage, type MessageView } from './me
 import { createMessageUId } from './message-uid.js';
 import { resolveMessage, type MessageFlags } from './message-types.js';
 import { runOnce } from './once.js';
+import type { PermissionService } from './permissions.js';
 import type { PushRouter } from './push.js';
 
 /** Who asked: the app backend (REST, an administrator) or a connected device. */
@@ -36,6 +37,8 @@ export interface SendRequest {
   isPersisted?: boolean;
   isCounted?: boolean;
   busChannel?: string;
+  /** REST only: leave out the recipients who blocked the sender (the call still succeeds). */
+  verifyBlacklist?: boolean;
   /** One messageUId shared by every recipient (broadcast) instead of one each. */
   sharedMessageUId?: string;
   /** Retries with the same key within `ttlMs` return the first result and deliver nothing. */
@@ -87,6 +90,7 @@ export class DeliveryService {
     private readonly presence: Presence,
     private readonly pushes: PushRouter,
     private readonly once: OnceStore,
+    private readonly permissions: PermissionService,
     private readonly clock: Clock,
     private readonly onPushError: (err: unknown) => void,
     private readonly onBroadcastError: (err: unknown, messageUId: string) => void,
@@ -154,8 +158,9 @@ export class DeliveryService {
 
   private async sendNow(request: SendRequest): Promise<SendResult> {
     const { app, fromUserId, origin } = request;
+    const toUserIds = await this.permittedRecipients(request);
     // Everything is validated before anything is written.
-    const contents = request.toUserIds.map((userId, index) => {
+    const contents = toUserIds.map((userId, index) => {
       const content = typeof request.content === 'function' ? request.content(userId, index) : request.content;
       const { flags } = resolveMessage({
         objectName: request.objectName,
@@ -166,6 +171,11 @@ export class DeliveryService {
       });
       return { userId, content, flags };
     });
+    if (origin.kind === 'client') {
+      for (const entry of contents) {
+        entry.content = { ...entry.content, content: await this.permissions.filterContent(app, request.objectName, entry.content.content) };
+      }
+    }
     const now = this.clock.now();
     const sender = await this.senderProfile(app, fromUserId);
     const { multiDeviceSync } = app.features;
@@ -222,6 +232,21 @@ export class DeliveryService {
     await this.pushCopies(app, copies);
     const senderSeq = origin.kind === 'client' ? stored.find((c) => c.userId === fromUserId)?.seq : undefined;
     return { sentTime: now, messageUIDs, ...(senderSeq !== undefined && { seq: senderSeq }) };
+  }
+
+  /**
+   * Devices are held to every permission rule (a refusal throws); the app backend only
+   * to the blocklist, and only when it asks (`verifyBlacklist`), by leaving recipients out.
+   */
+  private async permittedRecipients(request: SendRequest): Promise<readonly string[]> {
+    const { app, fromUserId, origin, toUserIds } = request;
+    if (origin.kind === 'client') {
+      if (request.objectName !== ownDevicesOnlyType) await this.permissions.checkClientSend(app, fromUserId, toUserIds);
+      return toUserIds;
+    }
+    if (!request.verifyBlacklist) return toUserIds;
+    const blocked = await this.permissions.blockedBy(app, fromUserId, toUserIds);
+    return toUserIds.filter((userId) => !blocked.has(userId));
   }
 
   /** Live push is best effort: the inbox already holds what a device must not miss. */

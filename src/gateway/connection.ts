@@ -124,6 +124,9 @@ export class Connection {
           await this.context.inbox.ack(app.appKey, session.userId, session.deviceId, frame.seq);
           this.reply(frame.id, {});
           return;
+        case 'conversation.notifications':
+          this.reply(frame.id, { notifications: await this.context.permissions.listMutes(app, session.userId) });
+          return;
         case 'sync': {
           const page = await this.context.inbox.read(app.appKey, session.userId, frame.afterSeq, frame.limit, this.context.clock.now(), inboxLimits(app));
           const messages = page.entries.map((e) => ({ ...(JSON.parse(e.payload) as MessageView), seq: e.seq }));
@@ -142,6 +145,7 @@ export class Connection {
     let authenticated;
     try {
       authenticated = await this.context.users.authenticate(frame.token, frame.appKey);
+      await this.context.permissions.assertNotBanned(authenticated.app, authenticated.user.userId);
     } catch (err) {
       this.fail(frame.id, err);
       this.socket.close(closeCodes.badToken, 'token incorrect');

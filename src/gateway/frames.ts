@@ -43,7 +43,10 @@ export const syncFrame = z.object({
   limit: z.number().int().min(1).max(500).default(100),
 });
 
-export const clientFrame = z.discriminatedUnion('op', [connectFrame, pingFrame, sendFrame, ackFrame, syncFrame]);
+/** The user's push-mute settings (conversation and conversation-type level). */
+export const notificationsFrame = z.object({ op: z.literal('conversation.notifications'), id: requestId });
+
+export const clientFrame = z.discriminatedUnion('op', [connectFrame, pingFrame, sendFrame, ackFrame, syncFrame, notificationsFrame]);
 
 export type ConnectFrame = z.infer<typeof connectFrame>;
 export type SendFrame = z.infer<typeof sendFrame>;

@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import type { Clock } from '../core/clock.js';
 import type { DeliveryService } from '../core/delivery.js';
 import type { LocalDelivery } from '../core/local-delivery.js';
+import type { PermissionService } from '../core/permissions.js';
 import type { SessionService } from '../core/sessions.js';
 import type { UserService } from '../core/users.js';
 import type { Bus, NodeEvent, PushItem } from '../store/bus.js';
@@ -34,6 +35,7 @@ export interface GatewayDeps {
   users: UserService;
   sessions: SessionService;
   delivery: DeliveryService;
+  permissions: PermissionService;
   inbox: Inbox;
   localDelivery: LocalDelivery;
 }

@@ -87,6 +87,7 @@ function apiSend(
     isPersisted: input.isPersisted,
     isCounted: input.isCounted,
     busChannel: input.busChannel,
+    verifyBlacklist: input.verifyBlacklist,
     idempotency: idempotencyOf(req, input, path),
   };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { UserService } from '../../core/users.js';
 import { id, integer, list, text } from '../params.js';
 import { post } from '../route.js';
+import { formatTime } from '../time-format.js';
 
 const name = text(256);
 const portraitUri = text(1024);
@@ -42,9 +43,4 @@ export function userRoutes(app: FastifyInstance, users: UserService): void {
     // A string, not a number: the Go SDK decodes it into a string (SERVER-API.md §14).
     return { status: (await users.isOnline(req.imApp, input.userId)) ? '1' : '0' };
   });
-}
-
-/** `yyyy-MM-dd HH:mm:ss` in UTC, as RongCloud renders times in bodies. */
-function formatTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 }
