@@ -23,8 +23,8 @@ export const errorCatalog = {
   rejectedByBlacklist: { code: 405, status: 403, message: 'rejected: the receiver blocked the sender', retryable: false },
   /** RongCloud NOT_IN_WHITELIST: the receiver accepts only its allowlist. */
   notInWhitelist: { code: 407, status: 403, message: 'rejected: the sender is not on the receiver\'s allowlist', retryable: false },
-  /** Parley's choice (no RongCloud code is published): friends-only app, sender not the receiver's friend. */
-  notFriend: { code: 25460, status: 403, message: 'rejected: this app only delivers between friends', retryable: false },
+  /** RongCloud RC_FRIEND_NOT_FRIEND: friends-only app, sender not the receiver's friend. */
+  notFriend: { code: 25469, status: 403, message: 'rejected: this app only delivers between friends', retryable: false },
   /** RongCloud RC_MSG_BLOCKED_SENSITIVE_WORD: the message holds a blocking word. */
   sensitiveWordBlocked: { code: 21501, status: 403, message: 'rejected: the message contains a blocked word', retryable: false },
   /** RongCloud RC_CONN_USER_BLOCKED: the user is banned (`/user/block.json`). */

@@ -81,10 +81,10 @@ describe('allowlist', () => {
 });
 
 describe('friends-only apps', () => {
-  it('delivers between friends, refuses a non-friend (25460), and a friendship removed one way blocks only that way', async () => {
+  it('delivers between friends, refuses a non-friend (25469), and a friendship removed one way blocks only that way', async () => {
     const ann = await connectDevice(t, friendsOnly, 'fo-ann');
     const bob = await connectDevice(t, friendsOnly, 'fo-bob');
-    await expect(wsSend(ann, 'fo-bob')).rejects.toMatchObject({ code: 25460 });
+    await expect(wsSend(ann, 'fo-bob')).rejects.toMatchObject({ code: 25469 });
     expect((await friendsOnly.post('/friend/add.json', { userId: 'fo-ann', targetId: 'fo-bob' })).body.code).toBe(200);
     expect((await friendsOnly.post('/friend/check.json', { userId: 'fo-ann', targetId: 'fo-bob' })).body.results).toEqual([{ userId: 'fo-bob', result: 3 }]);
     await wsSend(ann, 'fo-bob', 'friends now');
@@ -93,7 +93,7 @@ describe('friends-only apps', () => {
     // Bob stops counting Ann as a friend; Ann still counts Bob.
     await friendsOnly.post('/friend/delete.json', { userId: 'fo-bob', targetId: 'fo-ann', directionType: 1 });
     expect((await friendsOnly.post('/friend/check.json', { userId: 'fo-ann', targetId: 'fo-bob' })).body.results).toEqual([{ userId: 'fo-bob', result: 1 }]);
-    await expect(wsSend(ann, 'fo-bob')).rejects.toMatchObject({ code: 25460 });
+    await expect(wsSend(ann, 'fo-bob')).rejects.toMatchObject({ code: 25469 });
     await wsSend(bob, 'fo-ann', 'still reaches ann');
     await ann.received(1);
     expect((await friendsOnly.post('/friend/get/list.json', { userId: 'fo-ann' })).body.friendList).toEqual([{ userId: 'fo-bob' }]);
