@@ -7,6 +7,9 @@ import { healthRoute } from './http/routes/health.js';
 import { openApiRoute } from './http/routes/openapi.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { permissionRoutes } from './http/routes/permissions.js';
+// [groups import]
+// [chatrooms import]
+// [ultragroups import]
 import { userRoutes } from './http/routes/users.js';
 import { verifySignature } from './http/signature.js';
 import type { App } from './core/apps.js';
@@ -45,6 +48,9 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     userRoutes(signed, deps.users);
     messageRoutes(signed, deps.delivery);
     permissionRoutes(signed, deps.permissions);
+    // [groups routes]
+    // [chatrooms routes]
+    // [ultragroups routes]
   });
 
   const gateway = new Gateway(

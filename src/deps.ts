@@ -24,6 +24,9 @@ import { createRedisOnceStore } from './store/once.redis.js';
 import { createSqlHistoryStore } from './store/history.sql.js';
 import { migrate } from './store/migrate.js';
 import { createSqlPermissionStore } from './store/permissions.sql.js';
+// [groups import]
+// [chatrooms import]
+// [ultragroups import]
 import type { Presence } from './store/presence.js';
 import { createMemoryPresence } from './store/presence.memory.js';
 import { createRedisPresence } from './store/presence.redis.js';
@@ -47,6 +50,9 @@ export interface Deps {
   sessions: SessionService;
   delivery: DeliveryService;
   permissions: PermissionService;
+  // [groups field]
+  // [chatrooms field]
+  // [ultragroups field]
   /** Where pushes for this node's sessions go; the gateway installs itself here. */
   localDelivery: LocalDelivery;
   /** true when every store behind this node answers. */
@@ -117,6 +123,9 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const localDelivery = new LocalDelivery();
     const pushes = new PushRouter(bus, nodeId, (appKey, items) => localDelivery.deliver(appKey, items));
     const permissions = new PermissionService(createSqlPermissionStore(sql), sessions, clock);
+    // [groups service]
+    // [chatrooms service]
+    // [ultragroups service]
     const delivery = new DeliveryService(userStore, inbox, createSqlHistoryStore(sql), presence, pushes, once, permissions, clock, (err) =>
       logger.warn({ err }, 'live push failed; devices will catch up from the inbox'),
       (err, messageUId) => logger.error({ err, messageUId }, 'broadcast stopped: the remaining users did not get it'),
@@ -137,6 +146,9 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       sessions,
       delivery,
       permissions,
+      // [groups return]
+      // [chatrooms return]
+      // [ultragroups return]
       localDelivery,
       async healthy() {
         const results = await Promise.allSettled(checks.map((check) => withTimeout(check(), 2000)));

@@ -29,6 +29,32 @@ export const errorCatalog = {
   sensitiveWordBlocked: { code: 21501, status: 403, message: 'rejected: the message contains a blocked word', retryable: false },
   /** RongCloud RC_CONN_USER_BLOCKED: the user is banned (`/user/block.json`). */
   userBanned: { code: 31009, status: 403, message: 'the user is banned', retryable: false },
+  /** RongCloud NOT_IN_GROUP. */
+  notInGroup: { code: 22406, status: 403, message: 'the sender is not a member of the group', retryable: false },
+  /** RongCloud FORBIDDEN_IN_GROUP: gagged member, or the whole group muted. */
+  forbiddenInGroup: { code: 22408, status: 403, message: 'the sender may not speak in the group now', retryable: false },
+  /** RongCloud RC_GROUP_ID_NOT_EXIST. */
+  groupNotExist: { code: 25410, status: 404, message: 'no such group', retryable: false },
+  /** RongCloud NOT_IN_CHATROOM. */
+  notInChatroom: { code: 23406, status: 403, message: 'the user is not in the chatroom', retryable: false },
+  /** RongCloud FORBIDDEN_IN_CHATROOM: gagged or banned in chatrooms. */
+  forbiddenInChatroom: { code: 23408, status: 403, message: 'the user may not speak in the chatroom now', retryable: false },
+  /** RongCloud KICKED_FROM_CHATROOM: blocked from the room. */
+  kickedFromChatroom: { code: 23409, status: 403, message: 'the user is blocked from the chatroom', retryable: false },
+  /** RongCloud RC_CHATROOM_NOT_EXIST. */
+  chatroomNotExist: { code: 23410, status: 404, message: 'no such chatroom', retryable: false },
+  /** RongCloud RC_KEY_NOT_EXIST (chatroom attributes). */
+  chatroomKeyNotExist: { code: 23427, status: 404, message: 'no such chatroom attribute', retryable: false },
+  /** RongCloud RC_NOT_IN_ULTRA_GROUP. */
+  notInUltraGroup: { code: 24406, status: 403, message: 'the sender is not a member of the ultra group', retryable: false },
+  /** RongCloud RC_FORBIDDEN_IN_ULTRA_GROUP: muted member or muted group/channel. */
+  forbiddenInUltraGroup: { code: 24408, status: 403, message: 'the sender may not speak in the ultra group now', retryable: false },
+  /** RongCloud RC_ULTRA_GROUP_NOT_EXIST. */
+  ultraGroupNotExist: { code: 24410, status: 404, message: 'no such ultra group', retryable: false },
+  /** RongCloud RC_ULTRA_GROUP_CHANNEL_ID_NOT_EXIST. */
+  ultraGroupChannelNotExist: { code: 24414, status: 404, message: 'no such ultra group channel', retryable: false },
+  /** RongCloud RC_ULTRA_GROUP_USER_NOT_IN_PRIVATE_CHANNEL. */
+  notInPrivateChannel: { code: 24416, status: 403, message: 'the sender is not a member of the private channel', retryable: false },
   /** RongCloud client code 33001 (not connected): a request before a successful `connect`. */
   notConnected: { code: 33001, status: 400, message: 'connect first', retryable: false },
 } as const satisfies Record<string, ErrorSpec>;
