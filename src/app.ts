@@ -7,9 +7,13 @@ import { healthRoute } from './http/routes/health.js';
 import { openApiRoute } from './http/routes/openapi.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { permissionRoutes } from './http/routes/permissions.js';
+import { conversationMessageRoutes } from './http/routes/conversation-messages.js';
 // [groups import]
+import { groupRoutes } from './http/routes/groups.js';
 // [chatrooms import]
+import { chatroomRoutes } from './http/routes/chatrooms.js';
 // [ultragroups import]
+import { ultraGroupRoutes } from './http/routes/ultragroups.js';
 import { userRoutes } from './http/routes/users.js';
 import { verifySignature } from './http/signature.js';
 import type { App } from './core/apps.js';
@@ -48,9 +52,13 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     userRoutes(signed, deps.users);
     messageRoutes(signed, deps.delivery);
     permissionRoutes(signed, deps.permissions);
+    conversationMessageRoutes(signed, deps.conversations);
     // [groups routes]
+    groupRoutes(signed, deps.groups, deps.conversations);
     // [chatrooms routes]
+    chatroomRoutes(signed, deps.chatrooms);
     // [ultragroups routes]
+    ultraGroupRoutes(signed, deps.ultraGroups);
   });
 
   const gateway = new Gateway(
@@ -62,6 +70,10 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
       users: deps.users,
       sessions: deps.sessions,
       delivery: deps.delivery,
+      conversations: deps.conversations,
+      history: deps.history,
+      chatrooms: deps.chatrooms,
+      chatroomMembers: deps.chatroomMembers,
       permissions: deps.permissions,
       inbox: deps.inbox,
       localDelivery: deps.localDelivery,

@@ -8,6 +8,9 @@ import { DeliveryService } from './core/delivery.js';
 import { LocalDelivery } from './core/local-delivery.js';
 import { NodeLiveness } from './core/node-liveness.js';
 import { PermissionService } from './core/permissions.js';
+import { ConversationDelivery } from './core/conversation-delivery.js';
+import { forgetRoom } from './core/room-exits.js';
+import { HistoryService } from './core/history.js';
 import { PushRouter } from './core/push.js';
 import { SessionService } from './core/sessions.js';
 import { UserService } from './core/users.js';
@@ -15,6 +18,9 @@ import { featuresSchema } from './config.js';
 import type { Bus } from './store/bus.js';
 import { createMemoryBus } from './store/bus.memory.js';
 import { createRedisBus } from './store/bus.redis.js';
+import type { ChatroomMembers, RoomMember } from './store/chatroom-members.js';
+import { createMemoryChatroomMembers } from './store/chatroom-members.memory.js';
+import { createRedisChatroomMembers } from './store/chatroom-members.redis.js';
 import type { Inbox } from './store/inbox.js';
 import { createMemoryInbox } from './store/inbox.memory.js';
 import { createRedisInbox } from './store/inbox.redis.js';
@@ -25,8 +31,14 @@ import { createSqlHistoryStore } from './store/history.sql.js';
 import { migrate } from './store/migrate.js';
 import { createSqlPermissionStore } from './store/permissions.sql.js';
 // [groups import]
+import { GroupService } from './core/groups.js';
+import { createSqlGroupStore } from './store/groups.sql.js';
 // [chatrooms import]
+import { ChatroomService } from './core/chatrooms.js';
+import { createSqlChatroomStore } from './store/chatrooms.sql.js';
 // [ultragroups import]
+import { UltraGroupService } from './core/ultragroups.js';
+import { createSqlUltraGroupStore } from './store/ultragroups.sql.js';
 import type { Presence } from './store/presence.js';
 import { createMemoryPresence } from './store/presence.memory.js';
 import { createRedisPresence } from './store/presence.redis.js';
@@ -43,6 +55,8 @@ export interface Deps {
   /** Set when no app was configured and the development app is in use. */
   devApp: App | undefined;
   sql: SqlClient;
+  /** The Redis connection behind the stores (undefined on the embedded engine); for probes. */
+  redis: Redis | undefined;
   presence: Presence;
   bus: Bus;
   inbox: Inbox;
@@ -50,9 +64,15 @@ export interface Deps {
   sessions: SessionService;
   delivery: DeliveryService;
   permissions: PermissionService;
+  chatroomMembers: ChatroomMembers;
+  conversations: ConversationDelivery;
+  history: HistoryService;
   // [groups field]
+  groups: GroupService;
   // [chatrooms field]
+  chatrooms: ChatroomService;
   // [ultragroups field]
+  ultraGroups: UltraGroupService;
   /** Where pushes for this node's sessions go; the gateway installs itself here. */
   localDelivery: LocalDelivery;
   /** true when every store behind this node answers. */
@@ -95,21 +115,26 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     let bus: Bus;
     let inbox: Inbox;
     let once: OnceStore;
+    let chatroomMembers: ChatroomMembers;
+    let redisClient: Redis | undefined;
     if (config.redisUrl) {
       const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
       const subscriber = redis.duplicate();
       await Promise.all([redis.connect(), subscriber.connect()]);
+      redisClient = redis;
       closers.push(() => redis.quit(), () => subscriber.quit());
       checks.push(() => redis.ping());
       presence = createRedisPresence(redis, namespace);
       bus = createRedisBus(redis, subscriber, namespace);
       inbox = createRedisInbox(redis, namespace);
+      chatroomMembers = createRedisChatroomMembers(redis, namespace);
       once = createRedisOnceStore(redis, namespace);
     } else {
       // Liveness and expiry run on real time, as Redis TTLs do; the injected clock is for message times.
       presence = createMemoryPresence(systemClock);
       bus = createMemoryBus();
       inbox = createMemoryInbox();
+      chatroomMembers = createMemoryChatroomMembers();
       once = createMemoryOnceStore(systemClock);
     }
 
@@ -123,14 +148,28 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const localDelivery = new LocalDelivery();
     const pushes = new PushRouter(bus, nodeId, (appKey, items) => localDelivery.deliver(appKey, items));
     const permissions = new PermissionService(createSqlPermissionStore(sql), sessions, clock);
+    // Chatroom moderation removes members and notifies rooms through the delivery, made below.
+    const roomNotices: { send?: ConversationDelivery['toChatrooms'] } = {};
+    const chatroomHooks = {
+      onRemoved: (app: App, roomId: string, removed: RoomMember[]) => forgetRoom(bus, app.appKey, roomId, removed),
+      notifyRoom: async (app: App, roomId: string, fromUserId: string, objectName: string, content: string) => {
+        await roomNotices.send?.({ app, origin: { kind: 'api' }, fromUserId, targetIds: [roomId], objectName, content: { content }, echo: false, status: false });
+      },
+    };
     // [groups service]
+    const groups = new GroupService(createSqlGroupStore(sql), clock);
     // [chatrooms service]
+    const chatrooms = new ChatroomService(createSqlChatroomStore(sql), chatroomMembers, clock, chatroomHooks);
     // [ultragroups service]
+    const ultraGroups = new UltraGroupService(createSqlUltraGroupStore(sql), clock);
     const delivery = new DeliveryService(userStore, inbox, createSqlHistoryStore(sql), presence, pushes, once, permissions, clock, (err) =>
       logger.warn({ err }, 'live push failed; devices will catch up from the inbox'),
       (err, messageUId) => logger.error({ err, messageUId }, 'broadcast stopped: the remaining users did not get it'),
     );
     closers.push(() => delivery.drain());
+    const conversations = new ConversationDelivery(delivery, groups, chatrooms, chatroomMembers, ultraGroups, clock);
+    roomNotices.send = (send) => conversations.toChatrooms(send);
+    const history = new HistoryService(createSqlHistoryStore(sql), userStore, groups, ultraGroups, clock);
 
     return {
       nodeId,
@@ -139,6 +178,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       apps,
       devApp,
       sql,
+      redis: redisClient,
       presence,
       bus,
       inbox,
@@ -146,9 +186,15 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       sessions,
       delivery,
       permissions,
+      chatroomMembers,
+      conversations,
+      history,
       // [groups return]
+      groups,
       // [chatrooms return]
+      chatrooms,
       // [ultragroups return]
+      ultraGroups,
       localDelivery,
       async healthy() {
         const results = await Promise.allSettled(checks.map((check) => withTimeout(check(), 2000)));

@@ -52,8 +52,26 @@ export interface SendResult {
   seq?: number;
 }
 
+/** What every copy of one message shares. */
+export interface ViewBase {
+  fromUserId: string;
+  objectName: string;
+  busChannel: string;
+  sender: MessageView['sender'];
+  now: number;
+  flags: MessageFlags;
+}
+
+/** What one copy has of its own. */
+export interface ViewStamp {
+  messageUId: string;
+  conversationType: MessageView['conversationType'];
+  targetId: string;
+  content: RecipientContent;
+}
+
 /** One copy of a message for one user: inbox entry and/or live push. */
-interface Copy {
+export interface Copy {
   userId: string;
   view: MessageView;
   toInbox: boolean;
@@ -101,7 +119,7 @@ export class DeliveryService {
   }
 
   /** Runs `work` once per idempotency key of the request (or every time without one). */
-  private runOnceFor<T>(request: Pick<SendRequest, 'app' | 'fromUserId' | 'idempotency'>, work: () => Promise<T>): Promise<T> {
+  runOnceFor<T>(request: Pick<SendRequest, 'app' | 'fromUserId' | 'idempotency'>, work: () => Promise<T>): Promise<T> {
     const { idempotency } = request;
     if (!idempotency) return work();
     return runOnce(this.once, `${request.app.appKey}:${request.fromUserId}:${idempotency.key}`, idempotency.ttlMs, work);
@@ -160,22 +178,13 @@ export class DeliveryService {
     const { app, fromUserId, origin } = request;
     const toUserIds = await this.permittedRecipients(request);
     // Everything is validated before anything is written.
-    const contents = toUserIds.map((userId, index) => {
-      const content = typeof request.content === 'function' ? request.content(userId, index) : request.content;
-      const { flags } = resolveMessage({
-        objectName: request.objectName,
-        content: content.content,
-        isPersisted: request.isPersisted,
-        isCounted: request.isCounted,
-        forceStatus: request.status,
-      });
-      return { userId, content, flags };
-    });
-    if (origin.kind === 'client') {
-      for (const entry of contents) {
-        entry.content = { ...entry.content, content: await this.permissions.filterContent(app, request.objectName, entry.content.content) };
-      }
-    }
+    const contents = await Promise.all(
+      toUserIds.map(async (userId, index) => {
+        const raw = typeof request.content === 'function' ? request.content(userId, index) : request.content;
+        const { content, flags } = await this.prepare(app, origin, { ...request, content: raw });
+        return { userId, content, flags };
+      }),
+    );
     const now = this.clock.now();
     const sender = await this.senderProfile(app, fromUserId);
     const { multiDeviceSync } = app.features;
@@ -222,16 +231,45 @@ export class DeliveryService {
       }
     }
 
+    await this.commit(app, copies, historyRows, now);
+    const senderSeq = origin.kind === 'client' ? copies.find((c) => c.toInbox && c.userId === fromUserId)?.seq : undefined;
+    return { sentTime: now, messageUIDs, ...(senderSeq !== undefined && { seq: senderSeq }) };
+  }
+
+  /**
+   * Persists, then pushes (ARCHITECTURE.md "Persist, then push"): every inbox entry
+   * (one round trip for all of them) and history row of one send, then the live pushes
+   * to the copies' users' online sessions, each inbox copy carrying its seq.
+   */
+  async commit(app: App, copies: Copy[], historyRows: readonly HistoryRow[], now: number): Promise<void> {
     const stored = copies.filter((c) => c.toInbox);
     const [seqs] = await Promise.all([
       this.inbox.append(app.appKey, stored.map((c) => ({ userId: c.userId, payload: JSON.stringify(c.view) })), now, inboxLimits(app)),
       this.history.insert(app.appKey, historyRows),
     ]);
     stored.forEach((copy, i) => (copy.seq = seqs[i]?.seq));
-
     await this.pushCopies(app, copies);
-    const senderSeq = origin.kind === 'client' ? stored.find((c) => c.userId === fromUserId)?.seq : undefined;
-    return { sentTime: now, messageUIDs, ...(senderSeq !== undefined && { seq: senderSeq }) };
+  }
+
+  /** Validates one content for a send; a device's content also passes the sensitive-word filter. */
+  async prepare(
+    app: App,
+    origin: SendOrigin,
+    input: { objectName: string; content: RecipientContent; isPersisted?: boolean | undefined; isCounted?: boolean | undefined; status: boolean },
+  ): Promise<{ content: RecipientContent; flags: MessageFlags }> {
+    const { flags } = resolveMessage({ objectName: input.objectName, content: input.content.content, isPersisted: input.isPersisted, isCounted: input.isCounted, forceStatus: input.status });
+    if (origin.kind !== 'client') return { content: input.content, flags };
+    return { content: { ...input.content, content: await this.permissions.filterContent(app, input.objectName, input.content.content) }, flags };
+  }
+
+  /** Best-effort pushes to given sessions (chatrooms: members are sessions, not users). */
+  async pushToSessions(app: App, deliveries: ReadonlyArray<{ sessions: ReadonlyArray<Pick<SessionInfo, 'sessionId' | 'nodeId'>>; message: DeliveredMessage }>): Promise<void> {
+    try {
+      const nonEmpty = deliveries.filter((d) => d.sessions.length > 0);
+      if (nonEmpty.length > 0) await this.pushes.push(app.appKey, nonEmpty);
+    } catch (err) {
+      this.onPushError(err);
+    }
   }
 
   /**
@@ -265,15 +303,12 @@ export class DeliveryService {
     }
   }
 
-  private async senderProfile(app: App, userId: string): Promise<MessageView['sender']> {
+  async senderProfile(app: App, userId: string): Promise<MessageView['sender']> {
     const user = (await this.users.getMany(app.appKey, [userId])).get(userId);
     return { name: user?.name ?? '', portraitUri: user?.portraitUri ?? '' };
   }
 
-  private view(
-    base: { fromUserId: string; objectName: string; busChannel: string; sender: MessageView['sender']; now: number; flags: MessageFlags },
-    stamp: { messageUId: string; conversationType: MessageView['conversationType']; targetId: string; content: RecipientContent },
-  ): MessageView {
+  view(base: ViewBase, stamp: ViewStamp): MessageView {
     return {
       messageUId: stamp.messageUId,
       conversationType: stamp.conversationType,

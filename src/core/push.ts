@@ -12,7 +12,7 @@ export class PushRouter {
     private readonly deliverLocal: (appKey: string, items: readonly PushItem[]) => void,
   ) {}
 
-  async push(appKey: string, deliveries: ReadonlyArray<{ sessions: readonly SessionInfo[]; message: PushItem['message'] }>): Promise<void> {
+  async push(appKey: string, deliveries: ReadonlyArray<{ sessions: ReadonlyArray<Pick<SessionInfo, 'sessionId' | 'nodeId'>>; message: PushItem['message'] }>): Promise<void> {
     const byNode = new Map<string, PushItem[]>();
     for (const { sessions, message } of deliveries) {
       const perNode = new Map<string, string[]>();

@@ -25,6 +25,8 @@ export class Connection {
   private heldBack: DeliveredMessage[] | undefined;
   /** Inbox seqs up to here were settled by the catch-up; a late push for one is a duplicate. */
   private coveredUpTo = 0;
+  /** Chatrooms this session joined (left on close). */
+  private readonly rooms = new Set<string>();
   private readonly handshakeTimer: NodeJS.Timeout;
   /** Cleared by the heartbeat, set by any sign of life. */
   alive = true;
@@ -70,6 +72,11 @@ export class Connection {
 
   get appKey(): string | undefined {
     return this.app?.appKey;
+  }
+
+  /** The session was removed from a room by moderation (kick, block, destroy). */
+  leftRoom(roomId: string): void {
+    this.rooms.delete(roomId);
   }
 
   /** A live push for this session; held back while catch-up runs so seq order holds. */
@@ -123,6 +130,20 @@ export class Connection {
         case 'ack':
           await this.context.inbox.ack(app.appKey, session.userId, session.deviceId, frame.seq);
           this.reply(frame.id, {});
+          return;
+        case 'chatroom.join':
+          await this.context.chatrooms.assertCanJoin(app, frame.chatroomId, session.userId);
+          await this.context.chatroomMembers.join(app.appKey, frame.chatroomId, { sessionId: session.sessionId, userId: session.userId, nodeId: session.nodeId, joinedAt: this.context.clock.now() });
+          this.rooms.add(frame.chatroomId);
+          this.reply(frame.id, {});
+          return;
+        case 'chatroom.leave':
+          await this.context.chatroomMembers.leave(app.appKey, frame.chatroomId, session.sessionId);
+          this.rooms.delete(frame.chatroomId);
+          this.reply(frame.id, {});
+          return;
+        case 'history':
+          this.reply(frame.id, await this.context.history.page(app, session.userId, { ...frame, busChannel: frame.busChannel ?? '' }));
           return;
         case 'conversation.notifications':
           this.reply(frame.id, { notifications: await this.context.permissions.listMutes(app, session.userId) });
@@ -213,6 +234,28 @@ export class Connection {
   }
 
   private async sendMessage(app: App, session: SessionInfo, frame: SendFrame) {
+    if (frame.conversationType !== conversationTypes.private) {
+      const send = {
+        app,
+        origin: { kind: 'client', sessionId: session.sessionId } as const,
+        fromUserId: session.userId,
+        targetIds: [frame.targetId],
+        objectName: frame.objectName,
+        content: { content: frame.content, pushContent: frame.pushContent, pushData: frame.pushData },
+        echo: false,
+        status: false,
+        toUserIds: frame.toUserIds,
+        busChannel: frame.busChannel,
+        ...(frame.clientMsgId && { idempotency: { key: `client:${frame.clientMsgId}`, ttlMs: 86_400_000 } }),
+      };
+      const conversations = this.context.conversations;
+      const result = await (frame.conversationType === conversationTypes.group
+        ? conversations.toGroups(send)
+        : frame.conversationType === conversationTypes.chatroom
+          ? conversations.toChatrooms(send)
+          : conversations.toUltraGroups(send));
+      return { messageUId: result.messageUIDs[0]!.messageUID, sentTime: result.sentTime };
+    }
     const result = await this.context.delivery.send({
       app,
       origin: { kind: 'client', sessionId: session.sessionId },
@@ -248,6 +291,7 @@ export class Connection {
     const { session, app } = this;
     if (!session || !app) return;
     this.context.unregister(this);
+    await Promise.all([...this.rooms].map((roomId) => this.context.chatroomMembers.leave(app.appKey, roomId, session.sessionId).catch((err: unknown) => this.log.error({ err, roomId }, 'could not leave chatroom'))));
     try {
       await this.context.sessions.close(app.appKey, session);
     } catch (err) {

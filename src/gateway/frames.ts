@@ -20,11 +20,17 @@ export const connectFrame = z.object({
 
 export const pingFrame = z.object({ op: z.literal('ping'), id: requestId });
 
-/** One-to-one sends from devices; other conversation types join as they are built. */
+const conversationId = z.string().min(1).max(64);
+const channel = z.string().max(20).regex(/^[A-Za-z0-9]*$/, 'up to 20 letters or digits');
+
 export const sendFrame = z.object({
   op: z.literal('send'),
   id: requestId,
-  conversationType: z.literal(1),
+  /** 1 private, 3 group, 4 chatroom, 10 ultra group. */
+  conversationType: z.union([z.literal(1), z.literal(3), z.literal(4), z.literal(10)]),
+  busChannel: channel.optional(),
+  /** Groups and ultra groups: only these members receive it. */
+  toUserIds: z.array(conversationId).min(1).max(1000).optional(),
   targetId: z.string().min(1).max(64),
   objectName: z.string().min(1).max(32),
   /** An object is serialized; a string is taken as is. */
@@ -46,7 +52,31 @@ export const syncFrame = z.object({
 /** The user's push-mute settings (conversation and conversation-type level). */
 export const notificationsFrame = z.object({ op: z.literal('conversation.notifications'), id: requestId });
 
-export const clientFrame = z.discriminatedUnion('op', [connectFrame, pingFrame, sendFrame, ackFrame, syncFrame, notificationsFrame]);
+export const chatroomJoinFrame = z.object({ op: z.literal('chatroom.join'), id: requestId, chatroomId: conversationId });
+export const chatroomLeaveFrame = z.object({ op: z.literal('chatroom.leave'), id: requestId, chatroomId: conversationId });
+
+export const historyFrame = z.object({
+  op: z.literal('history'),
+  id: requestId,
+  conversationType: z.number().int(),
+  targetId: conversationId,
+  busChannel: channel.optional(),
+  before: z.number().int().min(0).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.number().int().min(1).max(100).default(20),
+});
+
+export const clientFrame = z.discriminatedUnion('op', [
+  connectFrame,
+  pingFrame,
+  sendFrame,
+  ackFrame,
+  syncFrame,
+  notificationsFrame,
+  chatroomJoinFrame,
+  chatroomLeaveFrame,
+  historyFrame,
+]);
 
 export type ConnectFrame = z.infer<typeof connectFrame>;
 export type SendFrame = z.infer<typeof sendFrame>;

@@ -7,6 +7,10 @@ import type { Clock } from '../core/clock.js';
 import type { DeliveryService } from '../core/delivery.js';
 import type { LocalDelivery } from '../core/local-delivery.js';
 import type { PermissionService } from '../core/permissions.js';
+import type { ConversationDelivery } from '../core/conversation-delivery.js';
+import type { ChatroomRules } from '../core/conversation-rules.js';
+import type { HistoryService } from '../core/history.js';
+import type { ChatroomMembers } from '../store/chatroom-members.js';
 import type { SessionService } from '../core/sessions.js';
 import type { UserService } from '../core/users.js';
 import type { Bus, NodeEvent, PushItem } from '../store/bus.js';
@@ -35,6 +39,10 @@ export interface GatewayDeps {
   users: UserService;
   sessions: SessionService;
   delivery: DeliveryService;
+  conversations: ConversationDelivery;
+  history: HistoryService;
+  chatrooms: ChatroomRules;
+  chatroomMembers: ChatroomMembers;
   permissions: PermissionService;
   inbox: Inbox;
   localDelivery: LocalDelivery;
@@ -108,6 +116,9 @@ export class Gateway {
         return;
       case 'push':
         this.deliver(event.appKey, event.items);
+        return;
+      case 'room-left':
+        for (const sessionId of event.sessionIds) this.bySession.get(sessionId)?.leftRoom(event.roomId);
         return;
     }
   }

@@ -10,7 +10,9 @@ export interface PushItem {
 /** What one node asks of another. Tagged union; extended by later features. */
 export type NodeEvent =
   | { type: 'kick'; appKey: string; userId: string; sessionId: string; reason: KickReason }
-  | { type: 'push'; appKey: string; items: PushItem[] };
+  | { type: 'push'; appKey: string; items: PushItem[] }
+  /** These sessions were removed from a chatroom (kick, block, destroy). */
+  | { type: 'room-left'; appKey: string; roomId: string; sessionIds: string[] };
 
 export type NodeEventHandler = (event: NodeEvent) => void;
 

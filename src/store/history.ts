@@ -20,6 +20,21 @@ export interface HistoryRow {
  */
 export interface HistoryStore {
   insert(appKey: string, rows: readonly HistoryRow[]): Promise<void>;
+  /**
+   * Newest first, strictly before `before` in (sentTime, messageUId) order (one index
+   * range scan; stable under concurrent inserts). `hideUnechoedFrom`: leave out that
+   * user's own server-API sends that were not echoed (the sender-visibility rule).
+   */
+  page(appKey: string, query: HistoryQuery): Promise<HistoryRow[]>;
+}
+
+export interface HistoryQuery {
+  conversationType: number;
+  conversationKey: string;
+  busChannel: string;
+  before: { sentTime: number; messageUId: string };
+  limit: number;
+  hideUnechoedFrom?: string;
 }
 
 export function privateConversationKey(userA: string, userB: string): string {

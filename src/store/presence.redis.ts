@@ -8,9 +8,12 @@ import { bySessionAge, type Presence, type SessionInfo } from './presence.js';
  * - `<ns>:nodes`: set of node ids ever announced; filtered by their liveness key.
  * Sessions of a node whose key expired are filtered out on read and removed lazily.
  */
+/** The key that exists while a node is alive (shared with other seams that filter by node). */
+export const nodeLivenessKey = (namespace: string, nodeId: string) => `${namespace}:node:${nodeId}`;
+
 export function createRedisPresence(redis: Redis, namespace: string): Presence {
   const userKey = (appKey: string, userId: string) => `${namespace}:presence:${appKey}:${userId}`;
-  const nodeKey = (nodeId: string) => `${namespace}:node:${nodeId}`;
+  const nodeKey = (nodeId: string) => nodeLivenessKey(namespace, nodeId);
   const nodesKey = `${namespace}:nodes`;
 
   /** Keeps the sessions on live nodes; deletes the others (one more round trip only if any). */

@@ -63,7 +63,7 @@ type SendOptions = z.infer<z.ZodObject<typeof sendOptions>>;
 const echoOf = (o: SendOptions) => Boolean(o.isIncludeSender ?? o.isSyncSender ?? o.isEchoToSender);
 
 /** `Idempotency-Key` (a day) or RongCloud's `msgRandom` (a minute) make a send retry-safe. */
-function idempotencyOf(request: FastifyRequest, options: SendOptions, path: string): SendRequest['idempotency'] {
+export function idempotencyOf(request: FastifyRequest, options: SendOptions, path: string): SendRequest['idempotency'] {
   const header = request.headers['idempotency-key'];
   if (typeof header === 'string' && header !== '') return { key: `${path}:key:${header}`, ttlMs: 86_400_000 };
   if (options.msgRandom !== undefined) return { key: `${path}:random:${options.msgRandom}`, ttlMs: 60_000 };

@@ -1,0 +1,255 @@
+import { ParleyError } from '../errors.js';
+import type { UltraGroupChannelRow, UltraGroupMessageRow, UltraGroupStore, UltraGroupUserList } from '../store/ultragroups.js';
+import type { App } from './apps.js';
+import type { Clock } from './clock.js';
+import type { UltraGroupRules } from './conversation-rules.js';
+
+/** Other nodes' membership and channel changes are picked up within this long. */
+const audienceCacheMs = 5_000;
+
+/** The wire name of the default channel (apps provisioned after 2022-10-13); the same as ''. */
+export const defaultChannelAlias = 'RCDefault';
+
+/** '' for the default channel, whichever way it was named. */
+export const normalizeChannel = (busChannel: string): string => (busChannel === defaultChannelAlias ? '' : busChannel);
+
+export interface UltraGroupHistoryQuery {
+  groupId: string;
+  busChannel: string;
+  /** Exclusive, epoch ms. */
+  startTime: number;
+  /** Inclusive, epoch ms. */
+  endTime: number;
+  fromUserId?: string;
+  pageSize: number;
+}
+
+interface CachedAudience {
+  members: readonly string[];
+  loadedAt: number;
+}
+
+/**
+ * Ultra groups (SERVER-API.md §17.1): membership, channels (public, or private with a
+ * user list), user and whole-group/channel mutes with a whitelist, and the two history
+ * reads. The default channel is '' (`RCDefault` is taken as the same); it always exists
+ * and is public. Mute scope '' is the whole group and counts in every channel.
+ *
+ * Serves the REST administration and, as UltraGroupRules, the delivery function. The
+ * audience of a channel is cached per node, dropped on every membership or channel
+ * change made through this node and re-read after audienceCacheMs (other nodes).
+ */
+export class UltraGroupService implements UltraGroupRules {
+  /** appKey → groupId → channel → audience. */
+  private readonly audiences = new Map<string, Map<string, Map<string, CachedAudience>>>();
+
+  constructor(
+    private readonly store: UltraGroupStore,
+    private readonly clock: Clock,
+  ) {}
+
+  // --- UltraGroupRules -------------------------------------------------------------
+
+  async audience(app: App, groupId: string, busChannel: string): Promise<readonly string[]> {
+    const channel = normalizeChannel(busChannel);
+    const now = this.clock.now();
+    const cached = this.audiences.get(app.appKey)?.get(groupId)?.get(channel);
+    if (cached && now - cached.loadedAt < audienceCacheMs && now >= cached.loadedAt) return cached.members;
+    const { private: isPrivate } = await this.requireChannel(app, groupId, channel);
+    const members = Object.freeze(await this.store.audience(app.appKey, groupId, channel, isPrivate));
+    let groups = this.audiences.get(app.appKey);
+    if (!groups) this.audiences.set(app.appKey, (groups = new Map<string, Map<string, CachedAudience>>()));
+    let channels = groups.get(groupId);
+    if (!channels) groups.set(groupId, (channels = new Map<string, CachedAudience>()));
+    channels.set(channel, { members, loadedAt: now });
+    return members;
+  }
+
+  async assertCanSend(app: App, groupId: string, busChannel: string, userId: string): Promise<void> {
+    const standing = await this.store.sendStanding(app.appKey, groupId, normalizeChannel(busChannel), userId);
+    if (!standing) throw new ParleyError('ultraGroupNotExist');
+    if (standing.channelPrivate === undefined) throw new ParleyError('ultraGroupChannelNotExist');
+    if (!standing.member) throw new ParleyError('notInUltraGroup');
+    if (standing.channelPrivate && !standing.inChannel) throw new ParleyError('notInPrivateChannel');
+    if (standing.muted) throw new ParleyError('forbiddenInUltraGroup', 'the sender is muted in the ultra group');
+    if (standing.globallyMuted && !standing.allowed) throw new ParleyError('forbiddenInUltraGroup', 'the ultra group or channel is muted');
+  }
+
+  // --- Groups and members ------------------------------------------------------------
+
+  /** Creates the group with `ownerId` as its first member; an existing group is renamed and joined. */
+  async create(app: App, groupId: string, name: string, ownerId: string): Promise<void> {
+    await this.store.create(app.appKey, groupId, name, ownerId, this.clock.now());
+    this.invalidate(app, groupId);
+  }
+
+  async dismiss(app: App, groupId: string): Promise<void> {
+    await this.requireGroup(app, groupId);
+    await this.store.dismiss(app.appKey, groupId);
+    this.invalidate(app, groupId);
+  }
+
+  async rename(app: App, groupId: string, name: string): Promise<void> {
+    await this.requireGroup(app, groupId);
+    await this.store.rename(app.appKey, groupId, name);
+  }
+
+  async join(app: App, groupId: string, userId: string): Promise<void> {
+    await this.requireGroup(app, groupId);
+    await this.store.addMember(app.appKey, groupId, userId, this.clock.now());
+    this.invalidate(app, groupId);
+  }
+
+  /** Leaves the group and every private channel in it; quitting twice is harmless. */
+  async quit(app: App, groupId: string, userId: string): Promise<void> {
+    await this.requireGroup(app, groupId);
+    await this.store.removeMember(app.appKey, groupId, userId);
+    this.invalidate(app, groupId);
+  }
+
+  async isMember(app: App, groupId: string, userId: string): Promise<boolean> {
+    await this.requireGroup(app, groupId);
+    return this.store.isMember(app.appKey, groupId, userId);
+  }
+
+  // --- Channels ------------------------------------------------------------------------
+
+  /** Refuses the default channel (1002); an existing channel is left as it is. */
+  async createChannel(app: App, groupId: string, busChannel: string, isPrivate: boolean): Promise<void> {
+    const channel = this.namedChannel(busChannel);
+    await this.requireGroup(app, groupId);
+    await this.store.createChannel(app.appKey, groupId, { busChannel: channel, private: isPrivate, createdAt: this.clock.now() });
+    this.invalidate(app, groupId);
+  }
+
+  async deleteChannel(app: App, groupId: string, busChannel: string): Promise<void> {
+    const channel = this.namedChannel(busChannel);
+    await this.requireChannel(app, groupId, channel);
+    await this.store.deleteChannel(app.appKey, groupId, channel);
+    this.invalidate(app, groupId);
+  }
+
+  async setChannelType(app: App, groupId: string, busChannel: string, isPrivate: boolean): Promise<void> {
+    const channel = this.namedChannel(busChannel);
+    await this.requireChannel(app, groupId, channel);
+    await this.store.setChannelPrivate(app.appKey, groupId, channel, isPrivate);
+    this.invalidate(app, groupId);
+  }
+
+  /** Channels created through the API (the default channel is not listed), oldest first. */
+  async listChannels(app: App, groupId: string, offset: number, limit: number): Promise<UltraGroupChannelRow[]> {
+    await this.requireGroup(app, groupId);
+    return this.store.listChannels(app.appKey, groupId, offset, limit);
+  }
+
+  async addChannelUsers(app: App, groupId: string, busChannel: string, userIds: readonly string[]): Promise<void> {
+    const channel = this.namedChannel(busChannel);
+    await this.requireChannel(app, groupId, channel);
+    await this.store.addChannelUsers(app.appKey, groupId, channel, userIds);
+    this.invalidate(app, groupId);
+  }
+
+  async removeChannelUsers(app: App, groupId: string, busChannel: string, userIds: readonly string[]): Promise<void> {
+    const channel = this.namedChannel(busChannel);
+    await this.requireChannel(app, groupId, channel);
+    await this.store.removeChannelUsers(app.appKey, groupId, channel, userIds);
+    this.invalidate(app, groupId);
+  }
+
+  async listChannelUsers(app: App, groupId: string, busChannel: string, offset: number, limit: number): Promise<string[]> {
+    const channel = this.namedChannel(busChannel);
+    await this.requireChannel(app, groupId, channel);
+    return this.store.listChannelUsers(app.appKey, groupId, channel, offset, limit);
+  }
+
+  // --- Mutes (scope '' = the whole group) -------------------------------------------------
+
+  async addToList(app: App, groupId: string, busChannel: string, kind: UltraGroupUserList, userIds: readonly string[]): Promise<void> {
+    const channel = normalizeChannel(busChannel);
+    await this.requireChannel(app, groupId, channel);
+    await this.store.addToList(app.appKey, groupId, channel, kind, userIds, this.clock.now());
+  }
+
+  async removeFromList(app: App, groupId: string, busChannel: string, kind: UltraGroupUserList, userIds: readonly string[]): Promise<void> {
+    const channel = normalizeChannel(busChannel);
+    await this.requireChannel(app, groupId, channel);
+    await this.store.removeFromList(app.appKey, groupId, channel, kind, userIds);
+  }
+
+  async list(app: App, groupId: string, busChannel: string, kind: UltraGroupUserList, offset: number, limit: number): Promise<string[]> {
+    const channel = normalizeChannel(busChannel);
+    await this.requireChannel(app, groupId, channel);
+    return this.store.list(app.appKey, groupId, channel, kind, offset, limit);
+  }
+
+  async setGlobalMute(app: App, groupId: string, busChannel: string, muted: boolean): Promise<void> {
+    const channel = normalizeChannel(busChannel);
+    await this.requireChannel(app, groupId, channel);
+    await this.store.setGlobalMute(app.appKey, groupId, channel, muted);
+  }
+
+  async isGloballyMuted(app: App, groupId: string, busChannel: string): Promise<boolean> {
+    const channel = normalizeChannel(busChannel);
+    await this.requireChannel(app, groupId, channel);
+    return this.store.isGloballyMuted(app.appKey, groupId, channel);
+  }
+
+  // --- History --------------------------------------------------------------------------
+
+  /** Messages of one channel with `startTime < sentTime <= endTime`, oldest first. */
+  async history(app: App, query: UltraGroupHistoryQuery): Promise<UltraGroupMessageRow[]> {
+    const channel = normalizeChannel(query.busChannel);
+    await this.requireChannel(app, query.groupId, channel);
+    return this.store.historyRange(app.appKey, {
+      groupId: query.groupId,
+      busChannel: channel,
+      after: query.startTime,
+      until: query.endTime,
+      fromUserId: query.fromUserId,
+      limit: query.pageSize,
+    });
+  }
+
+  /**
+   * The group's messages named by `refs`, in the order asked, each only if it lies in
+   * the channel named with it (any channel when none is named); unknown ids are left out.
+   */
+  async messages(app: App, groupId: string, refs: ReadonlyArray<{ messageUId: string; busChannel?: string }>): Promise<UltraGroupMessageRow[]> {
+    await this.requireGroup(app, groupId);
+    const rows = await this.store.messagesByUid(app.appKey, groupId, [...new Set(refs.map((ref) => ref.messageUId))]);
+    const byUid = new Map(rows.map((row) => [row.messageUId, row]));
+    const seen = new Set<string>();
+    return refs.flatMap((ref) => {
+      const row = byUid.get(ref.messageUId);
+      if (!row || seen.has(row.messageUId)) return [];
+      if (ref.busChannel !== undefined && row.busChannel !== normalizeChannel(ref.busChannel)) return [];
+      seen.add(row.messageUId);
+      return [row];
+    });
+  }
+
+  // --- helpers ------------------------------------------------------------------------
+
+  private async requireGroup(app: App, groupId: string): Promise<void> {
+    await this.requireChannel(app, groupId, '');
+  }
+
+  /** The channel's type; throws ultraGroupNotExist / ultraGroupChannelNotExist. */
+  private async requireChannel(app: App, groupId: string, channel: string): Promise<{ private: boolean }> {
+    const found = await this.store.lookup(app.appKey, groupId, channel);
+    if (!found.group) throw new ParleyError('ultraGroupNotExist');
+    if (!found.channel) throw new ParleyError('ultraGroupChannelNotExist');
+    return found.channel;
+  }
+
+  /** A channel other than the default one (which cannot be created, deleted or made private). */
+  private namedChannel(busChannel: string): string {
+    const channel = normalizeChannel(busChannel);
+    if (channel === '') throw new ParleyError('badParameter', 'busChannel: the default channel cannot be changed');
+    return channel;
+  }
+
+  private invalidate(app: App, groupId: string): void {
+    this.audiences.get(app.appKey)?.delete(groupId);
+  }
+}

@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ConversationDelivery, ConversationSend } from '../../core/conversation-delivery.js';
+import { ParleyError } from '../../errors.js';
+import { flag, id, integer, list, requiredText, text } from '../params.js';
+import { post } from '../route.js';
+import { idempotencyOf } from './messages.js';
+
+const objectName = requiredText(32);
+const content = z.preprocess((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : v), text(16 * 1024 * 1024));
+/** Ultra group channel ids: up to 20 letters or digits (SERVER-API.md §6). */
+export const busChannel = text(20).refine((c) => /^[A-Za-z0-9]*$/.test(c), { message: 'up to 20 letters or digits' });
+
+const common = {
+  fromUserId: id,
+  objectName,
+  content,
+  pushContent: text(1024).optional(),
+  pushData: text(4096).optional(),
+  isIncludeSender: flag.optional(),
+  isSyncSender: flag.optional(),
+  isEchoToSender: flag.optional(),
+  isPersisted: flag.optional(),
+  isCounted: flag.optional(),
+  isMentioned: flag.optional(),
+  msgRandom: integer.optional(),
+};
+
+export const groupPublishBody = z.object({ ...common, toGroupId: list(id, { max: 3 }), toUserId: list(id, { max: 1000 }).optional() });
+export const groupStatusBody = z.object({ ...common, toGroupId: list(id, { max: 3 }) });
+export const chatroomPublishBody = z.object({ ...common, toChatroomId: list(id, { max: 50 }) });
+export const chatroomBroadcastBody = z.object({ fromUserId: id, objectName, content });
+export const ultraGroupPublishBody = z.object({
+  ...common,
+  toGroupIds: list(id, { max: 3, commaJoined: true }),
+  toUserIds: list(id, { max: 1000, commaJoined: true }).optional(),
+  busChannel: busChannel.optional(),
+});
+
+type Common = z.infer<z.ZodObject<typeof common>>;
+
+function sendOf(req: FastifyRequest, path: string, input: Common, targetIds: string[]): ConversationSend {
+  if (input.isMentioned && !hasMentionedInfo(input.content)) {
+    throw new ParleyError('badParameter', 'isMentioned needs content.mentionedInfo {type, userIdList}');
+  }
+  return {
+    app: req.imApp,
+    origin: { kind: 'api' },
+    fromUserId: input.fromUserId,
+    targetIds,
+    objectName: input.objectName,
+    content: { content: input.content, pushContent: input.pushContent, pushData: input.pushData },
+    echo: Boolean(input.isIncludeSender ?? input.isSyncSender ?? input.isEchoToSender),
+    status: false,
+    isPersisted: input.isPersisted,
+    isCounted: input.isCounted,
+    idempotency: idempotencyOf(req, input, path),
+  };
+}
+
+function hasMentionedInfo(content: string): boolean {
+  try {
+    const info = (JSON.parse(content) as { mentionedInfo?: { type?: unknown } }).mentionedInfo;
+    return typeof info === 'object' && info !== null && (info.type === 1 || info.type === 2);
+  } catch {
+    return false;
+  }
+}
+
+const answer = (result: { messageUIDs: Array<{ targetId: string; messageUID: string }> }, key: 'groupId' | 'chatroomId') => ({
+  messageUIDs: result.messageUIDs.map((m) => ({ [key]: m.targetId, messageUID: m.messageUID })),
+});
+
+/** SERVER-API.md §9 and §17.1: group, chatroom and ultra group sends. */
+export function conversationMessageRoutes(app: FastifyInstance, conversations: ConversationDelivery): void {
+  post(app, { path: '/message/group/publish', summary: 'Send to up to 3 groups (or to some members of one)', body: groupPublishBody }, async (input, req) => {
+    if (input.toUserId && input.toGroupId.length !== 1) throw new ParleyError('badParameter', 'toUserId: targeted messages need exactly one toGroupId');
+    const result = await conversations.toGroups({ ...sendOf(req, '/message/group/publish', input, input.toGroupId), toUserIds: input.toUserId });
+    return answer(result, 'groupId');
+  });
+
+  post(app, { path: '/statusmessage/group/publish', summary: 'Send a status message to groups (online members only)', body: groupStatusBody }, async (input, req) => {
+    const result = await conversations.toGroups({ ...sendOf(req, '/statusmessage/group/publish', input, input.toGroupId), status: true });
+    return answer(result, 'groupId');
+  });
+
+  post(app, { path: '/message/chatroom/publish', summary: 'Send to chatrooms (members online and joined now)', body: chatroomPublishBody }, async (input, req) => {
+    const result = await conversations.toChatrooms(sendOf(req, '/message/chatroom/publish', input, input.toChatroomId));
+    return answer(result, 'chatroomId');
+  });
+
+  post(app, { path: '/message/chatroom/broadcast', summary: 'Send to every chatroom of the app (never stored)', body: chatroomBroadcastBody }, async (input, req) => {
+    const messageUID = await conversations.broadcastToChatrooms(req.imApp, input.fromUserId, input.objectName, { content: input.content });
+    return { messageUID };
+  });
+
+  post(app, { path: '/message/ultragroup/publish', summary: 'Send to up to 3 ultra groups (JSON)', body: ultraGroupPublishBody }, async (input, req) => {
+    if (input.toUserIds && input.toGroupIds.length !== 1) throw new ParleyError('badParameter', 'toUserIds: targeted messages need exactly one toGroupIds');
+    const send = sendOf(req, '/message/ultragroup/publish', input, input.toGroupIds);
+    const result = await conversations.toUltraGroups({ ...send, toUserIds: input.toUserIds, busChannel: normalizeChannel(input.busChannel) });
+    return { messageUID: result.messageUIDs[0]?.messageUID, ...answer(result, 'groupId') };
+  });
+}
+
+/** `RCDefault` is the default channel's name; Parley stores it as ''. */
+export const normalizeChannel = (channel: string | undefined) => (channel === undefined || channel === 'RCDefault' ? '' : channel);
