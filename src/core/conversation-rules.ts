@@ -32,6 +32,8 @@ export interface ChatroomRules {
   assertCanSend(app: App, roomId: string, userId: string, objectName: string): Promise<void>;
   /** True while `/chatroom/message/stopDistribution` holds for the room. */
   isDistributionStopped(app: App, roomId: string): Promise<boolean>;
+  /** The user's last session left the room: its auto-delete attributes go (with a notice). */
+  userLeft(app: App, roomId: string, userId: string): Promise<void>;
 }
 
 export interface UltraGroupRules {

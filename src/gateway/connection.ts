@@ -138,8 +138,7 @@ export class Connection {
           this.reply(frame.id, {});
           return;
         case 'chatroom.leave':
-          await this.context.chatroomMembers.leave(app.appKey, frame.chatroomId, session.sessionId);
-          this.rooms.delete(frame.chatroomId);
+          await this.leaveRoom(app, session, frame.chatroomId);
           this.reply(frame.id, {});
           return;
         case 'history':
@@ -233,6 +232,14 @@ export class Connection {
     this.send({ op: 'synced', seq: upTo, ...(gap && { gap }) });
   }
 
+  /** Leaves a room; when it was the user's last session there, the room learns the user left. */
+  private async leaveRoom(app: App, session: SessionInfo, roomId: string): Promise<void> {
+    this.rooms.delete(roomId);
+    await this.context.chatroomMembers.leave(app.appKey, roomId, session.sessionId);
+    const stillThere = (await this.context.chatroomMembers.sessions(app.appKey, roomId)).some((m) => m.userId === session.userId);
+    if (!stillThere) await this.context.chatrooms.userLeft(app, roomId, session.userId);
+  }
+
   private async sendMessage(app: App, session: SessionInfo, frame: SendFrame) {
     if (frame.conversationType !== conversationTypes.private) {
       const send = {
@@ -291,7 +298,7 @@ export class Connection {
     const { session, app } = this;
     if (!session || !app) return;
     this.context.unregister(this);
-    await Promise.all([...this.rooms].map((roomId) => this.context.chatroomMembers.leave(app.appKey, roomId, session.sessionId).catch((err: unknown) => this.log.error({ err, roomId }, 'could not leave chatroom'))));
+    await Promise.all([...this.rooms].map((roomId) => this.leaveRoom(app, session, roomId).catch((err: unknown) => this.log.error({ err, roomId }, 'could not leave chatroom'))));
     try {
       await this.context.sessions.close(app.appKey, session);
     } catch (err) {

@@ -157,6 +157,22 @@ describe('chatrooms', () => {
     await expect(a.client.request('chatroom.join', { chatroomId: 'no-such-room' })).rejects.toMatchObject({ code: 23410 });
   });
 
+  it('attributes notify the room, and an auto-delete attribute goes when its owner leaves', async () => {
+    ok(await app.post('/chatroom/create.json', { 'chatroom[kv]': 'KV' }));
+    const owner = await connectDevice(t, app, 'kv-owner');
+    const watcher = await connectDevice(t, app, 'kv-watch');
+    await owner.client.request('chatroom.join', { chatroomId: 'kv' });
+    await watcher.client.request('chatroom.join', { chatroomId: 'kv' });
+    ok(await app.post('/chatroom/entry/set.json', { chatroomId: 'kv', userId: 'kv-owner', key: 'seat', value: 'A1', autoDelete: 1 }));
+    const [setNotice] = await watcher.received(1);
+    expect(setNotice).toMatchObject({ objectName: 'RC:chrmKVNotiMsg', targetId: 'kv' });
+    expect(JSON.parse(setNotice!.content)).toMatchObject({ type: 1, key: 'seat', value: 'A1' });
+    await owner.client.request('chatroom.leave', { chatroomId: 'kv' });
+    const [, removed] = await watcher.received(2);
+    expect(JSON.parse(removed!.content)).toMatchObject({ type: 2, key: 'seat' });
+    expect((await app.post('/chatroom/entry/query.json', { chatroomId: 'kv' })).body.keys).toEqual([]);
+  });
+
   it('a chatroom broadcast reaches members of two rooms and is not in history', async () => {
     ok(await kept.post('/chatroom/create.json', { 'chatroom[bc1]': 'B1', 'chatroom[bc2]': 'B2' }));
     const x = await connectDevice(t, kept, 'bc-x');
