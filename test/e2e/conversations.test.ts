@@ -173,6 +173,25 @@ describe('chatrooms', () => {
     expect((await app.post('/chatroom/entry/query.json', { chatroomId: 'kv' })).body.keys).toEqual([]);
   });
 
+  it('a gagged member is refused over REST and WebSocket (23408) and delivers nothing; a blocked one is kicked and cannot rejoin', async () => {
+    ok(await app.post('/chatroom/create.json', { 'chatroom[gag]': 'G' }));
+    const loud = await connectDevice(t, app, 'gag-loud');
+    const other = await connectDevice(t, app, 'gag-other');
+    await loud.client.request('chatroom.join', { chatroomId: 'gag' });
+    await other.client.request('chatroom.join', { chatroomId: 'gag' });
+    ok(await app.post('/chatroom/user/gag/add.json', { chatroomId: 'gag', userId: 'gag-loud', minute: 5 }));
+    await expect(loud.client.send({ conversationType: 4, targetId: 'gag', objectName: 'RC:TxtMsg', content: { content: 'x' } })).rejects.toMatchObject({ code: 23408 });
+    const rest = await app.post('/message/chatroom/publish.json', { fromUserId: 'gag-loud', toChatroomId: 'gag', objectName: 'RC:TxtMsg', content: txt('x') });
+    expect([rest.status, rest.body.code]).toEqual([403, 23408]);
+    ok(await app.post('/chatroom/user/block/add.json', { chatroomId: 'gag', userId: 'gag-loud', minute: 5 }));
+    await expect(loud.client.request('chatroom.join', { chatroomId: 'gag' })).rejects.toMatchObject({ code: 23409 });
+    ok(await app.post('/message/chatroom/publish.json', { fromUserId: 'admin', toChatroomId: 'gag', objectName: 'RC:TxtMsg', content: txt('after block') }));
+    await other.received(1);
+    await settle();
+    expect(loud.messages).toHaveLength(0);
+    expect(other.messages).toHaveLength(1);
+  });
+
   it('a chatroom broadcast reaches members of two rooms and is not in history', async () => {
     ok(await kept.post('/chatroom/create.json', { 'chatroom[bc1]': 'B1', 'chatroom[bc2]': 'B2' }));
     const x = await connectDevice(t, kept, 'bc-x');
@@ -231,6 +250,22 @@ describe('ultra groups', () => {
     await settle(60);
     expect(b.messages).toHaveLength(0);
     await b.close();
+  });
+
+  it('a muted member is refused (24408) and delivers nothing, unless the group is globally muted and it is whitelisted', async () => {
+    ok(await app.post('/ultragroup/create.json', { userId: 'um-a', groupId: 'ugm', groupName: 'M' }));
+    ok(await app.post('/ultragroup/join.json', { userId: 'um-b', groupId: 'ugm' }));
+    const a = await connectDevice(t, app, 'um-a');
+    const b = await connectDevice(t, app, 'um-b');
+    ok(await app.post('/ultragroup/userbanned/add.json', { groupId: 'ugm', userIds: 'um-a' }));
+    await expect(a.client.send({ conversationType: 10, targetId: 'ugm', objectName: 'RC:TxtMsg', content: { content: 'x' } })).rejects.toMatchObject({ code: 24408 });
+    ok(await app.post('/ultragroup/userbanned/del.json', { groupId: 'ugm', userIds: 'um-a' }));
+    ok(await app.post('/ultragroup/globalbanned/set.json', { groupId: 'ugm', status: true }));
+    ok(await app.post('/ultragroup/banned/whitelist/add.json', { groupId: 'ugm', userIds: 'um-a' }));
+    await expect(b.client.send({ conversationType: 10, targetId: 'ugm', objectName: 'RC:TxtMsg', content: { content: 'x' } })).rejects.toMatchObject({ code: 24408 });
+    await a.client.send({ conversationType: 10, targetId: 'ugm', objectName: 'RC:TxtMsg', content: { content: 'whitelisted' } });
+    const [message] = await b.received(1);
+    expect(message).toMatchObject({ senderUserId: 'um-a', targetId: 'ugm' });
   });
 
   it('a device that is not a member is refused (24406)', async () => {
