@@ -162,14 +162,15 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const chatrooms = new ChatroomService(createSqlChatroomStore(sql), chatroomMembers, clock, chatroomHooks);
     // [ultragroups service]
     const ultraGroups = new UltraGroupService(createSqlUltraGroupStore(sql), clock);
-    const delivery = new DeliveryService(userStore, inbox, createSqlHistoryStore(sql), presence, pushes, once, permissions, clock, (err) =>
+    const historyStore = createSqlHistoryStore(sql);
+    const delivery = new DeliveryService(userStore, inbox, historyStore, presence, pushes, once, permissions, clock, (err) =>
       logger.warn({ err }, 'live push failed; devices will catch up from the inbox'),
       (err, messageUId) => logger.error({ err, messageUId }, 'broadcast stopped: the remaining users did not get it'),
     );
     closers.push(() => delivery.drain());
     const conversations = new ConversationDelivery(delivery, groups, chatrooms, chatroomMembers, ultraGroups, clock);
     roomNotices.send = (send) => conversations.toChatrooms(send);
-    const history = new HistoryService(createSqlHistoryStore(sql), userStore, groups, ultraGroups, clock);
+    const history = new HistoryService(historyStore, userStore, groups, ultraGroups, clock);
 
     return {
       nodeId,

@@ -1,9 +1,67 @@
-import type { HistoryStore } from './history.js';
+import type { HistoryRow, HistoryStore } from './history.js';
 import type { SqlClient } from './sql.js';
 
-const columns = 11;
+/** Rows per INSERT statement at most. */
+const maxBatchRows = 2000;
 
+interface Pending {
+  appKey: string;
+  rows: readonly HistoryRow[];
+  done(err?: unknown): void;
+}
+
+/**
+ * History in SQL. Inserts are group-committed: while one INSERT runs, the rows of every
+ * send that arrives meanwhile queue up and go in the next single multi-row statement,
+ * so concurrent sends share commits instead of paying one each (no added latency when idle).
+ */
 export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
+  let queue: Pending[] = [];
+  let writing = false;
+
+  async function writeBatch(batch: readonly Pending[]): Promise<void> {
+    const rows = batch.flatMap((p) => p.rows.map((row) => ({ appKey: p.appKey, row })));
+    const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
+    await sql.query(
+      `INSERT INTO messages (app_key, conversation_type, conversation_key, bus_channel, sent_time, message_uid,
+                             from_user_id, target_id, object_name, content, sender_visible)
+       SELECT * FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::bigint[], $6::text[],
+                            $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[])
+       ON CONFLICT (app_key, message_uid) DO NOTHING`,
+      [
+        column((r) => r.appKey),
+        column((r) => r.row.conversationType),
+        column((r) => r.row.conversationKey),
+        column((r) => r.row.busChannel),
+        column((r) => r.row.sentTime),
+        column((r) => r.row.messageUId),
+        column((r) => r.row.fromUserId),
+        column((r) => r.row.targetId),
+        column((r) => r.row.objectName),
+        column((r) => r.row.content),
+        column((r) => r.row.senderVisible),
+      ],
+    );
+  }
+
+  async function drain(): Promise<void> {
+    writing = true;
+    while (queue.length > 0) {
+      let size = 0;
+      const take = queue.findIndex((p) => (size += p.rows.length) > maxBatchRows);
+      const count = take <= 0 ? (take === 0 ? 1 : queue.length) : take;
+      const batch = queue.slice(0, count);
+      queue = queue.slice(count);
+      try {
+        await writeBatch(batch);
+        batch.forEach((p) => p.done());
+      } catch (err) {
+        batch.forEach((p) => p.done(err));
+      }
+    }
+    writing = false;
+  }
+
   return {
     async page(appKey, q) {
       const result = await sql.query<{
@@ -33,20 +91,12 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
       }));
     },
 
-    async insert(appKey, rows) {
-      if (rows.length === 0) return;
-      const params: unknown[] = [];
-      const tuples = rows.map((row, i) => {
-        params.push(appKey, row.conversationType, row.conversationKey, row.busChannel, row.sentTime, row.messageUId, row.fromUserId, row.targetId, row.objectName, row.content, row.senderVisible);
-        return `(${Array.from({ length: columns }, (_, j) => `$${i * columns + j + 1}`).join(', ')})`;
+    insert(appKey, rows) {
+      if (rows.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ appKey, rows, done: (err) => (err === undefined ? resolve() : reject(err as Error)) });
+        if (!writing) void drain();
       });
-      await sql.query(
-        `INSERT INTO messages (app_key, conversation_type, conversation_key, bus_channel, sent_time, message_uid,
-                               from_user_id, target_id, object_name, content, sender_visible)
-         VALUES ${tuples.join(', ')}
-         ON CONFLICT (app_key, message_uid) DO NOTHING`,
-        params,
-      );
     },
   };
 }
