@@ -94,7 +94,7 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
     insert(appKey, rows) {
       if (rows.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        queue.push({ appKey, rows, done: (err) => (err === undefined ? resolve() : reject(err)) });
+        queue.push({ appKey, rows, done: (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error(String(err)))) });
         if (!writing) void drain();
       });
     },
