@@ -7,7 +7,7 @@ const maxBatchRows = 2000;
 interface Pending {
   appKey: string;
   rows: readonly HistoryRow[];
-  done(err?: unknown): void;
+  done(err?: Error): void;
 }
 
 /**
@@ -56,7 +56,8 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
         await writeBatch(batch);
         batch.forEach((p) => p.done());
       } catch (err) {
-        batch.forEach((p) => p.done(err));
+        const error = err instanceof Error ? err : new Error('history write failed');
+        batch.forEach((p) => p.done(error));
       }
     }
     writing = false;
@@ -94,7 +95,7 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
     insert(appKey, rows) {
       if (rows.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        queue.push({ appKey, rows, done: (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error(String(err)))) });
+        queue.push({ appKey, rows, done: (err) => (err === undefined ? resolve() : reject(err)) });
         if (!writing) void drain();
       });
     },
