@@ -8,11 +8,8 @@ import { openApiRoute } from './http/routes/openapi.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { permissionRoutes } from './http/routes/permissions.js';
 import { conversationMessageRoutes } from './http/routes/conversation-messages.js';
-// [groups import]
 import { groupRoutes } from './http/routes/groups.js';
-// [chatrooms import]
 import { chatroomRoutes } from './http/routes/chatrooms.js';
-// [ultragroups import]
 import { ultraGroupRoutes } from './http/routes/ultragroups.js';
 import { userRoutes } from './http/routes/users.js';
 import { verifySignature } from './http/signature.js';
@@ -53,11 +50,8 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     messageRoutes(signed, deps.delivery);
     permissionRoutes(signed, deps.permissions);
     conversationMessageRoutes(signed, deps.conversations);
-    // [groups routes]
     groupRoutes(signed, deps.groups, deps.conversations);
-    // [chatrooms routes]
     chatroomRoutes(signed, deps.chatrooms);
-    // [ultragroups routes]
     ultraGroupRoutes(signed, deps.ultraGroups);
   });
 

@@ -30,13 +30,10 @@ import { createRedisOnceStore } from './store/once.redis.js';
 import { createSqlHistoryStore } from './store/history.sql.js';
 import { migrate } from './store/migrate.js';
 import { createSqlPermissionStore } from './store/permissions.sql.js';
-// [groups import]
 import { GroupService } from './core/groups.js';
 import { createSqlGroupStore } from './store/groups.sql.js';
-// [chatrooms import]
 import { ChatroomService } from './core/chatrooms.js';
 import { createSqlChatroomStore } from './store/chatrooms.sql.js';
-// [ultragroups import]
 import { UltraGroupService } from './core/ultragroups.js';
 import { createSqlUltraGroupStore } from './store/ultragroups.sql.js';
 import type { Presence } from './store/presence.js';
@@ -67,11 +64,8 @@ export interface Deps {
   chatroomMembers: ChatroomMembers;
   conversations: ConversationDelivery;
   history: HistoryService;
-  // [groups field]
   groups: GroupService;
-  // [chatrooms field]
   chatrooms: ChatroomService;
-  // [ultragroups field]
   ultraGroups: UltraGroupService;
   /** Where pushes for this node's sessions go; the gateway installs itself here. */
   localDelivery: LocalDelivery;
@@ -118,7 +112,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     let chatroomMembers: ChatroomMembers;
     let redisClient: Redis | undefined;
     if (config.redisUrl) {
-      const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+      const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true });
       const subscriber = redis.duplicate();
       await Promise.all([redis.connect(), subscriber.connect()]);
       redisClient = redis;
@@ -153,14 +147,11 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const chatroomHooks = {
       onRemoved: (app: App, roomId: string, removed: RoomMember[]) => forgetRoom(bus, app.appKey, roomId, removed),
       notifyRoom: async (app: App, roomId: string, fromUserId: string, objectName: string, content: string) => {
-        await roomNotices.send?.({ app, origin: { kind: 'api' }, fromUserId, targetIds: [roomId], objectName, content: { content }, echo: false, status: false });
+        await roomNotices.send?.({ app, origin: { kind: 'api' }, fromUserId, targetIds: [roomId], objectName, content: { content }, echo: false, status: false, system: true });
       },
     };
-    // [groups service]
     const groups = new GroupService(createSqlGroupStore(sql), clock);
-    // [chatrooms service]
     const chatrooms = new ChatroomService(createSqlChatroomStore(sql), chatroomMembers, clock, chatroomHooks);
-    // [ultragroups service]
     const ultraGroups = new UltraGroupService(createSqlUltraGroupStore(sql), clock);
     const historyStore = createSqlHistoryStore(sql);
     const delivery = new DeliveryService(userStore, inbox, historyStore, presence, pushes, once, permissions, clock, (err) =>
@@ -170,7 +161,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     closers.push(() => delivery.drain());
     const conversations = new ConversationDelivery(delivery, groups, chatrooms, chatroomMembers, ultraGroups, clock);
     roomNotices.send = (send) => conversations.toChatrooms(send);
-    const history = new HistoryService(historyStore, userStore, groups, ultraGroups, clock);
+    const history = new HistoryService(historyStore, userStore, groups, ultraGroups, chatroomMembers, clock);
 
     return {
       nodeId,
@@ -190,11 +181,8 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       chatroomMembers,
       conversations,
       history,
-      // [groups return]
       groups,
-      // [chatrooms return]
       chatrooms,
-      // [ultragroups return]
       ultraGroups,
       localDelivery,
       async healthy() {

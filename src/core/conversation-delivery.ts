@@ -4,7 +4,8 @@ import type { HistoryRow } from '../store/history.js';
 import type { App } from './apps.js';
 import type { Clock } from './clock.js';
 import type { ChatroomRules, GroupRules, UltraGroupRules } from './conversation-rules.js';
-import type { Copy, DeliveryService, RecipientContent, SendOrigin, SendRequest, ViewBase } from './delivery.js';
+import { skipSender, type Copy, type DeliveryService, type RecipientContent, type SendOrigin, type SendRequest, type ViewBase } from './delivery.js';
+import { normalizeChannel } from './ultragroups.js';
 import { conversationTypes } from './message.js';
 import { createMessageUId } from './message-uid.js';
 
@@ -25,6 +26,8 @@ export interface ConversationSend {
   toUserIds?: readonly string[] | undefined;
   busChannel?: string | undefined;
   idempotency?: SendRequest['idempotency'];
+  /** A notice of the system (group notify block, chatroom attribute change): not held to who may speak. */
+  system?: boolean | undefined;
 }
 
 export interface ConversationSendResult {
@@ -50,15 +53,20 @@ export class ConversationDelivery {
     private readonly clock: Clock,
   ) {}
 
+  /** Checks a send's content without sending (a notice validated before the change it announces). */
+  async validate(send: ConversationSend): Promise<void> {
+    await this.delivery.prepare(send.app, send.origin, send);
+  }
+
   toGroups(send: ConversationSend): Promise<ConversationSendResult> {
     return this.delivery.runOnceFor(send, async () => {
       const { app, origin, fromUserId } = send;
       const { content, flags } = await this.delivery.prepare(app, origin, send);
       const audiences: Array<readonly string[]> = [];
       for (const groupId of send.targetIds) {
-        await this.groups.assertCanSend(app, groupId, fromUserId, origin.kind === 'client');
+        if (!send.system) await this.groups.assertCanSend(app, groupId, fromUserId, origin.kind === 'client');
         const members = await this.groups.members(app, groupId);
-        audiences.push(send.toUserIds ? send.toUserIds.filter((u) => members.includes(u)) : members.filter((u) => u !== fromUserId));
+        audiences.push((send.toUserIds ?? members).filter((u) => u !== fromUserId && members.includes(u)));
       }
       const now = this.clock.now();
       const base = await this.base(send, flags, now);
@@ -69,8 +77,8 @@ export class ConversationDelivery {
         const messageUId = createMessageUId(now);
         const view = this.delivery.view(base, { messageUId, conversationType: conversationTypes.group, targetId: groupId, content });
         for (const userId of audiences[i]!) copies.push({ userId, view, toInbox: !flags.status });
-        if (echo) copies.push({ userId: fromUserId, view, toInbox: !flags.status && app.features.multiDeviceSync, ...skip(origin) });
-        if (app.features.historyPrivateGroup && flags.persisted && !flags.status) {
+        if (echo) copies.push({ userId: fromUserId, view, toInbox: !flags.status && app.features.multiDeviceSync, ...skipSender(origin) });
+        if (app.features.historyPrivateGroup && flags.persisted && !flags.status && !send.toUserIds) {
           history.push(row(send, base, content, conversationTypes.group, groupId, messageUId, origin.kind === 'client' || echo));
         }
         return { targetId: groupId, messageUID: messageUId };
@@ -86,18 +94,20 @@ export class ConversationDelivery {
       const { content, flags } = await this.delivery.prepare(app, origin, send);
       const rooms = [];
       for (const roomId of send.targetIds) {
-        await this.chatrooms.assertCanSend(app, roomId, fromUserId, send.objectName);
+        if (!send.system) await this.chatrooms.assertCanSend(app, roomId, fromUserId, send.objectName);
         const sessions = await this.roomMembers.sessions(app.appKey, roomId);
         if (origin.kind === 'client' && !sessions.some((s) => s.sessionId === origin.sessionId)) throw new ParleyError('notInChatroom');
         rooms.push({ roomId, sessions, stopped: await this.chatrooms.isDistributionStopped(app, roomId) });
       }
       const now = this.clock.now();
       const base = await this.base(send, flags, now);
-      const echo = origin.kind === 'client' || send.echo;
+      // A device's own send counts as echoed for history; its other sessions get it with multiDeviceSync.
+      const echoed = origin.kind === 'client' || send.echo;
+      const echo = origin.kind === 'client' ? app.features.multiDeviceSync : send.echo;
       const history: HistoryRow[] = [];
       const pushes = rooms.map(({ roomId, sessions, stopped }) => {
         const messageUId = createMessageUId(now);
-        if (app.features.historyChatroom && flags.persisted && !flags.status && echo) {
+        if (app.features.historyChatroom && flags.persisted && !flags.status && echoed) {
           history.push(row(send, base, content, conversationTypes.chatroom, roomId, messageUId, true));
         }
         const audience = stopped ? [] : sessions.filter((s) => (echo || s.userId !== fromUserId) && !(origin.kind === 'client' && s.sessionId === origin.sessionId));
@@ -131,7 +141,7 @@ export class ConversationDelivery {
   toUltraGroups(send: ConversationSend): Promise<ConversationSendResult> {
     return this.delivery.runOnceFor(send, async () => {
       const { app, origin, fromUserId } = send;
-      const busChannel = send.busChannel ?? '';
+      const busChannel = normalizeChannel(send.busChannel ?? '');
       const { content, flags } = await this.delivery.prepare(app, origin, send);
       const audiences: Array<readonly string[]> = [];
       for (const groupId of send.targetIds) {
@@ -140,7 +150,7 @@ export class ConversationDelivery {
         audiences.push(send.toUserIds ? send.toUserIds.filter((u) => audience.includes(u)) : audience);
       }
       const now = this.clock.now();
-      const base = await this.base(send, flags, now);
+      const base = await this.base({ ...send, busChannel }, flags, now);
       const copies: Copy[] = [];
       const history: HistoryRow[] = [];
       const messageUIDs = send.targetIds.map((groupId, i) => {
@@ -148,8 +158,9 @@ export class ConversationDelivery {
         const view = this.delivery.view(base, { messageUId, conversationType: conversationTypes.ultraGroup, targetId: groupId, content });
         // The sender's other devices always get it (RongCloud: no isIncludeSender for ultra groups).
         const audience = new Set([...audiences[i]!, fromUserId]);
-        for (const userId of audience) copies.push({ userId, view, toInbox: false, ...(userId === fromUserId ? skip(origin) : {}) });
-        if (!flags.status && flags.persisted) history.push(row(send, base, content, conversationTypes.ultraGroup, groupId, messageUId, true));
+        for (const userId of audience) copies.push({ userId, view, toInbox: false, ...(userId === fromUserId ? skipSender(origin) : {}) });
+        // A targeted message is not the channel's history: members it skipped could read it there.
+        if (!flags.status && flags.persisted && !send.toUserIds) history.push(row(send, base, content, conversationTypes.ultraGroup, groupId, messageUId, true));
         return { targetId: groupId, messageUID: messageUId };
       });
       await this.delivery.commit(app, copies, history, now);
@@ -168,8 +179,6 @@ export class ConversationDelivery {
     };
   }
 }
-
-const skip = (origin: SendOrigin): Pick<Copy, 'skipSessionId'> => (origin.kind === 'client' ? { skipSessionId: origin.sessionId } : {});
 
 function row(send: ConversationSend, base: ViewBase, content: RecipientContent, conversationType: number, targetId: string, messageUId: string, senderVisible: boolean): HistoryRow {
   return {

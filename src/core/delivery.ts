@@ -86,7 +86,7 @@ const broadcastPageSize = 500;
 const ownDevicesOnlyType = 'RC:SRSMsg';
 
 /** A device's own send is not pushed back to that device. */
-const skipSender = (origin: SendOrigin): Pick<Copy, 'skipSessionId'> =>
+export const skipSender = (origin: SendOrigin): Pick<Copy, 'skipSessionId'> =>
   origin.kind === 'client' ? { skipSessionId: origin.sessionId } : {};
 
 export function inboxLimits(app: App): InboxLimits {

@@ -1,10 +1,12 @@
 import { ParleyError } from '../errors.js';
 import { privateConversationKey, type HistoryStore } from '../store/history.js';
+import type { ChatroomMembers } from '../store/chatroom-members.js';
 import type { UserStore } from '../store/users.js';
 import type { App } from './apps.js';
 import type { Clock } from './clock.js';
 import type { GroupRules, UltraGroupRules } from './conversation-rules.js';
 import { conversationTypes, type MessageView } from './message.js';
+import { normalizeChannel } from './ultragroups.js';
 
 export interface HistoryRequest {
   conversationType: number;
@@ -30,10 +32,12 @@ export class HistoryService {
     private readonly users: UserStore,
     private readonly groups: GroupRules,
     private readonly ultraGroups: UltraGroupRules,
+    private readonly roomMembers: ChatroomMembers,
     private readonly clock: Clock,
   ) {}
 
   async page(app: App, userId: string, request: HistoryRequest): Promise<HistoryPage> {
+    request = { ...request, busChannel: normalizeChannel(request.busChannel) };
     const conversationKey = await this.conversationKey(app, userId, request);
     const before = request.cursor !== undefined ? decodeCursor(request.cursor) : { sentTime: request.before ?? this.clock.now() + 1, messageUId: '' };
     const rows = await this.store.page(app.appKey, {
@@ -43,6 +47,7 @@ export class HistoryService {
       before,
       limit: request.limit + 1,
       hideUnechoedFrom: userId,
+      notBefore: this.clock.now() - retentionDays(app, request.conversationType) * 86_400_000,
     });
     const page = rows.slice(0, request.limit);
     const senders = await this.users.getMany(app.appKey, [...new Set(page.map((r) => r.fromUserId))]);
@@ -80,11 +85,20 @@ export class HistoryService {
         if (!(await this.ultraGroups.audience(app, request.targetId, request.busChannel)).includes(userId)) throw new ParleyError('notInUltraGroup');
         return request.targetId;
       case conversationTypes.chatroom:
+        if (!(await this.roomMembers.sessions(app.appKey, request.targetId)).some((m) => m.userId === userId)) throw new ParleyError('notInChatroom');
         return request.targetId;
       default:
         throw new ParleyError('badParameter', `conversationType ${request.conversationType} has no history`);
     }
   }
+}
+
+/** Retention per kind (ARCHITECTURE.md config); rows past it are not read even before they are deleted. */
+function retentionDays(app: App, conversationType: number): number {
+  const { historyPrivateGroupDays, historyChatroomDays, historyUltraGroupDays } = app.features;
+  if (conversationType === conversationTypes.chatroom) return historyChatroomDays;
+  if (conversationType === conversationTypes.ultraGroup) return historyUltraGroupDays;
+  return historyPrivateGroupDays;
 }
 
 function encodeCursor(sentTime: number, messageUId: string): string {

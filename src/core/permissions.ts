@@ -50,7 +50,8 @@ export class PermissionService {
   }
 
   async addWords(app: App, words: readonly SensitiveWordRow[]): Promise<void> {
-    await this.store.addWords(app.appKey, words);
+    // A word listed twice is one word; the later entry wins.
+    await this.store.addWords(app.appKey, [...new Map(words.map((w) => [w.word, w])).values()]);
     this.matchers.delete(app.appKey);
   }
 

@@ -203,7 +203,8 @@ export class UltraGroupService implements UltraGroupRules {
     return this.store.historyRange(app.appKey, {
       groupId: query.groupId,
       busChannel: channel,
-      after: query.startTime,
+      // Rows past historyUltraGroupDays are not read, even before they are deleted.
+      after: Math.max(query.startTime, this.clock.now() - app.features.historyUltraGroupDays * 86_400_000 - 1),
       until: query.endTime,
       fromUserId: query.fromUserId,
       limit: query.pageSize,

@@ -81,6 +81,8 @@ export class Connection {
 
   /** A live push for this session; held back while catch-up runs so seq order holds. */
   push(message: DeliveredMessage): void {
+    // A room's message read before this session left it must not reach it after.
+    if (message.conversationType === conversationTypes.chatroom && !this.rooms.has(message.targetId)) return;
     if (message.seq !== undefined) {
       if (this.heldBack) {
         this.heldBack.push(message);
@@ -135,6 +137,11 @@ export class Connection {
           await this.context.chatrooms.assertCanJoin(app, frame.chatroomId, session.userId);
           await this.context.chatroomMembers.join(app.appKey, frame.chatroomId, { sessionId: session.sessionId, userId: session.userId, nodeId: session.nodeId, joinedAt: this.context.clock.now() });
           this.rooms.add(frame.chatroomId);
+          // The socket may have closed while joining; onClose has then already left the others.
+          if (this.closed) {
+            await this.leaveRoom(app, session, frame.chatroomId);
+            return;
+          }
           this.reply(frame.id, {});
           return;
         case 'chatroom.leave':

@@ -32,6 +32,9 @@ export const id = requiredText(64).refine((value) => /^[A-Za-z0-9+|=_-]*$/.test(
   message: 'may hold only letters, digits and + | = - _',
 });
 
+/** Ultra group channel ids: up to 20 letters or digits (SERVER-API.md §6). */
+export const busChannel = text(20).refine((c) => /^[A-Za-z0-9]*$/.test(c), { message: 'may hold only letters and digits' });
+
 /** `1`/`0`, `true`/`false`, as text, number or boolean. */
 export const flag = z.preprocess((value) => {
   if (value === 'true' || value === '1' || value === 1) return true;
@@ -55,9 +58,9 @@ export const list = <T extends z.ZodType>(item: T, options: { max?: number; comm
     (value) => {
       if (value === undefined || value === null || value === '') return undefined;
       const values: unknown[] = Array.isArray(value) ? (value as unknown[]) : [value];
-      return options.commaJoined
-        ? values.flatMap((v) => (typeof v === 'string' ? v.split(',').filter((s) => s !== '') : [v]))
-        : values;
+      const all = options.commaJoined ? values.flatMap((v) => (typeof v === 'string' ? v.split(',').filter((s) => s !== '') : [v])) : values;
+      // A repeated id means the same thing once (and would hit one row twice in an upsert).
+      return [...new Set(all)];
     },
     options.max === undefined ? items : items.max(options.max, { message: `more than ${options.max} items` }),
   );

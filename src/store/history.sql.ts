@@ -74,9 +74,10 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
          WHERE app_key = $1 AND conversation_type = $2 AND conversation_key = $3 AND bus_channel = $4
            AND (sent_time, message_uid) < ($5, $6)
            AND ($8::text IS NULL OR sender_visible OR from_user_id <> $8)
+           AND sent_time >= $9
          ORDER BY sent_time DESC, message_uid DESC
          LIMIT $7`,
-        [appKey, q.conversationType, q.conversationKey, q.busChannel, q.before.sentTime, q.before.messageUId, q.limit, q.hideUnechoedFrom ?? null],
+        [appKey, q.conversationType, q.conversationKey, q.busChannel, q.before.sentTime, q.before.messageUId, q.limit, q.hideUnechoedFrom ?? null, q.notBefore ?? 0],
       );
       return result.rows.map((r) => ({
         conversationType: r.conversation_type,

@@ -35,6 +35,8 @@ export interface HistoryQuery {
   before: { sentTime: number; messageUId: string };
   limit: number;
   hideUnechoedFrom?: string;
+  /** Rows older than this (epoch ms) are past retention and not returned. */
+  notBefore?: number;
 }
 
 export function privateConversationKey(userA: string, userB: string): string {

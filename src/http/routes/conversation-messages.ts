@@ -2,14 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ConversationDelivery, ConversationSend } from '../../core/conversation-delivery.js';
 import { ParleyError } from '../../errors.js';
-import { flag, id, integer, list, requiredText, text } from '../params.js';
+import { busChannel, flag, id, integer, list, requiredText, text } from '../params.js';
 import { post } from '../route.js';
 import { idempotencyOf } from './messages.js';
 
 const objectName = requiredText(32);
 const content = z.preprocess((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : v), text(16 * 1024 * 1024));
-/** Ultra group channel ids: up to 20 letters or digits (SERVER-API.md §6). */
-export const busChannel = text(20).refine((c) => /^[A-Za-z0-9]*$/.test(c), { message: 'up to 20 letters or digits' });
 
 const common = {
   fromUserId: id,
@@ -97,10 +95,7 @@ export function conversationMessageRoutes(app: FastifyInstance, conversations: C
   post(app, { path: '/message/ultragroup/publish', summary: 'Send to up to 3 ultra groups (JSON)', body: ultraGroupPublishBody }, async (input, req) => {
     if (input.toUserIds && input.toGroupIds.length !== 1) throw new ParleyError('badParameter', 'toUserIds: targeted messages need exactly one toGroupIds');
     const send = sendOf(req, '/message/ultragroup/publish', input, input.toGroupIds);
-    const result = await conversations.toUltraGroups({ ...send, toUserIds: input.toUserIds, busChannel: normalizeChannel(input.busChannel) });
+    const result = await conversations.toUltraGroups({ ...send, toUserIds: input.toUserIds, busChannel: input.busChannel });
     return { messageUID: result.messageUIDs[0]?.messageUID, ...answer(result, 'groupId') };
   });
 }
-
-/** `RCDefault` is the default channel's name; Parley stores it as ''. */
-export const normalizeChannel = (channel: string | undefined) => (channel === undefined || channel === 'RCDefault' ? '' : channel);

@@ -71,32 +71,38 @@ function notice(input: NotifyBlock, groupId: string): Omit<ConversationSend, 'ap
 
 /** SERVER-API.md §15: groups, member gags, whole-group mute and its whitelist. */
 export function groupRoutes(app: FastifyInstance, groups: GroupService, conversations: ConversationDelivery): void {
-  /** Sends the notice (validated before the change; sent to whoever is in the group then). */
+  /** Validates the notice before the change it announces, so bad input changes nothing. */
+  const checked = async (req: FastifyRequest, input: NotifyBlock, groupId: string) => {
+    const send = notice(input, groupId);
+    if (send) await conversations.validate({ ...send, app: req.imApp, origin: { kind: 'api' } });
+    return send;
+  };
+  /** Sends the notice to whoever is in the group then; it is the system speaking, not a member. */
   const notify = async (req: FastifyRequest, send: ReturnType<typeof notice>, memberCount: number) => {
     if (!send) return {};
-    const result = await conversations.toGroups({ ...send, app: req.imApp, origin: { kind: 'api' } });
+    const result = await conversations.toGroups({ ...send, app: req.imApp, origin: { kind: 'api' }, system: true });
     return { messageUID: result.messageUIDs[0]?.messageUID, memberCount };
   };
   post(app, { path: '/group/create', summary: 'Create a group (or rename an existing one) with members', body: z.object({ userId: members, groupId: id, groupName, ...notifyBlock }) }, async (input, req) => {
-    const send = notice(input, input.groupId);
+    const send = await checked(req, input, input.groupId);
     const count = await groups.create(req.imApp, input.groupId, input.groupName, input.userId);
     return notify(req, send, count);
   });
   post(app, { path: '/group/join', summary: 'Add members, creating the group if absent', body: z.object({ userId: members, groupId: id, groupName: groupName.optional(), ...notifyBlock }) }, async (input, req) => {
-    const send = notice(input, input.groupId);
+    const send = await checked(req, input, input.groupId);
     const count = await groups.join(req.imApp, input.groupId, input.userId, input.groupName);
     return notify(req, send, count);
   });
   post(app, { path: '/group/quit', summary: 'Remove members (the group stays)', body: z.object({ userId: members, groupId: id, ...notifyBlock }) }, async (input, req) => {
     // The members who leave still get the notice: it goes out before they are removed.
-    const send = notice(input, input.groupId);
+    const send = await checked(req, input, input.groupId);
     const before = send ? (await groups.listMembers(req.imApp, input.groupId)).length : 0;
     const answer = await notify(req, send, Math.max(0, before - input.userId.length));
     await groups.quit(req.imApp, input.groupId, input.userId);
     return answer;
   });
   post(app, { path: '/group/dismiss', summary: 'Remove a group with its members, gags and mute', body: z.object({ userId: id, groupId: id, ...notifyBlock }) }, async (input, req) => {
-    const send = notice(input, input.groupId);
+    const send = await checked(req, input, input.groupId);
     const answer = await notify(req, send, 0);
     await groups.dismiss(req.imApp, input.groupId);
     return answer;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { UltraGroupService } from '../../core/ultragroups.js';
 import type { UltraGroupMessageRow, UltraGroupUserList } from '../../store/ultragroups.js';
-import { flag, id, integer, list, requiredText, text } from '../params.js';
+import { busChannel, flag, id, integer, list, requiredText } from '../params.js';
 import { post } from '../route.js';
 import { formatTime } from '../time-format.js';
 
@@ -11,7 +11,7 @@ const maxHistorySpanMs = 14 * 24 * 60 * 60 * 1000;
 
 const alphanumeric = (value: string) => /^[A-Za-z0-9]*$/.test(value);
 /** busChannel: ≤ 20 letters and digits (SERVER-API.md §6); '' or `RCDefault` is the default channel. */
-const channel = text(20).refine(alphanumeric, { message: 'may hold only letters and digits' });
+const channel = busChannel;
 const namedChannel = requiredText(20).refine(alphanumeric, { message: 'may hold only letters and digits' });
 /** An optional id that some SDKs send as ''. */
 const optionalId = z.preprocess((v) => (v === '' ? undefined : v), id.optional());
