@@ -81,6 +81,8 @@ export interface Copy {
 }
 
 const broadcastPageSize = 500;
+const profileCacheMs = 5_000;
+const maxCachedProfiles = 50_000;
 
 /** RC:SRSMsg syncs a read position to the sender's own devices only (ARCHITECTURE.md). */
 const ownDevicesOnlyType = 'RC:SRSMsg';
@@ -100,6 +102,7 @@ export function inboxLimits(app: App): InboxLimits {
  */
 export class DeliveryService {
   private readonly jobs = new Set<Promise<void>>();
+  private readonly profiles = new Map<string, { profile: MessageView['sender']; at: number }>();
 
   constructor(
     private readonly users: UserStore,
@@ -303,9 +306,20 @@ export class DeliveryService {
     }
   }
 
+  /**
+   * The sender's name and portrait carried on every copy, cached per node for a few
+   * seconds: a busy sender costs no query per message; a profile change shows within 5 s.
+   */
   async senderProfile(app: App, userId: string): Promise<MessageView['sender']> {
+    const key = `${app.appKey}\u0000${userId}`;
+    const now = this.clock.now();
+    const cached = this.profiles.get(key);
+    if (cached && now - cached.at < profileCacheMs && now >= cached.at) return cached.profile;
     const user = (await this.users.getMany(app.appKey, [userId])).get(userId);
-    return { name: user?.name ?? '', portraitUri: user?.portraitUri ?? '' };
+    const profile = { name: user?.name ?? '', portraitUri: user?.portraitUri ?? '' };
+    if (this.profiles.size >= maxCachedProfiles) this.profiles.clear();
+    this.profiles.set(key, { profile, at: now });
+    return profile;
   }
 
   view(base: ViewBase, stamp: ViewStamp): MessageView {
