@@ -23,8 +23,17 @@ export async function freshStorage(): Promise<TestStorage> {
   if (storageMode === 'embedded') {
     return { databaseUrl: undefined, redisUrl: undefined, redisNamespace: 'parley-test', release: async () => {} };
   }
-  const databaseUrl = await createDatabase(requireEnv('DATABASE_URL'));
-  const redis = await leaseRedisDb(requireEnv('REDIS_URL'));
+  return serviceStorage(requireEnv('DATABASE_URL'), requireEnv('REDIS_URL'));
+}
+
+/**
+ * A new Postgres database on `postgresUrl`'s server and a leased, flushed Redis db on
+ * `redisUrl`'s server, released together. Shared by tests and benchmarks so that they
+ * never flush each other's data.
+ */
+export async function serviceStorage(postgresUrl: string, redisUrl: string): Promise<TestStorage> {
+  const databaseUrl = await createDatabase(postgresUrl);
+  const redis = await leaseRedisDb(redisUrl);
   return {
     databaseUrl: databaseUrl.url,
     redisUrl: redis.url,

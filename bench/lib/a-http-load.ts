@@ -1,0 +1,164 @@
+/**
+ * HTTP load process of rest-publish and two-nodes, started pinned to the load core
+ * (bench/lib/a-common.ts startLoadProcess). One JSON command per stdin line, one JSON
+ * answer per stdout line:
+ *
+ * - `{op:"receivers", receivers:[{wsUrl, token, userId}]}`: connects one ParleyClient per
+ *   receiver (counting the messages each one receives); answers `{connected}`.
+ * - `{op:"count"}`: `{counts:[…], total}`, messages received per receiver so far.
+ * - `{op:"http", urls, path, headers, bodies, connections, durationSec, overallRate?}`:
+ *   one autocannon run; connection i posts `bodies[i % bodies.length]`; answers HttpRunResult.
+ * - `{op:"closeReceivers"}`.
+ */
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+import { ParleyClient } from '../../src/client/client.js';
+import type { HttpRunResult } from './a-common.js';
+
+interface AutocannonClient {
+  setBody(body: string): void;
+}
+
+interface AutocannonOptions {
+  url: string | string[];
+  method: 'POST';
+  headers: Record<string, string>;
+  body: string;
+  connections: number;
+  duration: number;
+  overallRate?: number;
+  setupClient?: (client: AutocannonClient) => void;
+}
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  duration: number;
+  statusCodeStats: Record<string, { count: number }>;
+  '2xx': number;
+}
+
+type Autocannon = (options: AutocannonOptions, done: (err: Error | null, result: AutocannonResult) => void) => unknown;
+// autocannon ships no types; this is the part of its programmatic API used here.
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+interface HttpCommand {
+  urls: string[];
+  path: string;
+  headers: Record<string, string>;
+  bodies: string[];
+  connections: number;
+  durationSec: number;
+  overallRate?: number;
+}
+
+function runHttp(cmd: HttpCommand): Promise<HttpRunResult> {
+  let nextConnection = 0;
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: cmd.urls.map((u) => u + cmd.path),
+        method: 'POST',
+        headers: cmd.headers,
+        body: cmd.bodies[0]!,
+        connections: cmd.connections,
+        duration: cmd.durationSec,
+        ...(cmd.overallRate !== undefined && { overallRate: cmd.overallRate }),
+        setupClient: (client) => client.setBody(cmd.bodies[nextConnection++ % cmd.bodies.length]!),
+      },
+      (err, result) => {
+        if (err) return reject(err);
+        const statusCodes: Record<string, number> = {};
+        for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count;
+        resolve({
+          requestsPerSecond: result.requests.average,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          ok: result['2xx'],
+          non2xx: result.non2xx,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          durationSec: result.duration,
+          statusCodes,
+        });
+      },
+    );
+  });
+}
+
+interface Receiver {
+  client: ParleyClient;
+  count: number;
+  /** Close codes and kick reasons seen (a receiver should see none during a run). */
+  events: string[];
+}
+
+let receivers: Receiver[] = [];
+
+async function connectReceivers(list: Array<{ wsUrl: string; token: string; userId: string }>): Promise<number> {
+  const connected = await Promise.all(
+    list.map(async ({ wsUrl, token, userId }) => {
+      const client = new ParleyClient({ url: wsUrl, token, deviceId: `${userId}-bench`, platform: 'ios', reconnect: false });
+      const receiver: Receiver = { client, count: 0, events: [] };
+      client.on('message', () => receiver.count++);
+      client.on('kicked', (reason) => receiver.events.push(`kicked ${reason}`));
+      client.on('close', (code) => receiver.events.push(`closed ${code}`));
+      await client.connect();
+      return receiver;
+    }),
+  );
+  receivers.push(...connected);
+  return connected.length;
+}
+
+async function handle(command: Record<string, unknown>): Promise<unknown> {
+  switch (command.op) {
+    case 'hello':
+      return { ok: true };
+    case 'receivers':
+      return { connected: await connectReceivers(command.receivers as Array<{ wsUrl: string; token: string; userId: string }>) };
+    case 'count': {
+      const counts = receivers.map((r) => r.count);
+      return {
+        counts,
+        total: counts.reduce((a, b) => a + b, 0),
+        open: receivers.filter((r) => r.client.isOpen).length,
+        events: receivers.flatMap((r, i) => r.events.map((e) => `receiver ${i}: ${e}`)),
+      };
+    }
+    case 'closeReceivers': {
+      const closing = receivers;
+      receivers = [];
+      await Promise.all(closing.map((r) => r.client.close()));
+      return { ok: true };
+    }
+    case 'http':
+      return runHttp(command as unknown as HttpCommand);
+    default:
+      throw new Error(`unknown op ${String(command.op)}`);
+  }
+}
+
+// Commands run one after the other, in order.
+let queue: Promise<void> = Promise.resolve();
+const input = createInterface({ input: process.stdin });
+input.on('line', (line) => {
+  queue = queue.then(async () => {
+    let answer: unknown;
+    try {
+      answer = await handle(JSON.parse(line) as Record<string, unknown>);
+    } catch (err) {
+      answer = { error: err instanceof Error ? err.message : String(err) };
+    }
+    process.stdout.write(`${JSON.stringify(answer)}\n`);
+  });
+});
+input.on('close', () => {
+  void queue.then(async () => {
+    await Promise.all(receivers.map((r) => r.client.close()));
+    process.exit(0);
+  });
+});
