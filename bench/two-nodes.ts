@@ -30,6 +30,9 @@ import {
   type HttpRunResult,
   type LoadProcess,
   type ReceiverCounts,
+  describeError,
+  reportFailures,
+  stopParley,
 } from './lib/a-common.js';
 
 const connections = 50;
@@ -143,17 +146,11 @@ try {
   ];
   process.stdout.write(lines.join('\n'));
 } catch (err) {
-  failures.push(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  failures.push(describeError(err));
 } finally {
   await load?.stop();
-  for (const node of nodes) {
-    const code = await node.stop();
-    if (code !== 0 && code !== null) failures.push(`parley exited with ${code}:\n${node.output()}`);
-  }
+  for (const node of nodes) await stopParley(node, failures);
   await storage?.release();
 }
 
-if (failures.length > 0) {
-  process.stdout.write(`FAILED:\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
-  process.exitCode = 1;
-}
+reportFailures(failures);

@@ -23,6 +23,9 @@ import {
   type BenchStorage,
   type CpuUse,
   type LoadProcess,
+  describeError,
+  reportFailures,
+  stopParley,
 } from './lib/a-common.js';
 import type { RelayResult } from './lib/a-ws-load.js';
 
@@ -91,16 +94,12 @@ try {
   ];
   process.stdout.write(lines.join('\n'));
 } catch (err) {
-  failures.push(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  failures.push(describeError(err));
 } finally {
   await load?.stop();
-  const code = await parley?.stop();
-  if (parley && code !== 0 && code !== null) failures.push(`parley exited with ${code}:\n${parley.output()}`);
+  await stopParley(parley, failures);
   await raw?.stop();
   await storage?.release();
 }
 
-if (failures.length > 0) {
-  process.stdout.write(`FAILED:\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
-  process.exitCode = 1;
-}
+reportFailures(failures);

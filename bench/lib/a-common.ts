@@ -270,3 +270,19 @@ export async function withCpu<T>(pids: Record<string, number>, fn: () => Promise
 }
 
 export const pct = (value: number | undefined) => (value === undefined ? '-' : `${Math.round(value)}%`);
+
+/** A scenario's own crash, recorded like its failed checks. */
+export const describeError = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+
+/** Stops a Parley process; an unclean exit is a failure of the scenario. */
+export async function stopParley(parley: { stop(): Promise<number | null>; output(): string } | undefined, failures: string[]): Promise<void> {
+  const code = await parley?.stop();
+  if (parley && code !== 0 && code !== null) failures.push(`parley exited with ${code}:\n${parley.output()}`);
+}
+
+/** Prints the scenario's failures, if any, and makes the process exit non-zero. */
+export function reportFailures(failures: readonly string[]): void {
+  if (failures.length === 0) return;
+  process.stdout.write(`FAILED:\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
+  process.exitCode = 1;
+}
