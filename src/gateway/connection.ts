@@ -248,41 +248,29 @@ export class Connection {
   }
 
   private async sendMessage(app: App, session: SessionInfo, frame: SendFrame) {
-    if (frame.conversationType !== conversationTypes.private) {
-      const send = {
-        app,
-        origin: { kind: 'client', sessionId: session.sessionId } as const,
-        fromUserId: session.userId,
-        targetIds: [frame.targetId],
-        objectName: frame.objectName,
-        content: { content: frame.content, pushContent: frame.pushContent, pushData: frame.pushData },
-        echo: false,
-        status: false,
-        toUserIds: frame.toUserIds,
-        busChannel: frame.busChannel,
-        ...(frame.clientMsgId && { idempotency: { key: `client:${frame.clientMsgId}`, ttlMs: 86_400_000 } }),
-      };
-      const conversations = this.context.conversations;
-      const result = await (frame.conversationType === conversationTypes.group
-        ? conversations.toGroups(send)
-        : frame.conversationType === conversationTypes.chatroom
-          ? conversations.toChatrooms(send)
-          : conversations.toUltraGroups(send));
-      return { messageUId: result.messageUIDs[0]!.messageUID, sentTime: result.sentTime };
-    }
-    const result = await this.context.delivery.send({
+    // What every kind of device send shares.
+    const common = {
       app,
-      origin: { kind: 'client', sessionId: session.sessionId },
+      origin: { kind: 'client', sessionId: session.sessionId } as const,
       fromUserId: session.userId,
-      conversationType: conversationTypes.private,
-      toUserIds: [frame.targetId],
       objectName: frame.objectName,
       content: { content: frame.content, pushContent: frame.pushContent, pushData: frame.pushData },
       echo: false,
       status: false,
       ...(frame.clientMsgId && { idempotency: { key: `client:${frame.clientMsgId}`, ttlMs: 86_400_000 } }),
-    });
-    return { messageUId: result.messageUIDs[0]!.messageUID, sentTime: result.sentTime, ...(result.seq !== undefined && { seq: result.seq }) };
+    };
+    if (frame.conversationType === conversationTypes.private) {
+      const result = await this.context.delivery.send({ ...common, conversationType: conversationTypes.private, toUserIds: [frame.targetId] });
+      return { messageUId: result.messageUIDs[0]!.messageUID, sentTime: result.sentTime, ...(result.seq !== undefined && { seq: result.seq }) };
+    }
+    const send = { ...common, targetIds: [frame.targetId], toUserIds: frame.toUserIds, busChannel: frame.busChannel };
+    const conversations = this.context.conversations;
+    const result = await (frame.conversationType === conversationTypes.group
+      ? conversations.toGroups(send)
+      : frame.conversationType === conversationTypes.chatroom
+        ? conversations.toChatrooms(send)
+        : conversations.toUltraGroups(send));
+    return { messageUId: result.messageUIDs[0]!.messageUID, sentTime: result.sentTime };
   }
 
   private reply(id: RequestId, data: unknown): void {
