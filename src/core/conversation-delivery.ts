@@ -26,6 +26,8 @@ export interface ConversationSend {
   toUserIds?: readonly string[] | undefined;
   busChannel?: string | undefined;
   idempotency?: SendRequest['idempotency'];
+  /** Sent with `expansion`: key/values may later be set on the message. */
+  expansion?: boolean | undefined;
   /** A notice of the system (group notify block, chatroom attribute change): not held to who may speak. */
   system?: boolean | undefined;
 }
@@ -192,5 +194,7 @@ function row(send: ConversationSend, base: ViewBase, content: RecipientContent, 
     objectName: send.objectName,
     content: content.content,
     senderVisible,
+    counted: base.flags.counted,
+    expansion: send.expansion ?? false,
   };
 }

@@ -39,6 +39,8 @@ export interface SendRequest {
   busChannel?: string;
   /** REST only: leave out the recipients who blocked the sender (the call still succeeds). */
   verifyBlacklist?: boolean;
+  /** Sent with `expansion`: key/values may later be set on the message. */
+  expansion?: boolean | undefined;
   /** One messageUId shared by every recipient (broadcast) instead of one each. */
   sharedMessageUId?: string;
   /** Retries with the same key within `ttlMs` return the first result and deliver nothing. */
@@ -214,6 +216,8 @@ export class DeliveryService {
           content: content.content,
           // A server-API message shows in the sender's history only if echoed; a device's own send always does.
           senderVisible: origin.kind === 'client' || echo,
+          counted: flags.counted,
+          expansion: request.expansion ?? false,
         });
       }
       const base = { fromUserId, objectName: request.objectName, busChannel: request.busChannel ?? '', sender, now, flags };

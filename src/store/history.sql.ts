@@ -22,12 +22,25 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
   async function writeBatch(batch: readonly Pending[]): Promise<void> {
     const rows = batch.flatMap((p) => p.rows.map((row) => ({ appKey: p.appKey, row })));
     const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
+    // One statement: the rows, and for private and system rows the conversation of each
+    // side (the list of a user's conversations of those kinds, issue 5).
     await sql.query(
-      `INSERT INTO messages (app_key, conversation_type, conversation_key, bus_channel, sent_time, message_uid,
-                             from_user_id, target_id, object_name, content, sender_visible)
-       SELECT * FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::bigint[], $6::text[],
-                            $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[])
-       ON CONFLICT (app_key, message_uid) DO NOTHING`,
+      `WITH r AS (
+         SELECT * FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::bigint[], $6::text[],
+                              $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::boolean[], $13::boolean[])
+           AS r(app_key, conversation_type, conversation_key, bus_channel, sent_time, message_uid,
+                from_user_id, target_id, object_name, content, sender_visible, counted, expansion)
+       ), inserted AS (
+         INSERT INTO messages (app_key, conversation_type, conversation_key, bus_channel, sent_time, message_uid,
+                               from_user_id, target_id, object_name, content, sender_visible, counted, expansion)
+         SELECT * FROM r
+         ON CONFLICT (app_key, message_uid) DO NOTHING
+       )
+       INSERT INTO conversation_states (app_key, user_id, conversation_type, target_id, bus_channel, conversation_key)
+       SELECT app_key, target_id, conversation_type, from_user_id, bus_channel, conversation_key FROM r WHERE conversation_type IN (1, 6)
+       UNION
+       SELECT app_key, from_user_id, conversation_type, target_id, bus_channel, conversation_key FROM r WHERE conversation_type IN (1, 6) AND sender_visible
+       ON CONFLICT DO NOTHING`,
       [
         column((r) => r.appKey),
         column((r) => r.row.conversationType),
@@ -40,6 +53,8 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
         column((r) => r.row.objectName),
         column((r) => r.row.content),
         column((r) => r.row.senderVisible),
+        column((r) => r.row.counted),
+        column((r) => r.row.expansion),
       ],
     );
   }
@@ -68,8 +83,9 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
       const result = await sql.query<{
         conversation_type: number; conversation_key: string; bus_channel: string; sent_time: number; message_uid: string;
         from_user_id: string; target_id: string; object_name: string; content: string; sender_visible: boolean;
+        counted: boolean; expansion: boolean;
       }>(
-        `SELECT conversation_type, conversation_key, bus_channel, sent_time, message_uid, from_user_id, target_id, object_name, content, sender_visible
+        `SELECT conversation_type, conversation_key, bus_channel, sent_time, message_uid, from_user_id, target_id, object_name, content, sender_visible, counted, expansion
          FROM messages
          WHERE app_key = $1 AND conversation_type = $2 AND conversation_key = $3 AND bus_channel = $4
            AND (sent_time, message_uid) < ($5, $6)
@@ -90,6 +106,8 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
         objectName: r.object_name,
         content: r.content,
         senderVisible: r.sender_visible,
+        counted: r.counted,
+        expansion: r.expansion,
       }));
     },
 

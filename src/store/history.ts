@@ -11,6 +11,10 @@ export interface HistoryRow {
   objectName: string;
   content: string;
   senderVisible: boolean;
+  /** Raises the unread count of the other party (RongCloud's isCounted). */
+  counted: boolean;
+  /** Sent with `expansion`: key/values may be set on it (SERVER-API.md §12). */
+  expansion: boolean;
 }
 
 /**

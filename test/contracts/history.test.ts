@@ -25,12 +25,14 @@ const row = (n: number, sentTime = 1000 + n): HistoryRow => ({
   objectName: 'RC:TxtMsg',
   content: `{"content":"${n}"}`,
   senderVisible: n % 3 !== 0,
+  counted: true,
+  expansion: false,
 });
 
 describe('HistoryStore (SQL)', () => {
   it('group-commits concurrent inserts into fewer statements, losing none', async () => {
     let inserts = 0;
-    const counting: SqlClient = { ...sql, query: (text, params) => ((inserts += /^\s*INSERT/.test(text) ? 1 : 0), sql.query(text, params)) };
+    const counting: SqlClient = { ...sql, query: (text, params) => ((inserts += /^\s*(INSERT|WITH)/.test(text) ? 1 : 0), sql.query(text, params)) };
     const history = createSqlHistoryStore(counting);
     await Promise.all(Array.from({ length: 200 }, (_, i) => history.insert('G', [row(i)])));
     const count = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM messages WHERE app_key = 'G'");

@@ -214,7 +214,7 @@ describe('mutes', () => {
 describe('history', () => {
   const row = (uid: string, sentTime: number, extra: Partial<HistoryRow> = {}): HistoryRow => ({
     conversationType: 10, conversationKey: 'hist', busChannel: '', sentTime, messageUId: uid, fromUserId: 'h-a', targetId: 'hist',
-    objectName: 'RC:TxtMsg', content: JSON.stringify({ content: uid }), senderVisible: true, ...extra,
+    objectName: 'RC:TxtMsg', content: JSON.stringify({ content: uid }), senderVisible: true, counted: true, expansion: false, ...extra,
   });
 
   beforeAll(async () => {

@@ -21,6 +21,7 @@ const common = {
   isPersisted: flag.optional(),
   isCounted: flag.optional(),
   isMentioned: flag.optional(),
+  expansion: flag.optional(),
   msgRandom: integer.optional(),
 };
 
@@ -52,6 +53,7 @@ function sendOf(req: FastifyRequest, path: string, input: Common, targetIds: str
     status: false,
     isPersisted: input.isPersisted,
     isCounted: input.isCounted,
+    expansion: input.expansion,
     idempotency: idempotencyOf(req, input, path),
   };
 }

@@ -88,6 +88,7 @@ function apiSend(
     isCounted: input.isCounted,
     busChannel: input.busChannel,
     verifyBlacklist: input.verifyBlacklist,
+    expansion: input.expansion,
     idempotency: idempotencyOf(req, input, path),
   };
 }
