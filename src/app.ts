@@ -4,6 +4,7 @@ import { Gateway, defaultGatewayOptions, type GatewayOptions } from './gateway/g
 import { registerBodyParsers } from './http/body-parsers.js';
 import { registerErrorHandling } from './http/errors.js';
 import { healthRoute } from './http/routes/health.js';
+import { historyExportRoutes, historyFileRoute } from './http/routes/history-export.js';
 import { openApiRoute } from './http/routes/openapi.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { permissionRoutes } from './http/routes/permissions.js';
@@ -12,6 +13,8 @@ import { groupRoutes } from './http/routes/groups.js';
 import { chatroomRoutes } from './http/routes/chatrooms.js';
 import { ultraGroupRoutes } from './http/routes/ultragroups.js';
 import { userRoutes } from './http/routes/users.js';
+import { historyRoutes } from './http/routes/history.js';
+import { expansionRoutes } from './http/routes/expansion.js';
 import { verifySignature } from './http/signature.js';
 import type { App } from './core/apps.js';
 
@@ -39,6 +42,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
 
   healthRoute(http, () => deps.healthy());
   openApiRoute(http);
+  historyFileRoute(http, deps.historyExports);
 
   await http.register(async (signed) => {
     signed.addHook('onRequest', async (request) => {
@@ -53,6 +57,9 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     groupRoutes(signed, deps.groups, deps.conversations);
     chatroomRoutes(signed, deps.chatrooms);
     ultraGroupRoutes(signed, deps.ultraGroups);
+    historyRoutes(signed, deps.history, deps.recalls);
+    historyExportRoutes(signed, deps.historyExports);
+    expansionRoutes(signed, deps.expansion);
   });
 
   const gateway = new Gateway(
@@ -66,6 +73,8 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
       delivery: deps.delivery,
       conversations: deps.conversations,
       history: deps.history,
+      conversationList: deps.conversationList,
+      recalls: deps.recalls,
       chatrooms: deps.chatrooms,
       chatroomMembers: deps.chatroomMembers,
       permissions: deps.permissions,

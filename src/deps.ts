@@ -11,6 +11,13 @@ import { PermissionService } from './core/permissions.js';
 import { ConversationDelivery } from './core/conversation-delivery.js';
 import { forgetRoom } from './core/room-exits.js';
 import { HistoryService } from './core/history.js';
+import { HistoryExportService } from './core/history-export.js';
+import { ConversationAccess } from './core/conversation-access.js';
+import { ConversationListService } from './core/conversation-list.js';
+import { RecallService } from './core/recall.js';
+import { createSqlConversationStore } from './store/conversations.sql.js';
+import { ExpansionService } from './core/expansion.js';
+import { RetentionSweeper, retentionSweepIntervalMs } from './core/retention.js';
 import { PushRouter } from './core/push.js';
 import { SessionService } from './core/sessions.js';
 import { UserService } from './core/users.js';
@@ -28,6 +35,9 @@ import type { OnceStore } from './store/once.js';
 import { createMemoryOnceStore } from './store/once.memory.js';
 import { createRedisOnceStore } from './store/once.redis.js';
 import { createSqlHistoryStore } from './store/history.sql.js';
+import { createSqlHistoryExportStore } from './store/history-exports.sql.js';
+import { createSqlMessageExpansionStore } from './store/message-expansion.sql.js';
+import { createSqlHistoryRetentionStore } from './store/history-retention.sql.js';
 import { migrate } from './store/migrate.js';
 import { createSqlPermissionStore } from './store/permissions.sql.js';
 import { GroupService } from './core/groups.js';
@@ -64,6 +74,15 @@ export interface Deps {
   chatroomMembers: ChatroomMembers;
   conversations: ConversationDelivery;
   history: HistoryService;
+  /** The hourly history files of `/message/history.json`. */
+  historyExports: HistoryExportService;
+  /** Read positions and the conversation list. */
+  conversationList: ConversationListService;
+  recalls: RecallService;
+  /** Key/values on messages sent with `expansion` (SERVER-API.md §12). */
+  expansion: ExpansionService;
+  /** Deletes history past retention in the background; `sweep()` runs a pass now. */
+  retention: RetentionSweeper;
   groups: GroupService;
   chatrooms: ChatroomService;
   ultraGroups: UltraGroupService;
@@ -154,6 +173,11 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const chatrooms = new ChatroomService(createSqlChatroomStore(sql), chatroomMembers, clock, chatroomHooks);
     const ultraGroups = new UltraGroupService(createSqlUltraGroupStore(sql), clock);
     const historyStore = createSqlHistoryStore(sql);
+    const retention = new RetentionSweeper(createSqlHistoryRetentionStore(sql), apps, clock, (err, failure) =>
+      logger.error({ err, ...failure }, 'history retention sweep failed; the next pass retries'),
+    );
+    retention.start(retentionSweepIntervalMs);
+    closers.push(() => retention.stop());
     const delivery = new DeliveryService(userStore, inbox, historyStore, presence, pushes, once, permissions, clock, (err) =>
       logger.warn({ err }, 'live push failed; devices will catch up from the inbox'),
       (err, messageUId) => logger.error({ err, messageUId }, 'broadcast stopped: the remaining users did not get it'),
@@ -161,7 +185,13 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     closers.push(() => delivery.drain());
     const conversations = new ConversationDelivery(delivery, groups, chatrooms, chatroomMembers, ultraGroups, clock);
     roomNotices.send = (send) => conversations.toChatrooms(send);
-    const history = new HistoryService(historyStore, userStore, groups, ultraGroups, chatroomMembers, clock);
+    const expansion = new ExpansionService(createSqlMessageExpansionStore(sql), delivery, conversations, clock);
+    const conversationStore = createSqlConversationStore(sql);
+    const access = new ConversationAccess(groups, ultraGroups, chatroomMembers);
+    const history = new HistoryService(historyStore, conversationStore, userStore, access, clock);
+    const historyExports = new HistoryExportService(createSqlHistoryExportStore(sql), apps, clock);
+    const conversationList = new ConversationListService(conversationStore, access, history, delivery, permissions, clock);
+    const recalls = new RecallService(historyStore, delivery, conversations, clock);
 
     return {
       nodeId,
@@ -181,6 +211,11 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       chatroomMembers,
       conversations,
       history,
+      historyExports,
+      conversationList,
+      recalls,
+      expansion,
+      retention,
       groups,
       chatrooms,
       ultraGroups,

@@ -17,6 +17,8 @@ export const errorCatalog = {
   serviceDisabled: { code: 1009, status: 403, message: 'service not enabled for this app', retryable: false },
   storageTimeout: { code: 1050, status: 504, message: 'internal service timeout', retryable: true },
   notFound: { code: 404, status: 404, message: 'not found', retryable: false },
+  /** A history-file download link whose signature is wrong or whose time is up. */
+  historyLinkInvalid: { code: 403, status: 403, message: 'the download link is not valid or has expired', retryable: false },
   /** RongCloud client code 31004 (TOKEN_INCORRECT): bad, forged, foreign or expired token. */
   tokenIncorrect: { code: 31004, status: 401, message: 'token incorrect or expired', retryable: false },
   /** RongCloud REJECTED_BY_BLACKLIST: the receiver blocked the sender. */
@@ -55,6 +57,12 @@ export const errorCatalog = {
   ultraGroupChannelNotExist: { code: 24414, status: 404, message: 'no such ultra group channel', retryable: false },
   /** RongCloud RC_ULTRA_GROUP_USER_NOT_IN_PRIVATE_CHANNEL. */
   notInPrivateChannel: { code: 24416, status: 403, message: 'the sender is not a member of the private channel', retryable: false },
+  /** RongCloud RC_RECALLMESSAGE_PARAMETER_INVALID: no such message, or not the one described. */
+  recallInvalid: { code: 25101, status: 404, message: 'no such message to recall', retryable: false },
+  /** RongCloud RC_MESSAGE_STORAGE_SERVICE_UNAVAILABLE: the app keeps no cloud history of this kind. */
+  historyDisabled: { code: 25102, status: 403, message: 'cloud history is not enabled for this app', retryable: false },
+  /** RongCloud RC_RECALL_MESSAGE_USER_INVALID: a device may recall only its user's own messages. */
+  recallNotSender: { code: 25107, status: 403, message: 'only the sender may recall this message', retryable: false },
   /** RongCloud client code 33001 (not connected): a request before a successful `connect`. */
   notConnected: { code: 33001, status: 400, message: 'connect first', retryable: false },
 } as const satisfies Record<string, ErrorSpec>;

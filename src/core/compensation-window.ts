@@ -28,7 +28,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-interface LocalTime {
+export interface LocalTime {
   year: number;
   month: number;
   day: number;
@@ -37,7 +37,8 @@ interface LocalTime {
   second: number;
 }
 
-function localDate(instant: number, timeZone: string): LocalTime {
+/** The wall-clock fields of `instant` in `timeZone` (also read by the hourly history export). */
+export function localDate(instant: number, timeZone: string): LocalTime {
   const parts: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(instant)) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);

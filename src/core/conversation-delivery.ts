@@ -147,7 +147,7 @@ export class ConversationDelivery {
       const { content, flags } = await this.delivery.prepare(app, origin, send);
       const audiences: Array<readonly string[]> = [];
       for (const groupId of send.targetIds) {
-        await this.ultraGroups.assertCanSend(app, groupId, busChannel, fromUserId);
+        if (!send.system) await this.ultraGroups.assertCanSend(app, groupId, busChannel, fromUserId);
         const audience = await this.ultraGroups.audience(app, groupId, busChannel);
         audiences.push(send.toUserIds ? send.toUserIds.filter((u) => audience.includes(u)) : audience);
       }

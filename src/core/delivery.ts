@@ -89,6 +89,9 @@ const maxCachedProfiles = 50_000;
 /** RC:SRSMsg syncs a read position to the sender's own devices only (ARCHITECTURE.md). */
 const ownDevicesOnlyType = 'RC:SRSMsg';
 
+/** Signals about the sender's own messages or state: a block or friendship since does not stop them. */
+const exemptFromSendRules = new Set([ownDevicesOnlyType, 'RC:RcCmd']);
+
 /** A device's own send is not pushed back to that device. */
 export const skipSender = (origin: SendOrigin): Pick<Copy, 'skipSessionId'> =>
   origin.kind === 'client' ? { skipSessionId: origin.sessionId } : {};
@@ -286,7 +289,7 @@ export class DeliveryService {
   private async permittedRecipients(request: SendRequest): Promise<readonly string[]> {
     const { app, fromUserId, origin, toUserIds } = request;
     if (origin.kind === 'client') {
-      if (request.objectName !== ownDevicesOnlyType) await this.permissions.checkClientSend(app, fromUserId, toUserIds);
+      if (!exemptFromSendRules.has(request.objectName)) await this.permissions.checkClientSend(app, fromUserId, toUserIds);
       return toUserIds;
     }
     if (!request.verifyBlacklist) return toUserIds;

@@ -1,17 +1,13 @@
 import { ParleyError } from '../errors.js';
-import { privateConversationKey, type HistoryStore } from '../store/history.js';
-import type { ChatroomMembers } from '../store/chatroom-members.js';
+import type { ConversationStore } from '../store/conversations.js';
+import type { HistoryStore, StoredMessage } from '../store/history.js';
 import type { UserStore } from '../store/users.js';
 import type { App } from './apps.js';
 import type { Clock } from './clock.js';
-import type { GroupRules, UltraGroupRules } from './conversation-rules.js';
+import { conversationRef, keepsHistory, retentionCutoff, type ConversationAccess, type ConversationName } from './conversation-access.js';
 import { conversationTypes, type MessageView } from './message.js';
-import { normalizeChannel } from './ultragroups.js';
 
-export interface HistoryRequest {
-  conversationType: number;
-  targetId: string;
-  busChannel: string;
+export interface HistoryRequest extends ConversationName {
   /** Ms; newest first from here (default now). Ignored with a cursor. */
   before?: number | undefined;
   cursor?: string | undefined;
@@ -25,80 +21,106 @@ export interface HistoryPage {
   cursor: string;
 }
 
-/** A device's cloud history reads (PROTOCOL.md `history`), with who may read what. */
+/** The app backend's time-range read of one user's conversation (`/v3/message/{kind}/query`). */
+export interface HistoryRangeRequest extends ConversationName {
+  userId: string;
+  startTime: number;
+  endTime: number;
+  includeStart: boolean;
+  pageSize: number;
+}
+
+/** Cloud history reads (PROTOCOL.md `history`, SERVER-API.md §11) and clears, with who may read what. */
 export class HistoryService {
   constructor(
     private readonly store: HistoryStore,
+    private readonly conversations: ConversationStore,
     private readonly users: UserStore,
-    private readonly groups: GroupRules,
-    private readonly ultraGroups: UltraGroupRules,
-    private readonly roomMembers: ChatroomMembers,
+    private readonly access: ConversationAccess,
     private readonly clock: Clock,
   ) {}
 
+  /** A device's page, newest first. */
   async page(app: App, userId: string, request: HistoryRequest): Promise<HistoryPage> {
-    request = { ...request, busChannel: normalizeChannel(request.busChannel) };
-    const conversationKey = await this.conversationKey(app, userId, request);
+    assertKept(app, request.conversationType);
+    const ref = await this.access.refFor(app, userId, request);
     const before = request.cursor !== undefined ? decodeCursor(request.cursor) : { sentTime: request.before ?? this.clock.now() + 1, messageUId: '' };
     const rows = await this.store.page(app.appKey, {
-      conversationType: request.conversationType,
-      conversationKey,
-      busChannel: request.busChannel,
+      ...ref,
       before,
       limit: request.limit + 1,
       hideUnechoedFrom: userId,
-      notBefore: this.clock.now() - retentionDays(app, request.conversationType) * 86_400_000,
+      notBefore: await this.notBefore(app, userId, ref),
     });
     const page = rows.slice(0, request.limit);
-    const senders = await this.users.getMany(app.appKey, [...new Set(page.map((r) => r.fromUserId))]);
-    const messages = page.map((r): MessageView => ({
-      messageUId: r.messageUId,
-      conversationType: r.conversationType as MessageView['conversationType'],
-      targetId: request.targetId,
-      busChannel: r.busChannel,
-      senderUserId: r.fromUserId,
-      objectName: r.objectName,
-      content: r.content,
-      sentTime: r.sentTime,
-      sender: { name: senders.get(r.fromUserId)?.name ?? '', portraitUri: senders.get(r.fromUserId)?.portraitUri ?? '' },
+    const last = page[page.length - 1];
+    return {
+      messages: await this.views(app, page.map((row) => ({ row, targetId: ref.targetId }))),
+      hasMore: rows.length > request.limit,
+      cursor: last ? encodeCursor(last.sentTime, last.messageUId) : (request.cursor ?? encodeCursor(before.sentTime, before.messageUId)),
+    };
+  }
+
+  /** The app backend's read: oldest first within the range, as `userId` sees the conversation. */
+  async range(app: App, request: HistoryRangeRequest): Promise<StoredMessage[]> {
+    if (request.startTime > request.endTime) throw new ParleyError('badParameter', 'startTime: after endTime');
+    assertKept(app, request.conversationType);
+    const ref = conversationRef(request.userId, request);
+    return this.store.range(app.appKey, {
+      ...ref,
+      from: request.startTime,
+      includeFrom: request.includeStart,
+      until: request.endTime,
+      limit: request.pageSize,
+      hideUnechoedFrom: request.userId,
+      notBefore: await this.notBefore(app, request.userId, ref),
+    });
+  }
+
+  /**
+   * `/conversation/message/history/clean`: a private, system or group conversation is
+   * cleared for `userId` only (the others keep theirs); a chatroom's history is shared,
+   * so its rows are deleted. `before` omitted: everything up to now.
+   */
+  async clean(app: App, request: ConversationName & { userId: string; before?: number | undefined }): Promise<void> {
+    const ref = conversationRef(request.userId, request);
+    const before = request.before ?? this.clock.now() + 1;
+    if (ref.conversationType === conversationTypes.chatroom) await this.store.deleteBefore(app.appKey, ref, before);
+    else await this.conversations.clear(app.appKey, request.userId, ref, before);
+  }
+
+  /** Rows as a user sees them: the conversation named from that user's side, the senders' profiles. */
+  async views(app: App, rows: ReadonlyArray<{ row: StoredMessage; targetId: string }>): Promise<MessageView[]> {
+    const senders = await this.users.getMany(app.appKey, [...new Set(rows.map(({ row }) => row.fromUserId))]);
+    return rows.map(({ row, targetId }): MessageView => ({
+      messageUId: row.messageUId,
+      conversationType: row.conversationType as MessageView['conversationType'],
+      targetId,
+      busChannel: row.busChannel,
+      senderUserId: row.fromUserId,
+      objectName: row.objectName,
+      content: row.content,
+      sentTime: row.sentTime,
+      sender: { name: senders.get(row.fromUserId)?.name ?? '', portraitUri: senders.get(row.fromUserId)?.portraitUri ?? '' },
       pushContent: '',
       pushData: '',
       isStatus: false,
       isPersisted: true,
-      isCounted: true,
-      recalled: false,
+      isCounted: row.counted,
+      recalled: row.recalled,
     }));
-    const last = page[page.length - 1];
-    return { messages, hasMore: rows.length > request.limit, cursor: last ? encodeCursor(last.sentTime, last.messageUId) : (request.cursor ?? encodeCursor(before.sentTime, before.messageUId)) };
   }
 
-  /** Who may read: the two users of a private chat, group members, the channel's audience. */
-  private async conversationKey(app: App, userId: string, request: HistoryRequest): Promise<string> {
-    switch (request.conversationType) {
-      case conversationTypes.private:
-      case conversationTypes.system:
-        return privateConversationKey(userId, request.targetId);
-      case conversationTypes.group:
-        if (!(await this.groups.members(app, request.targetId)).includes(userId)) throw new ParleyError('notInGroup');
-        return request.targetId;
-      case conversationTypes.ultraGroup:
-        if (!(await this.ultraGroups.audience(app, request.targetId, request.busChannel)).includes(userId)) throw new ParleyError('notInUltraGroup');
-        return request.targetId;
-      case conversationTypes.chatroom:
-        if (!(await this.roomMembers.sessions(app.appKey, request.targetId)).some((m) => m.userId === userId)) throw new ParleyError('notInChatroom');
-        return request.targetId;
-      default:
-        throw new ParleyError('badParameter', `conversationType ${request.conversationType} has no history`);
-    }
+  /** The oldest time `userId` may still read in the conversation: retention, or the user's own clear. */
+  private async notBefore(app: App, userId: string, ref: Parameters<ConversationStore['state']>[2]): Promise<number> {
+    const cutoff = retentionCutoff(app, ref.conversationType, this.clock.now());
+    if (ref.conversationType === conversationTypes.chatroom) return cutoff;
+    return Math.max(cutoff, (await this.conversations.state(app.appKey, userId, ref)).clearedBefore);
   }
 }
 
-/** Retention per kind (ARCHITECTURE.md config); rows past it are not read even before they are deleted. */
-function retentionDays(app: App, conversationType: number): number {
-  const { historyPrivateGroupDays, historyChatroomDays, historyUltraGroupDays } = app.features;
-  if (conversationType === conversationTypes.chatroom) return historyChatroomDays;
-  if (conversationType === conversationTypes.ultraGroup) return historyUltraGroupDays;
-  return historyPrivateGroupDays;
+function assertKept(app: App, conversationType: number): void {
+  if (!keepsHistory(app, conversationType)) throw new ParleyError('historyDisabled');
 }
 
 function encodeCursor(sentTime: number, messageUId: string): string {

@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { App } from '../core/apps.js';
 import { catchUp, type Gap } from '../core/catch-up.js';
-import { inboxLimits } from '../core/delivery.js';
+import { inboxLimits, type SendOrigin } from '../core/delivery.js';
 import { conversationTypes, type DeliveredMessage, type MessageView } from '../core/message.js';
 import type { KickReason } from '../core/kick.js';
+import { readSyncType } from '../core/conversation-list.js';
 import { errorCatalog, isParleyError, ParleyError } from '../errors.js';
 import type { SessionInfo } from '../store/presence.js';
 import { closeCodes } from './close-codes.js';
@@ -151,6 +152,17 @@ export class Connection {
         case 'history':
           this.reply(frame.id, await this.context.history.page(app, session.userId, { ...frame, busChannel: frame.busChannel ?? '' }));
           return;
+        case 'recall':
+          await this.context.recalls.recall({ app, origin: this.origin(session), fromUserId: session.userId, messageUId: frame.messageUId, isAdmin: false, isDelete: false, extra: '' });
+          this.reply(frame.id, {});
+          return;
+        case 'read':
+          await this.context.conversationList.markRead(app, this.origin(session), session.userId, frame, frame.lastReadTime);
+          this.reply(frame.id, {});
+          return;
+        case 'conversations':
+          this.reply(frame.id, { conversations: await this.context.conversationList.list(app, session.userId, frame.limit) });
+          return;
         case 'conversation.notifications':
           this.reply(frame.id, { notifications: await this.context.permissions.listMutes(app, session.userId) });
           return;
@@ -247,11 +259,16 @@ export class Connection {
     if (!stillThere) await this.context.chatrooms.userLeft(app, roomId, session.userId);
   }
 
+  private origin(session: SessionInfo): SendOrigin {
+    return { kind: 'client', sessionId: session.sessionId };
+  }
+
   private async sendMessage(app: App, session: SessionInfo, frame: SendFrame) {
+    if (frame.objectName === readSyncType) return this.sendReadSync(app, session, frame);
     // What every kind of device send shares.
     const common = {
       app,
-      origin: { kind: 'client', sessionId: session.sessionId } as const,
+      origin: this.origin(session),
       fromUserId: session.userId,
       objectName: frame.objectName,
       content: { content: frame.content, pushContent: frame.pushContent, pushData: frame.pushData },
@@ -271,6 +288,20 @@ export class Connection {
         ? conversations.toChatrooms(send)
         : conversations.toUltraGroups(send));
     return { messageUId: result.messageUIDs[0]!.messageUID, sentTime: result.sentTime };
+  }
+
+  /** An RC:SRSMsg a device sends itself is a `read`: the position is kept, then synced. */
+  private sendReadSync(app: App, session: SessionInfo, frame: SendFrame): Promise<{ messageUId: string; sentTime: number }> {
+    let lastReadTime: unknown;
+    try {
+      lastReadTime = (JSON.parse(frame.content) as { lastMessageSendTime?: unknown } | null)?.lastMessageSendTime;
+    } catch {
+      // refused below like any other content without the field
+    }
+    if (typeof lastReadTime !== 'number' || !Number.isSafeInteger(lastReadTime) || lastReadTime < 0) {
+      throw new ParleyError('badParameter', 'content: RC:SRSMsg requires "lastMessageSendTime" (ms)');
+    }
+    return this.context.conversationList.markRead(app, this.origin(session), session.userId, frame, lastReadTime);
   }
 
   private reply(id: RequestId, data: unknown): void {

@@ -66,6 +66,20 @@ export const historyFrame = z.object({
   limit: z.number().int().min(1).max(100).default(20),
 });
 
+export const recallFrame = z.object({ op: z.literal('recall'), id: requestId, messageUId: z.string().min(1).max(64) });
+
+export const readFrame = z.object({
+  op: z.literal('read'),
+  id: requestId,
+  conversationType: z.union([z.literal(1), z.literal(3), z.literal(6), z.literal(10)]),
+  targetId: conversationId,
+  busChannel: channel.optional(),
+  /** Messages sent at or before this (ms) are read. */
+  lastReadTime: z.number().int().min(0),
+});
+
+export const conversationsFrame = z.object({ op: z.literal('conversations'), id: requestId, limit: z.number().int().min(1).max(1000).default(100) });
+
 export const clientFrame = z.discriminatedUnion('op', [
   connectFrame,
   pingFrame,
@@ -76,6 +90,9 @@ export const clientFrame = z.discriminatedUnion('op', [
   chatroomJoinFrame,
   chatroomLeaveFrame,
   historyFrame,
+  recallFrame,
+  readFrame,
+  conversationsFrame,
 ]);
 
 export type ConnectFrame = z.infer<typeof connectFrame>;

@@ -10,6 +10,8 @@ import type { PermissionService } from '../core/permissions.js';
 import type { ConversationDelivery } from '../core/conversation-delivery.js';
 import type { ChatroomRules } from '../core/conversation-rules.js';
 import type { HistoryService } from '../core/history.js';
+import type { ConversationListService } from '../core/conversation-list.js';
+import type { RecallService } from '../core/recall.js';
 import type { ChatroomMembers } from '../store/chatroom-members.js';
 import type { SessionService } from '../core/sessions.js';
 import type { UserService } from '../core/users.js';
@@ -41,6 +43,8 @@ export interface GatewayDeps {
   delivery: DeliveryService;
   conversations: ConversationDelivery;
   history: HistoryService;
+  conversationList: ConversationListService;
+  recalls: RecallService;
   chatrooms: ChatroomRules;
   chatroomMembers: ChatroomMembers;
   permissions: PermissionService;

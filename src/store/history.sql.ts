@@ -1,5 +1,44 @@
-import type { HistoryRow, HistoryStore } from './history.js';
+import type { HistoryRow, HistoryStore, StoredMessage } from './history.js';
 import type { SqlClient } from './sql.js';
+
+export interface StoredRow {
+  conversation_type: number;
+  conversation_key: string;
+  bus_channel: string;
+  sent_time: number;
+  message_uid: string;
+  from_user_id: string;
+  target_id: string;
+  object_name: string;
+  content: string;
+  sender_visible: boolean;
+  counted: boolean;
+  expansion: boolean;
+  recalled: boolean;
+  extra_content: string;
+}
+
+export const storedColumns = `conversation_type, conversation_key, bus_channel, sent_time, message_uid, from_user_id, target_id,
+  object_name, content, sender_visible, counted, expansion, recalled, extra_content::text AS extra_content`;
+
+const selectStored = `SELECT ${storedColumns} FROM messages`;
+
+export const toStored = (r: StoredRow): StoredMessage => ({
+  conversationType: r.conversation_type,
+  conversationKey: r.conversation_key,
+  busChannel: r.bus_channel,
+  sentTime: Number(r.sent_time),
+  messageUId: r.message_uid,
+  fromUserId: r.from_user_id,
+  targetId: r.target_id,
+  objectName: r.object_name,
+  content: r.content,
+  senderVisible: r.sender_visible,
+  counted: r.counted,
+  expansion: r.expansion,
+  recalled: r.recalled,
+  extraContent: r.extra_content,
+});
 
 /** Rows per INSERT statement at most. */
 const maxBatchRows = 2000;
@@ -80,13 +119,8 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
 
   return {
     async page(appKey, q) {
-      const result = await sql.query<{
-        conversation_type: number; conversation_key: string; bus_channel: string; sent_time: number; message_uid: string;
-        from_user_id: string; target_id: string; object_name: string; content: string; sender_visible: boolean;
-        counted: boolean; expansion: boolean;
-      }>(
-        `SELECT conversation_type, conversation_key, bus_channel, sent_time, message_uid, from_user_id, target_id, object_name, content, sender_visible, counted, expansion
-         FROM messages
+      const result = await sql.query<StoredRow>(
+        `${selectStored}
          WHERE app_key = $1 AND conversation_type = $2 AND conversation_key = $3 AND bus_channel = $4
            AND (sent_time, message_uid) < ($5, $6)
            AND ($8::text IS NULL OR sender_visible OR from_user_id <> $8)
@@ -95,20 +129,45 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
          LIMIT $7`,
         [appKey, q.conversationType, q.conversationKey, q.busChannel, q.before.sentTime, q.before.messageUId, q.limit, q.hideUnechoedFrom ?? null, q.notBefore ?? 0],
       );
-      return result.rows.map((r) => ({
-        conversationType: r.conversation_type,
-        conversationKey: r.conversation_key,
-        busChannel: r.bus_channel,
-        sentTime: r.sent_time,
-        messageUId: r.message_uid,
-        fromUserId: r.from_user_id,
-        targetId: r.target_id,
-        objectName: r.object_name,
-        content: r.content,
-        senderVisible: r.sender_visible,
-        counted: r.counted,
-        expansion: r.expansion,
-      }));
+      return result.rows.map(toStored);
+    },
+
+    async range(appKey, q) {
+      const result = await sql.query<StoredRow>(
+        `${selectStored}
+         WHERE app_key = $1 AND conversation_type = $2 AND conversation_key = $3 AND bus_channel = $4
+           AND (sent_time > $5 OR ($6 AND sent_time = $5)) AND sent_time <= $7
+           AND ($9::text IS NULL OR sender_visible OR from_user_id <> $9)
+           AND sent_time >= $10
+         ORDER BY sent_time ASC, message_uid ASC
+         LIMIT $8`,
+        [appKey, q.conversationType, q.conversationKey, q.busChannel, q.from, q.includeFrom, q.until, q.limit, q.hideUnechoedFrom ?? null, q.notBefore ?? 0],
+      );
+      return result.rows.map(toStored);
+    },
+
+    async find(appKey, messageUId) {
+      const result = await sql.query<StoredRow>(`${selectStored} WHERE app_key = $1 AND message_uid = $2`, [appKey, messageUId]);
+      const row = result.rows[0];
+      return row && toStored(row);
+    },
+
+    async recall(appKey, messageUId, notice) {
+      if (notice === undefined) {
+        await sql.query('DELETE FROM messages WHERE app_key = $1 AND message_uid = $2', [appKey, messageUId]);
+        return;
+      }
+      await sql.query(
+        'UPDATE messages SET recalled = true, object_name = $3, content = $4 WHERE app_key = $1 AND message_uid = $2',
+        [appKey, messageUId, notice.objectName, notice.content],
+      );
+    },
+
+    async deleteBefore(appKey, c, before) {
+      await sql.query(
+        'DELETE FROM messages WHERE app_key = $1 AND conversation_type = $2 AND conversation_key = $3 AND bus_channel = $4 AND sent_time < $5',
+        [appKey, c.conversationType, c.conversationKey, c.busChannel, before],
+      );
     },
 
     insert(appKey, rows) {

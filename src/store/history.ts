@@ -17,6 +17,20 @@ export interface HistoryRow {
   expansion: boolean;
 }
 
+/** A row as read back: with what happened to it since it was written. */
+export interface StoredMessage extends HistoryRow {
+  /** Recalled: `objectName` and `content` now hold the recall notice. */
+  recalled: boolean;
+  /** Expansion key/values as JSON text (`{"key":{"v":"value","ts":ms}}`). */
+  extraContent: string;
+}
+
+/** What a recalled row shows instead of the original (the RC:RcNtf notice). */
+export interface RecallNotice {
+  objectName: string;
+  content: string;
+}
+
 /**
  * Cloud history (Postgres or PGlite, one SQL implementation). `insert` writes all rows
  * of a send in one statement; a row whose messageUId already exists is left as is
@@ -29,18 +43,41 @@ export interface HistoryStore {
    * range scan; stable under concurrent inserts). `hideUnechoedFrom`: leave out that
    * user's own server-API sends that were not echoed (the sender-visibility rule).
    */
-  page(appKey: string, query: HistoryQuery): Promise<HistoryRow[]>;
+  page(appKey: string, query: HistoryQuery): Promise<StoredMessage[]>;
+  /** Oldest first, `from` < sentTime (or ≤ with `includeFrom`) ≤ `until`. */
+  range(appKey: string, query: HistoryRange): Promise<StoredMessage[]>;
+  find(appKey: string, messageUId: string): Promise<StoredMessage | undefined>;
+  /** Marks the row recalled and shows `notice` in its place; without a notice the row is deleted. */
+  recall(appKey: string, messageUId: string, notice: RecallNotice | undefined): Promise<void>;
+  /** Deletes a conversation's rows older than `before` (a chatroom's shared history cleared). */
+  deleteBefore(appKey: string, conversation: ConversationOfRows, before: number): Promise<void>;
 }
 
-export interface HistoryQuery {
+/** The rows of one conversation. */
+export interface ConversationOfRows {
   conversationType: number;
   conversationKey: string;
   busChannel: string;
+}
+
+/** Who reads, and what the reader may no longer see. */
+interface ReaderFilter {
+  /** Leave out this user's own server-API sends that were not echoed (the sender-visibility rule). */
+  hideUnechoedFrom?: string | undefined;
+  /** Rows older than this (epoch ms) are past retention, or cleared by the reader. */
+  notBefore?: number | undefined;
+}
+
+export interface HistoryQuery extends ConversationOfRows, ReaderFilter {
   before: { sentTime: number; messageUId: string };
   limit: number;
-  hideUnechoedFrom?: string;
-  /** Rows older than this (epoch ms) are past retention and not returned. */
-  notBefore?: number;
+}
+
+export interface HistoryRange extends ConversationOfRows, ReaderFilter {
+  from: number;
+  includeFrom: boolean;
+  until: number;
+  limit: number;
 }
 
 export function privateConversationKey(userA: string, userB: string): string {

@@ -1,0 +1,149 @@
+import { ParleyError } from '../errors.js';
+import type { HistoryStore, StoredMessage } from '../store/history.js';
+import type { App } from './apps.js';
+import type { Clock } from './clock.js';
+import { keepsHistory } from './conversation-access.js';
+import type { ConversationDelivery } from './conversation-delivery.js';
+import type { DeliveryService, SendOrigin } from './delivery.js';
+import { conversationTypes } from './message.js';
+import { isMessageUId, messageUIdTime } from './message-uid.js';
+
+/** The recall command clients act on, and the notice a recalled row shows (SERVER-API.md §10, §20). */
+const recallCommand = 'RC:RcCmd';
+const recallNotice = 'RC:RcNtf';
+
+/** The message being recalled, as its sender addressed it. */
+export interface RecalledMessage {
+  conversationType: number;
+  targetId: string;
+  busChannel: string;
+  sentTime: number;
+}
+
+export interface RecallRequest {
+  app: App;
+  /** A device may recall only its own user's messages; the app backend names the sender. */
+  origin: SendOrigin;
+  fromUserId: string;
+  messageUId: string;
+  /** The app backend describes the message; it must match the stored row. */
+  described?: RecalledMessage | undefined;
+  isAdmin: boolean;
+  isDelete: boolean;
+  extra: string;
+}
+
+/**
+ * Recall (SERVER-API.md §10, PROTOCOL.md `recall`): RC:RcCmd goes to the message's
+ * conversation like the message did (and to the sender's other devices with
+ * multiDeviceSync), then the stored row shows the recall notice, or is deleted with
+ * `isDelete`. The command goes first, so a failure leaves the row as it was and the
+ * caller's retry does the whole recall again.
+ */
+export class RecallService {
+  constructor(
+    private readonly history: HistoryStore,
+    private readonly delivery: DeliveryService,
+    private readonly conversations: ConversationDelivery,
+    private readonly clock: Clock,
+  ) {}
+
+  async recall(request: RecallRequest): Promise<void> {
+    const { app, messageUId } = request;
+    const row = await this.history.find(app.appKey, messageUId);
+    if (row?.recalled) return;
+    const message = row ? this.checkStored(request, row) : this.checkUnstored(request);
+    await this.sendCommand(request, message);
+    const notice = {
+      operatorId: request.fromUserId,
+      recallTime: this.clock.now(),
+      recallActionTime: this.clock.now(),
+      originalObjectName: row?.objectName ?? '',
+      admin: request.isAdmin,
+      delete: request.isDelete,
+      extra: request.extra,
+    };
+    if (row) await this.history.recall(app.appKey, messageUId, request.isDelete ? undefined : { objectName: recallNotice, content: JSON.stringify(notice) });
+  }
+
+  /** `/message/broadcast/recall`: broadcasts are not kept, so the id must carry its `sentTime`. */
+  broadcastRecall(app: App, fromUserId: string, messageUId: string, sentTime: number, flags: Pick<RecallRequest, 'isAdmin' | 'isDelete' | 'extra'>): Promise<string> {
+    assertIdOf(messageUId, sentTime);
+    const content = commandContent(messageUId, { conversationType: conversationTypes.system, targetId: fromUserId, busChannel: '', sentTime }, flags);
+    return this.delivery.broadcast({
+      app, origin: { kind: 'api' }, fromUserId, conversationType: conversationTypes.system, objectName: recallCommand, content: { content }, echo: false, status: false,
+    });
+  }
+
+  private checkStored(request: RecallRequest, row: StoredMessage): RecalledMessage {
+    if (row.fromUserId !== request.fromUserId) {
+      if (request.origin.kind === 'client') throw new ParleyError('recallNotSender');
+      throw new ParleyError('recallInvalid', 'fromUserId: not the sender of this message');
+    }
+    const stored = { conversationType: row.conversationType, targetId: row.targetId, busChannel: row.busChannel, sentTime: row.sentTime };
+    const described = request.described;
+    if (described) {
+      for (const field of ['conversationType', 'targetId', 'busChannel', 'sentTime'] as const) {
+        if (described[field] !== stored[field]) throw new ParleyError('recallInvalid', `${field}: does not match the message`);
+      }
+    }
+    return stored;
+  }
+
+  /**
+   * A message not in cloud history: the app keeps none of its kind, so the app backend's
+   * description is taken once the id is well formed and carries `sentTime`. Where history
+   * is kept, a message not found does not exist (or is past retention).
+   */
+  private checkUnstored(request: RecallRequest): RecalledMessage {
+    const described = request.described;
+    if (request.origin.kind === 'client' || !described || keepsHistory(request.app, described.conversationType)) {
+      throw new ParleyError('recallInvalid', `messageUID: no message ${request.messageUId} in cloud history`);
+    }
+    assertIdOf(request.messageUId, described.sentTime);
+    return described;
+  }
+
+  private async sendCommand(request: RecallRequest, message: RecalledMessage): Promise<void> {
+    const { app, origin, fromUserId } = request;
+    const content = { content: commandContent(request.messageUId, message, request) };
+    const common = { app, origin, fromUserId, objectName: recallCommand, content, echo: app.features.multiDeviceSync, status: false, system: true };
+    switch (message.conversationType) {
+      case conversationTypes.private:
+      case conversationTypes.system:
+        await this.delivery.send({ ...common, conversationType: message.conversationType, toUserIds: [message.targetId] });
+        return;
+      case conversationTypes.group:
+        await this.conversations.toGroups({ ...common, targetIds: [message.targetId] });
+        return;
+      case conversationTypes.chatroom:
+        // The room is whoever is joined now; the recalling device need not be one of them.
+        await this.conversations.toChatrooms({ ...common, origin: { kind: 'api' }, targetIds: [message.targetId] });
+        return;
+      case conversationTypes.ultraGroup:
+        await this.conversations.toUltraGroups({ ...common, targetIds: [message.targetId], busChannel: message.busChannel });
+        return;
+      default:
+        throw new ParleyError('badParameter', `conversationType: ${message.conversationType} cannot be recalled`);
+    }
+  }
+}
+
+function commandContent(messageUId: string, message: RecalledMessage, flags: Pick<RecallRequest, 'isAdmin' | 'isDelete' | 'extra'>): string {
+  return JSON.stringify({
+    messageUId,
+    conversationType: message.conversationType,
+    targetId: message.targetId,
+    sentTime: message.sentTime,
+    isAdmin: flags.isAdmin ? 1 : 0,
+    isDelete: flags.isDelete ? 1 : 0,
+    extra: flags.extra,
+    ...(message.busChannel !== '' && { channelId: message.busChannel }),
+  });
+}
+
+function assertIdOf(messageUId: string, sentTime: number): void {
+  if (!isMessageUId(messageUId) || messageUIdTime(messageUId) !== sentTime) {
+    throw new ParleyError('recallInvalid', 'messageUID: not a message sent at sentTime');
+  }
+}

@@ -1,0 +1,98 @@
+import type { ConversationStore } from './conversations.js';
+import { storedColumns, toStored, type StoredRow } from './history.sql.js';
+import type { SqlQueryable } from './sql.js';
+
+const stateKey = 'app_key = $1 AND user_id = $2 AND conversation_type = $3 AND target_id = $4 AND bus_channel = $5';
+
+/** The rows of candidate conversation `c` that user $2 can see (retention, clears, sender visibility). */
+const visibleRows = `m.app_key = $1 AND m.conversation_type = c.conversation_type AND m.conversation_key = c.conversation_key
+  AND m.bus_channel = c.bus_channel AND m.sent_time >= v.not_before AND (m.sender_visible OR m.from_user_id <> $2)`;
+
+/**
+ * The conversation list in one statement: candidates (the user's private and system
+ * conversations, groups, ultra group channels it may read), then per candidate the latest
+ * visible row and a bounded count of unread rows, each an index range scan on
+ * messages_by_conversation.
+ */
+const listQuery = `
+WITH candidates AS (
+  SELECT conversation_type, target_id, bus_channel, conversation_key FROM conversation_states
+   WHERE app_key = $1 AND user_id = $2 AND conversation_type IN (1, 6)
+  UNION ALL
+  SELECT 3, group_id, '', group_id FROM group_members WHERE app_key = $1 AND user_id = $2
+  UNION ALL
+  SELECT 10, group_id, '', group_id FROM ultra_group_members WHERE app_key = $1 AND user_id = $2
+  UNION ALL
+  SELECT 10, ch.group_id, ch.bus_channel, ch.group_id
+    FROM ultra_group_members um
+    JOIN ultra_group_channels ch ON ch.app_key = um.app_key AND ch.group_id = um.group_id
+   WHERE um.app_key = $1 AND um.user_id = $2
+     AND (NOT ch.private OR EXISTS (SELECT 1 FROM ultra_group_channel_users cu
+           WHERE cu.app_key = ch.app_key AND cu.group_id = ch.group_id AND cu.bus_channel = ch.bus_channel AND cu.user_id = $2))
+)
+SELECT c.target_id AS conversation_target, unread.n AS unread_count, latest.*
+FROM candidates c
+LEFT JOIN conversation_states s
+  ON s.app_key = $1 AND s.user_id = $2 AND s.conversation_type = c.conversation_type AND s.target_id = c.target_id AND s.bus_channel = c.bus_channel
+CROSS JOIN LATERAL (
+  SELECT GREATEST(COALESCE(s.cleared_before, 0), CASE WHEN c.conversation_type = 10 THEN $4::bigint ELSE $3::bigint END) AS not_before
+) v
+CROSS JOIN LATERAL (
+  SELECT ${storedColumns} FROM messages m WHERE ${visibleRows}
+  ORDER BY m.sent_time DESC, m.message_uid DESC LIMIT 1
+) latest
+CROSS JOIN LATERAL (
+  SELECT count(*)::int AS n FROM (
+    SELECT 1 FROM messages m
+    WHERE ${visibleRows} AND m.sent_time > COALESCE(s.read_time, 0) AND m.counted AND NOT m.recalled AND m.from_user_id <> $2
+    LIMIT $6
+  ) counted_rows
+) unread
+ORDER BY latest.sent_time DESC, latest.message_uid DESC
+LIMIT $5`;
+
+/** Conversation state and the conversation list in SQL (migrations/0007_history_state.sql). */
+export function createSqlConversationStore(sql: SqlQueryable): ConversationStore {
+  const upsert = (column: 'read_time' | 'cleared_before', alsoRead: boolean) =>
+    `INSERT INTO conversation_states (app_key, user_id, conversation_type, target_id, bus_channel, conversation_key, ${column}${alsoRead ? ', read_time' : ''})
+     VALUES ($1, $2, $3, $4, $5, $6, $7${alsoRead ? ', $7' : ''})
+     ON CONFLICT (app_key, user_id, conversation_type, target_id, bus_channel)
+     DO UPDATE SET ${column} = GREATEST(conversation_states.${column}, EXCLUDED.${column})${alsoRead ? ', read_time = GREATEST(conversation_states.read_time, EXCLUDED.read_time)' : ''}`;
+  const markReadSql = upsert('read_time', false);
+  const clearSql = upsert('cleared_before', true);
+  const params = (appKey: string, userId: string, ref: { conversationType: number; targetId: string; busChannel: string; conversationKey: string }, time: number) =>
+    [appKey, userId, ref.conversationType, ref.targetId, ref.busChannel, ref.conversationKey, time];
+
+  return {
+    async state(appKey, userId, ref) {
+      const result = await sql.query<{ read_time: number; cleared_before: number }>(
+        `SELECT read_time, cleared_before FROM conversation_states WHERE ${stateKey}`,
+        [appKey, userId, ref.conversationType, ref.targetId, ref.busChannel],
+      );
+      const row = result.rows[0];
+      return { readTime: Number(row?.read_time ?? 0), clearedBefore: Number(row?.cleared_before ?? 0) };
+    },
+
+    async markRead(appKey, userId, ref, readTime) {
+      await sql.query(markReadSql, params(appKey, userId, ref, readTime));
+    },
+
+    async clear(appKey, userId, ref, before) {
+      // Cleared messages are no longer unread either: the read position moves up to the clear.
+      await sql.query(clearSql, params(appKey, userId, ref, before));
+    },
+
+    async list(appKey, userId, q) {
+      const result = await sql.query<StoredRow & { conversation_target: string; unread_count: number }>(listQuery, [
+        appKey, userId, q.privateGroupNotBefore, q.ultraGroupNotBefore, q.limit, q.maxUnread,
+      ]);
+      return result.rows.map((row) => ({
+        conversationType: row.conversation_type,
+        targetId: row.conversation_target,
+        busChannel: row.bus_channel,
+        latest: toStored(row),
+        unreadCount: Number(row.unread_count),
+      }));
+    },
+  };
+}

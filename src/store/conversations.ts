@@ -1,0 +1,50 @@
+import type { ConversationOfRows, StoredMessage } from './history.js';
+
+/** One conversation as one user sees it, and where its rows are (`conversationKey`). */
+export interface ConversationRef extends ConversationOfRows {
+  targetId: string;
+}
+
+export interface ConversationState {
+  /** Messages sent at or before this (epoch ms) are read. */
+  readTime: number;
+  /** Messages sent before this are cleared for this user (0: none). */
+  clearedBefore: number;
+}
+
+export interface ConversationSummary {
+  conversationType: number;
+  targetId: string;
+  busChannel: string;
+  latest: StoredMessage;
+  /** Counted messages of others after the read position, at most `maxUnread`. */
+  unreadCount: number;
+}
+
+export interface ConversationListQuery {
+  limit: number;
+  /** Rows older than this are past retention: private, group and system rows. */
+  privateGroupNotBefore: number;
+  /** The same for ultra group rows. */
+  ultraGroupNotBefore: number;
+  /** Counting stops here: a long-unread conversation costs no more than this many rows. */
+  maxUnread: number;
+}
+
+/**
+ * Per-user conversation state (SQL, Postgres or PGlite): read positions and clears that
+ * only move forward, and the conversation list derived from cloud history, membership
+ * and these positions.
+ */
+export interface ConversationStore {
+  state(appKey: string, userId: string, ref: ConversationRef): Promise<ConversationState>;
+  /** Moves the read position forward to `readTime` (never back). */
+  markRead(appKey: string, userId: string, ref: ConversationRef, readTime: number): Promise<void>;
+  /** Hides this user's rows before `before` (never un-hides); also marks them read. */
+  clear(appKey: string, userId: string, ref: ConversationRef, before: number): Promise<void>;
+  /**
+   * The user's private, system, group and ultra group conversations that have a message
+   * the user can see, newest first.
+   */
+  list(appKey: string, userId: string, query: ConversationListQuery): Promise<ConversationSummary[]>;
+}
