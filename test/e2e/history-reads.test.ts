@@ -155,9 +155,15 @@ describe('WS history: newest first, as the reader may see it', () => {
       () => privateSend(kept, 'pg-a', 'pg-b', 'late same ms', { isIncludeSender: 1 }),
       () => writer.client.send({ conversationType: 1, targetId: 'pg-b', objectName: 'RC:TxtMsg', content: { content: 'late same ms, device' } }),
       // later milliseconds
-      () => (clock.set(T + 1), privateSend(kept, 'pg-b', 'pg-a', 'later', { isIncludeSender: 1 })),
-      () => (clock.set(T + 5), privateSend(kept, 'pg-a', 'pg-b', 'later still')),
-      () => privateSend(kept, 'pg-a', 'pg-b', 'later still, same ms', { isIncludeSender: 1 }),
+      () => {
+        clock.set(T + 1);
+        return privateSend(kept, 'pg-b', 'pg-a', 'later', { isIncludeSender: 1 });
+      },
+      async () => {
+        clock.set(T + 5);
+        await privateSend(kept, 'pg-a', 'pg-b', 'later still');
+        await privateSend(kept, 'pg-a', 'pg-b', 'later still, same ms', { isIncludeSender: 1 });
+      },
     ];
     let page = await history(reader, conversation);
     pages.push(page);
