@@ -1,6 +1,7 @@
 import type { HistoryRetentionStore } from '../store/history-retention.js';
-import type { App, AppRegistry } from './apps.js';
+import type { AppRegistry } from './apps.js';
 import type { Clock } from './clock.js';
+import { retentionCutoff } from './conversation-access.js';
 import { conversationTypes, type ConversationType } from './message.js';
 
 const dayMs = 86_400_000;
@@ -14,14 +15,8 @@ export const retentionSweepIntervalMs = 10 * 60_000;
 /** Rows per DELETE: small enough that each statement is short and locks little. */
 export const defaultRetentionBatchSize = 5_000;
 
-/** Days of history each conversation type keeps (ARCHITECTURE.md config); system messages follow private and group. */
-const retentionDaysByType: ReadonlyArray<readonly [ConversationType, (features: App['features']) => number]> = [
-  [conversationTypes.private, (f) => f.historyPrivateGroupDays],
-  [conversationTypes.group, (f) => f.historyPrivateGroupDays],
-  [conversationTypes.system, (f) => f.historyPrivateGroupDays],
-  [conversationTypes.chatroom, (f) => f.historyChatroomDays],
-  [conversationTypes.ultraGroup, (f) => f.historyUltraGroupDays],
-];
+/** Every kind with history; each is swept to its own retention (retentionCutoff, the rule reads apply too). */
+const sweptTypes = Object.values(conversationTypes);
 
 export interface RetentionCounts {
   /** Messages deleted, by conversation type. */
@@ -91,8 +86,8 @@ export class RetentionSweeper {
     const now = this.clock.now();
     const messages: Record<ConversationType, number> = { 1: 0, 3: 0, 4: 0, 6: 0, 10: 0 };
     for (const app of this.apps.all()) {
-      for (const [conversationType, days] of retentionDaysByType) {
-        messages[conversationType] += await this.deleteExpired(app.appKey, conversationType, now - days(app.features) * dayMs);
+      for (const conversationType of sweptTypes) {
+        messages[conversationType] += await this.deleteExpired(app.appKey, conversationType, retentionCutoff(app, conversationType, now));
       }
     }
     let exports = 0;
