@@ -16,7 +16,7 @@ let app: TestApp;
 let off: TestApp;
 
 beforeAll(async () => {
-  t = await startServer({ clock, apps: [{ features: { historyPrivateGroup: true, multiDeviceSync: true } }, {}] });
+  t = await startServer({ clock, apps: [{ features: { historyPrivateGroup: true, historyChatroom: true, multiDeviceSync: true } }, {}] });
   [app, off] = [t.app(0), t.app(1)];
 });
 afterAll(() => t.close());
@@ -156,6 +156,33 @@ describe('recall', () => {
     await expect.poll(() => commands(member).length).toBe(1);
     expect(commands(member)[0]).toMatchObject({ conversationType: 3, targetId: 'gr' });
     expect((await history(member, 3, 'gr'))[0]).toMatchObject({ messageUId: messageUID, recalled: true });
+  });
+
+  it('an ultra group channel\'s message is recalled with its busChannel; a chatroom message by its sender\'s device', async () => {
+    ok(await app.post('/ultragroup/create.json', { userId: 'ug-a', groupId: 'ugr', groupName: 'U' }));
+    ok(await app.post('/ultragroup/join.json', { userId: 'ug-b', groupId: 'ugr' }));
+    ok(await app.post('/ultragroup/channel/create.json', { groupId: 'ugr', busChannel: 'side' }));
+    const member = await connectDevice(t, app, 'ug-b');
+    clock.advance(1000);
+    const res = await app.post('/message/ultragroup/publish.json', { fromUserId: 'ug-a', toGroupIds: ['ugr'], busChannel: 'side', objectName: 'RC:TxtMsg', content: txt('u') }, { json: true });
+    const messageUID = String(res.body.messageUID);
+    await member.received(1);
+    const recall = { fromUserId: 'ug-a', conversationType: 10, targetId: 'ugr', messageUID, sentTime: clock.now() };
+    expect((await app.post('/message/recall.json', recall)).body.code).toBe(25101);
+    ok(await app.post('/message/recall.json', { ...recall, busChannel: 'side' }));
+    await expect.poll(() => commands(member).length).toBe(1);
+    expect(commandFor(member)[0]).toMatchObject({ messageUId: messageUID, conversationType: 10, channelId: 'side' });
+
+    ok(await app.post('/chatroom/create.json', { 'chatroom[rcr]': 'R' }));
+    const speaker = await connectDevice(t, app, 'cr-a');
+    const listener = await connectDevice(t, app, 'cr-b');
+    for (const device of [speaker, listener]) await device.client.request('chatroom.join', { chatroomId: 'rcr' });
+    const sent = await speaker.client.send({ conversationType: 4, targetId: 'rcr', objectName: 'RC:TxtMsg', content: { content: 'c' } });
+    await listener.received(1);
+    await expect(listener.client.request('recall', { messageUId: sent.messageUId })).rejects.toMatchObject({ code: 25107 });
+    await speaker.client.request('recall', { messageUId: sent.messageUId });
+    await expect.poll(() => commands(listener).length).toBe(1);
+    expect((await history(listener, 4, 'rcr'))[0]).toMatchObject({ messageUId: sent.messageUId, recalled: true });
   });
 
   it('without cloud history the app backend\'s recall is delivered when the id carries its sentTime (25101 otherwise)', async () => {
