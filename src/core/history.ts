@@ -6,6 +6,7 @@ import type { App } from './apps.js';
 import type { Clock } from './clock.js';
 import { conversationRef, keepsHistory, retentionCutoff, type ConversationAccess, type ConversationName } from './conversation-access.js';
 import { conversationTypes, type MessageView } from './message.js';
+import { isMessageUId } from './message-uid.js';
 
 export interface HistoryRequest extends ConversationName {
   /** Ms; newest first from here (default now). Ignored with a cursor. */
@@ -130,7 +131,14 @@ function encodeCursor(sentTime: number, messageUId: string): string {
 function decodeCursor(cursor: string): { sentTime: number; messageUId: string } {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') return { sentTime: value[0], messageUId: value[1] };
+    // Only the shape encodeCursor writes: anything else (a float, a time past bigint, a
+    // string that is no message id) would reach SQL and fail there as an internal error.
+    if (Array.isArray(value) && value.length === 2) {
+      const [sentTime, messageUId] = value as [unknown, unknown];
+      if (typeof sentTime === 'number' && Number.isSafeInteger(sentTime) && sentTime >= 0 && typeof messageUId === 'string' && (messageUId === '' || isMessageUId(messageUId))) {
+        return { sentTime, messageUId };
+      }
+    }
   } catch {
     // falls through to the refusal
   }

@@ -194,7 +194,23 @@ describe('WS history: newest first, as the reader may see it', () => {
     expect([end.messages, end.hasMore]).toEqual([[], false]);
 
     await expect(history(reader, { ...conversation, limit: 101 })).rejects.toMatchObject({ code: 1002 });
-    await expect(history(reader, { ...conversation, cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 1002 });
+  });
+
+  it.each([
+    ['garbage', 'not-a-cursor'],
+    ['a fractional time', [1.5, '']],
+    ['a time past bigint', [1e300, '']],
+    ['a negative time', [-1, '']],
+    ['an id with a NUL byte', [5, 'A\u0000']],
+    ['an id that is no message id', [5, 'hello']],
+    ['a third element', [5, '', 1]],
+  ])('refuses a cursor it never gave (%s) with 1002', async (label, cursor) => {
+    const reader = await connectDevice(t, kept, 'pg-c', { deviceId: `pg-c-${label}` });
+    const encoded = typeof cursor === 'string' ? cursor : Buffer.from(JSON.stringify(cursor)).toString('base64url');
+    await expect(history(reader, { conversationType: 1, targetId: 'pg-a', cursor: encoded })).rejects.toMatchObject({ code: 1002 });
+    // The socket stays usable.
+    expect((await history(reader, { conversationType: 1, targetId: 'pg-a' })).messages).toEqual([]);
+    await reader.close();
   });
 });
 
@@ -347,6 +363,19 @@ describe('/conversation/message/history/clean', () => {
     // An earlier clear after a later one does not bring cleared messages back.
     ok(await clean(kept, { conversationType: 1, fromUserId: 'cl-a', targetId: 'cl-b', msgTimestamp: T + 1 }));
     expect(uids(await history(a, { conversationType: 1, targetId: 'cl-b' }))).toEqual([m4, m3]);
+  });
+
+  it('clears a system conversation for its user', async () => {
+    const T = base + 6_500_000;
+    clock.set(T);
+    const a = await connectDevice(t, kept, 'cs-a');
+    const notice = uidOf(await kept.post('/message/system/publish.json', { fromUserId: 'cs-sys', toUserId: ['cs-a', 'cs-b'], objectName: 'RC:TxtMsg', content: txt('notice') }));
+    expect(uids(await history(a, { conversationType: 6, targetId: 'cs-sys' }))).toEqual([notice]);
+    clock.set(T + 1);
+    ok(await clean(kept, { conversationType: 6, fromUserId: 'cs-a', targetId: 'cs-sys' }));
+    expect(uids(await history(a, { conversationType: 6, targetId: 'cs-sys' }))).toEqual([]);
+    const b = await connectDevice(t, kept, 'cs-b');
+    expect(await history(b, { conversationType: 6, targetId: 'cs-sys' })).toMatchObject({ messages: [{ senderUserId: 'cs-sys', targetId: 'cs-sys', conversationType: 6 }] });
   });
 
   it('clears a group for the one member; a chatroom\'s rows for everyone', async () => {
