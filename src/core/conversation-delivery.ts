@@ -26,8 +26,8 @@ export interface ConversationSend {
   toUserIds?: readonly string[] | undefined;
   busChannel?: string | undefined;
   idempotency?: SendRequest['idempotency'];
-  /** Sent with `expansion`: key/values may later be set on the message. */
-  expansion?: boolean | undefined;
+  /** Sent with `expansion`: key/values may later be set on the message; `initial` ones come with it. */
+  expansion?: { initial?: Readonly<Record<string, string>> | undefined } | undefined;
   /** A notice of the system (group notify block, chatroom attribute change): not held to who may speak. */
   system?: boolean | undefined;
 }
@@ -63,7 +63,8 @@ export class ConversationDelivery {
   toGroups(send: ConversationSend): Promise<ConversationSendResult> {
     return this.delivery.runOnceFor(send, async () => {
       const { app, origin, fromUserId } = send;
-      const { content, flags } = await this.delivery.prepare(app, origin, send);
+      const prepared = await this.delivery.prepare(app, origin, send);
+      const { content, flags } = prepared;
       const audiences: Array<readonly string[]> = [];
       for (const groupId of send.targetIds) {
         if (!send.system) await this.groups.assertCanSend(app, groupId, fromUserId, origin.kind === 'client');
@@ -81,7 +82,7 @@ export class ConversationDelivery {
         for (const userId of audiences[i]!) copies.push({ userId, view, toInbox: !flags.status });
         if (echo) copies.push({ userId: fromUserId, view, toInbox: !flags.status && app.features.multiDeviceSync, ...skipSender(origin) });
         if (app.features.historyPrivateGroup && flags.persisted && !flags.status && !send.toUserIds) {
-          history.push(row(send, base, content, conversationTypes.group, groupId, messageUId, origin.kind === 'client' || echo));
+          history.push(row(send, base, prepared, conversationTypes.group, groupId, messageUId, origin.kind === 'client' || echo));
         }
         return { targetId: groupId, messageUID: messageUId };
       });
@@ -93,7 +94,8 @@ export class ConversationDelivery {
   toChatrooms(send: ConversationSend): Promise<ConversationSendResult> {
     return this.delivery.runOnceFor(send, async () => {
       const { app, origin, fromUserId } = send;
-      const { content, flags } = await this.delivery.prepare(app, origin, send);
+      const prepared = await this.delivery.prepare(app, origin, send);
+      const { content, flags } = prepared;
       const rooms = [];
       for (const roomId of send.targetIds) {
         if (!send.system) await this.chatrooms.assertCanSend(app, roomId, fromUserId, send.objectName);
@@ -110,7 +112,7 @@ export class ConversationDelivery {
       const pushes = rooms.map(({ roomId, sessions, stopped }) => {
         const messageUId = createMessageUId(now);
         if (app.features.historyChatroom && flags.persisted && !flags.status && echoed) {
-          history.push(row(send, base, content, conversationTypes.chatroom, roomId, messageUId, true));
+          history.push(row(send, base, prepared, conversationTypes.chatroom, roomId, messageUId, true));
         }
         const audience = stopped ? [] : sessions.filter((s) => (echo || s.userId !== fromUserId) && !(origin.kind === 'client' && s.sessionId === origin.sessionId));
         const message = this.delivery.view(base, { messageUId, conversationType: conversationTypes.chatroom, targetId: roomId, content });
@@ -144,7 +146,8 @@ export class ConversationDelivery {
     return this.delivery.runOnceFor(send, async () => {
       const { app, origin, fromUserId } = send;
       const busChannel = normalizeChannel(send.busChannel ?? '');
-      const { content, flags } = await this.delivery.prepare(app, origin, send);
+      const prepared = await this.delivery.prepare(app, origin, send);
+      const { content, flags } = prepared;
       const audiences: Array<readonly string[]> = [];
       for (const groupId of send.targetIds) {
         if (!send.system) await this.ultraGroups.assertCanSend(app, groupId, busChannel, fromUserId);
@@ -162,7 +165,7 @@ export class ConversationDelivery {
         const audience = new Set([...audiences[i]!, fromUserId]);
         for (const userId of audience) copies.push({ userId, view, toInbox: false, ...(userId === fromUserId ? skipSender(origin) : {}) });
         // A targeted message is not the channel's history: members it skipped could read it there.
-        if (!flags.status && flags.persisted && !send.toUserIds) history.push(row(send, base, content, conversationTypes.ultraGroup, groupId, messageUId, true));
+        if (!flags.status && flags.persisted && !send.toUserIds) history.push(row(send, base, prepared, conversationTypes.ultraGroup, groupId, messageUId, true));
         return { targetId: groupId, messageUID: messageUId };
       });
       await this.delivery.commit(app, copies, history, now);
@@ -182,7 +185,9 @@ export class ConversationDelivery {
   }
 }
 
-function row(send: ConversationSend, base: ViewBase, content: RecipientContent, conversationType: number, targetId: string, messageUId: string, senderVisible: boolean): HistoryRow {
+type Prepared = Awaited<ReturnType<DeliveryService['prepare']>>;
+
+function row(send: ConversationSend, base: ViewBase, prepared: Prepared, conversationType: number, targetId: string, messageUId: string, senderVisible: boolean): HistoryRow {
   return {
     conversationType,
     conversationKey: targetId,
@@ -192,9 +197,10 @@ function row(send: ConversationSend, base: ViewBase, content: RecipientContent, 
     fromUserId: send.fromUserId,
     targetId,
     objectName: send.objectName,
-    content: content.content,
+    content: prepared.content.content,
     senderVisible,
     counted: base.flags.counted,
-    expansion: send.expansion ?? false,
+    expansion: send.expansion !== undefined,
+    extraContent: prepared.extraContent,
   };
 }

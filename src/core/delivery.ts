@@ -8,6 +8,7 @@ import type { Clock } from './clock.js';
 import { conversationTypes, type DeliveredMessage, type MessageView } from './message.js';
 import { createMessageUId } from './message-uid.js';
 import { resolveMessage, type MessageFlags } from './message-types.js';
+import { initialExpansion } from './expansion.js';
 import { runOnce } from './once.js';
 import type { PermissionService } from './permissions.js';
 import type { PushRouter } from './push.js';
@@ -39,8 +40,8 @@ export interface SendRequest {
   busChannel?: string;
   /** REST only: leave out the recipients who blocked the sender (the call still succeeds). */
   verifyBlacklist?: boolean;
-  /** Sent with `expansion`: key/values may later be set on the message. */
-  expansion?: boolean | undefined;
+  /** Sent with `expansion`: key/values may later be set on the message; `initial` ones come with it. */
+  expansion?: { initial?: Readonly<Record<string, string>> | undefined } | undefined;
   /** One messageUId shared by every recipient (broadcast) instead of one each. */
   sharedMessageUId?: string;
   /** Retries with the same key within `ttlMs` return the first result and deliver nothing. */
@@ -189,8 +190,8 @@ export class DeliveryService {
     const contents = await Promise.all(
       toUserIds.map(async (userId, index) => {
         const raw = typeof request.content === 'function' ? request.content(userId, index) : request.content;
-        const { content, flags } = await this.prepare(app, origin, { ...request, content: raw });
-        return { userId, content, flags };
+        const { content, flags, extraContent } = await this.prepare(app, origin, { ...request, content: raw });
+        return { userId, content, flags, extraContent };
       }),
     );
     const now = this.clock.now();
@@ -203,7 +204,7 @@ export class DeliveryService {
     const historyRows: HistoryRow[] = [];
     const copies: Copy[] = [];
     const messageUIDs: SendResult['messageUIDs'] = [];
-    for (const { userId, content, flags } of contents) {
+    for (const { userId, content, flags, extraContent } of contents) {
       const messageUId = request.sharedMessageUId ?? createMessageUId(now);
       messageUIDs.push({ userId, messageUID: messageUId });
       if (keepHistory && flags.persisted && !flags.status) {
@@ -220,7 +221,8 @@ export class DeliveryService {
           // A server-API message shows in the sender's history only if echoed; a device's own send always does.
           senderVisible: origin.kind === 'client' || echo,
           counted: flags.counted,
-          expansion: request.expansion ?? false,
+          expansion: request.expansion !== undefined,
+          extraContent,
         });
       }
       const base = { fromUserId, objectName: request.objectName, busChannel: request.busChannel ?? '', sender, now, flags };
@@ -261,15 +263,19 @@ export class DeliveryService {
     await this.pushCopies(app, copies);
   }
 
-  /** Validates one content for a send; a device's content also passes the sensitive-word filter. */
+  /**
+   * Validates one content for a send (and the key/values it comes with); a device's
+   * content also passes the sensitive-word filter.
+   */
   async prepare(
     app: App,
     origin: SendOrigin,
-    input: { objectName: string; content: RecipientContent; isPersisted?: boolean | undefined; isCounted?: boolean | undefined; status: boolean },
-  ): Promise<{ content: RecipientContent; flags: MessageFlags }> {
+    input: Pick<SendRequest, 'objectName' | 'expansion' | 'status'> & { content: RecipientContent; isPersisted?: boolean | undefined; isCounted?: boolean | undefined },
+  ): Promise<{ content: RecipientContent; flags: MessageFlags; extraContent: string | undefined }> {
     const { flags } = resolveMessage({ objectName: input.objectName, content: input.content.content, isPersisted: input.isPersisted, isCounted: input.isCounted, forceStatus: input.status });
-    if (origin.kind !== 'client') return { content: input.content, flags };
-    return { content: { ...input.content, content: await this.permissions.filterContent(app, input.objectName, input.content.content) }, flags };
+    const extraContent = input.expansion && initialExpansion(input.expansion.initial, this.clock.now());
+    if (origin.kind !== 'client') return { content: input.content, flags, extraContent };
+    return { content: { ...input.content, content: await this.permissions.filterContent(app, input.objectName, input.content.content) }, flags, extraContent };
   }
 
   /** Best-effort pushes to given sessions (chatrooms: members are sessions, not users). */

@@ -50,9 +50,7 @@ export class ExpansionService {
 
   async set(change: ExpansionChange, values: Readonly<Record<string, string>>): Promise<void> {
     const entries = Object.entries(values);
-    checkKeys('extraKeyVal', entries.map(([key]) => key));
-    const long = entries.find(([, value]) => value.length > expansionLimits.valueLength);
-    if (long) throw new ParleyError('badParameter', `extraKeyVal: the value of "${long[0]}" is longer than ${expansionLimits.valueLength} characters`);
+    checkValues('extraKeyVal', entries);
     await this.locate(change.app, change.messageUId, (message) => isIn(message, change));
     const ts = this.clock.now();
     const put: ExtraContent = Object.fromEntries(entries.map(([key, v]) => [key, { v, ts }]));
@@ -108,6 +106,23 @@ export class ExpansionService {
         await this.conversations.toUltraGroups({ ...send, targetIds: [conversation.targetId], busChannel: conversation.busChannel, echo: false, system: true });
     }
   }
+}
+
+/**
+ * The key/values a message is sent with (`extraContent` with `expansion`), as stored:
+ * held to the same rules as a later set; JSON text of `{"key":{"v","ts"}}`.
+ */
+export function initialExpansion(values: Readonly<Record<string, string>> | undefined, now: number): string {
+  const entries = Object.entries(values ?? {});
+  if (entries.length === 0) return '{}';
+  checkValues('extraContent', entries);
+  return JSON.stringify(Object.fromEntries(entries.map(([key, v]) => [key, { v, ts: now }])));
+}
+
+function checkValues(field: string, entries: ReadonlyArray<readonly [string, string]>): void {
+  checkKeys(field, entries.map(([key]) => key));
+  const long = entries.find(([, value]) => value.length > expansionLimits.valueLength);
+  if (long) throw new ParleyError('badParameter', `${field}: the value of "${long[0]}" is longer than ${expansionLimits.valueLength} characters`);
 }
 
 function checkKeys(field: string, keys: readonly string[]): void {

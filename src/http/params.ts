@@ -65,3 +65,21 @@ export const list = <T extends z.ZodType>(item: T, options: { max?: number; comm
     options.max === undefined ? items : items.max(options.max, { message: `more than ${options.max} items` }),
   );
 };
+
+/**
+ * A JSON value carried as text (forms: `extraKeyVal={"k":"v"}`) or as itself (JSON
+ * bodies, repeated form keys); text that is not JSON is refused naming the field.
+ */
+export const jsonText = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
+      return z.NEVER;
+    }
+  }, schema);
+
+/** Expansion key/values `{"key":"value"}`; key and value rules (length, characters, counts) are the core's (core/expansion.ts). */
+export const extraKeyVal = jsonText(z.record(z.string(), z.string(), { message: 'must be a JSON object of string values' }));

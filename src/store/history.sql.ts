@@ -66,13 +66,15 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
     await sql.query(
       `WITH r AS (
          SELECT * FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::bigint[], $6::text[],
-                              $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::boolean[], $13::boolean[])
+                              $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::boolean[], $13::boolean[], $14::text[])
            AS r(app_key, conversation_type, conversation_key, bus_channel, sent_time, message_uid,
-                from_user_id, target_id, object_name, content, sender_visible, counted, expansion)
+                from_user_id, target_id, object_name, content, sender_visible, counted, expansion, extra_content)
        ), inserted AS (
          INSERT INTO messages (app_key, conversation_type, conversation_key, bus_channel, sent_time, message_uid,
-                               from_user_id, target_id, object_name, content, sender_visible, counted, expansion)
-         SELECT * FROM r
+                               from_user_id, target_id, object_name, content, sender_visible, counted, expansion, extra_content)
+         SELECT app_key, conversation_type, conversation_key, bus_channel, sent_time, message_uid,
+                from_user_id, target_id, object_name, content, sender_visible, counted, expansion, extra_content::jsonb
+         FROM r
          ON CONFLICT (app_key, message_uid) DO NOTHING
        )
        INSERT INTO conversation_states (app_key, user_id, conversation_type, target_id, bus_channel, conversation_key)
@@ -94,6 +96,7 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
         column((r) => r.row.senderVisible),
         column((r) => r.row.counted),
         column((r) => r.row.expansion),
+        column((r) => r.row.extraContent ?? '{}'),
       ],
     );
   }

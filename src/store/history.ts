@@ -15,6 +15,8 @@ export interface HistoryRow {
   counted: boolean;
   /** Sent with `expansion`: key/values may be set on it (SERVER-API.md §12). */
   expansion: boolean;
+  /** Key/values it was sent with, JSON text `{"key":{"v":"value","ts":ms}}` (default none). */
+  extraContent?: string | undefined;
 }
 
 /** A row as read back: with what happened to it since it was written. */

@@ -255,3 +255,39 @@ describe('refusals write and deliver nothing', () => {
     expect(await query(full, 2)).toEqual({});
   });
 });
+
+describe('key/values sent with the message (extraContent)', () => {
+  it('a private and a group message start with them; a later set adds to them', async () => {
+    const sentAt = clock.now();
+    const res = await app.post('/message/private/publish.json', {
+      fromUserId: 'x-a', toUserId: 'x-b', objectName: 'RC:TxtMsg', content: txt('hi'), expansion: 'true', extraContent: JSON.stringify({ vote: 'yes' }),
+    });
+    ok(res);
+    const msgUID = uidOf(res);
+    expect(await query(msgUID)).toEqual({ vote: { v: 'yes', ts: sentAt } });
+    ok(await app.post('/message/expansion/set.json', { msgUID, userId: 'x-b', conversationType: 1, targetId: 'x-a', extraKeyVal: JSON.stringify({ seen: '1' }) }));
+    expect(Object.keys(await query(msgUID)).sort()).toEqual(['seen', 'vote']);
+
+    ok(await app.post('/group/create.json', { userId: ['x-a', 'x-b'], groupId: 'xg', groupName: 'X' }));
+    const group = await app.post('/message/group/publish.json', {
+      fromUserId: 'x-a', toGroupId: 'xg', objectName: 'RC:TxtMsg', content: txt('g'), expansion: 1, extraContent: JSON.stringify({ pinned: 'no' }),
+    });
+    ok(group);
+    expect(await query(uidOf(group))).toEqual({ pinned: { v: 'no', ts: sentAt } });
+  });
+
+  it('bad key/values refuse the send: nothing is stored or delivered', async () => {
+    const peer = await connectDevice(t, app, 'xb-b');
+    const bad = [JSON.stringify({ 'no spaces': '1' }), '{not json', JSON.stringify({ k: 'v'.repeat(4097) }), JSON.stringify(['k'])];
+    for (const extraContent of bad) {
+      const res = await app.post('/message/private/publish.json', { fromUserId: 'xb-a', toUserId: 'xb-b', objectName: 'RC:TxtMsg', content: txt('x'), expansion: 1, extraContent });
+      expect(res.body.code, extraContent).toBe(1002);
+    }
+    const group = await app.post('/message/group/publish.json', { fromUserId: 'xb-a', toGroupId: 'xg', objectName: 'RC:TxtMsg', content: txt('g'), expansion: 1, extraContent: JSON.stringify({ 'bad key': '1' }) });
+    expect(group.body.code).toBe(1002);
+    await settle();
+    expect(peer.messages).toHaveLength(0);
+    const { rows } = await t.deps.sql.query('SELECT 1 FROM messages WHERE app_key = $1 AND from_user_id = $2', [app.appKey, 'xb-a']);
+    expect(rows).toEqual([]);
+  });
+});

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ConversationDelivery, ConversationSend } from '../../core/conversation-delivery.js';
 import { ParleyError } from '../../errors.js';
-import { busChannel, flag, id, integer, list, requiredText, text } from '../params.js';
+import { busChannel, extraKeyVal, flag, id, integer, list, requiredText, text } from '../params.js';
 import { post } from '../route.js';
 import { idempotencyOf } from './messages.js';
 
@@ -22,6 +22,7 @@ const common = {
   isCounted: flag.optional(),
   isMentioned: flag.optional(),
   expansion: flag.optional(),
+  extraContent: extraKeyVal.optional(),
   msgRandom: integer.optional(),
 };
 
@@ -53,7 +54,7 @@ function sendOf(req: FastifyRequest, path: string, input: Common, targetIds: str
     status: false,
     isPersisted: input.isPersisted,
     isCounted: input.isCounted,
-    expansion: input.expansion,
+    expansion: input.expansion ? { initial: input.extraContent } : undefined,
     idempotency: idempotencyOf(req, input, path),
   };
 }

@@ -3,27 +3,10 @@ import { z } from 'zod';
 import type { App } from '../../core/apps.js';
 import type { ExpansionChange, ExpansionService } from '../../core/expansion.js';
 import { conversationTypes } from '../../core/message.js';
-import { busChannel, flag, id, integer, requiredText } from '../params.js';
+import { busChannel, extraKeyVal, flag, id, integer, jsonText, requiredText } from '../params.js';
 import { post } from '../route.js';
 
-/**
- * A JSON value carried as text (forms: `extraKeyVal={"k":"v"}`) or as itself (JSON
- * bodies, repeated form keys); text that is not JSON is refused naming the field.
- */
-const jsonText = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value, ctx) => {
-    if (typeof value !== 'string') return value;
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
-      return z.NEVER;
-    }
-  }, schema);
-
 const msgUID = requiredText(64);
-/** Key and value rules (length, characters, counts) are the core's (core/expansion.ts). */
-const extraKeyVal = jsonText(z.record(z.string(), z.string(), { message: 'must be a JSON object of string values' }));
 const extraKey = jsonText(z.array(z.string(), { message: 'must be a JSON array of keys' }));
 /** Expansion exists for private and group messages here; ultra groups have their own paths. */
 const conversationType = integer.pipe(z.literal([conversationTypes.private, conversationTypes.group], { message: 'must be 1 (private) or 3 (group)' }));

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DeliveryService, SendRequest } from '../../core/delivery.js';
 import { conversationTypes } from '../../core/message.js';
 import { ParleyError } from '../../errors.js';
-import { flag, id, integer, list, requiredText, text } from '../params.js';
+import { extraKeyVal, flag, id, integer, list, requiredText, text } from '../params.js';
 import { post } from '../route.js';
 
 const objectName = requiredText(32);
@@ -22,6 +22,7 @@ const sendOptions = {
   contentAvailable: flag.optional(),
   disablePush: flag.optional(),
   expansion: flag.optional(),
+  extraContent: extraKeyVal.optional(),
   disableUpdateLastMsg: flag.optional(),
   needReadReceipt: flag.optional(),
   count: integer.optional(),
@@ -88,7 +89,7 @@ function apiSend(
     isCounted: input.isCounted,
     busChannel: input.busChannel,
     verifyBlacklist: input.verifyBlacklist,
-    expansion: input.expansion,
+    expansion: input.expansion ? { initial: input.extraContent } : undefined,
     idempotency: idempotencyOf(req, input, path),
   };
 }
