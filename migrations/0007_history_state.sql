@@ -8,7 +8,7 @@ ALTER TABLE messages ADD COLUMN extra_content jsonb NOT NULL DEFAULT '{}'::jsonb
 
 -- Retention deletes each type in batches from its oldest rows, and the hourly export
 -- reads one hour of the app: both are range scans on this index.
-CREATE INDEX messages_by_age ON messages (app_key, conversation_type, sent_time);
+CREATE INDEX IF NOT EXISTS messages_by_age ON messages (app_key, conversation_type, sent_time);
 
 -- One row per user and conversation: how far the user has read and from when the
 -- user cleared its history. Private and system rows are also the list of a user's
@@ -33,3 +33,19 @@ CREATE TABLE history_exports (
   archive    bytea,            -- NULL once deleted (/message/history/delete.json)
   PRIMARY KEY (app_key, hour)
 );
+
+-- Rows written before this migration: the types that never counted as unread, and each
+-- side's private and system conversations (the sender's read up to its own last send).
+UPDATE messages SET counted = false
+ WHERE object_name IN ('RC:InfoNtf', 'RC:ContactNtf', 'RC:ProfileNtf', 'RC:GrpNtf', 'RC:CmdNtf', 'RC:RcNtf', 'RC:chrmKVNotiMsg');
+
+INSERT INTO conversation_states (app_key, user_id, conversation_type, target_id, bus_channel, conversation_key, read_time)
+SELECT app_key, user_id, conversation_type, target_id, bus_channel, min(conversation_key), max(read_time)
+FROM (
+  SELECT app_key, target_id AS user_id, conversation_type, from_user_id AS target_id, bus_channel, conversation_key, 0::bigint AS read_time
+  FROM messages WHERE conversation_type IN (1, 6)
+  UNION ALL
+  SELECT app_key, from_user_id, conversation_type, target_id, bus_channel, conversation_key, sent_time
+  FROM messages WHERE sender_visible AND conversation_type <> 4
+) sides
+GROUP BY app_key, user_id, conversation_type, target_id, bus_channel;

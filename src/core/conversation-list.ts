@@ -73,10 +73,12 @@ export class ConversationListService {
   async markRead(app: App, origin: SendOrigin, userId: string, name: ConversationName, lastReadTime: number): Promise<{ messageUId: string; sentTime: number }> {
     if (name.conversationType === conversationTypes.chatroom) throw new ParleyError('badParameter', 'conversationType: chatrooms have no read position');
     const ref = await this.access.refFor(app, userId, name);
-    await this.store.markRead(app.appKey, userId, ref, lastReadTime);
-    const content = JSON.stringify({ lastMessageSendTime: lastReadTime });
-    const { flags } = resolveMessage({ objectName: readSyncType, content });
     const now = this.clock.now();
+    // A position never moves back, so one in the future would hide every later message's unread for good.
+    const readTime = Math.min(lastReadTime, now);
+    await this.store.markRead(app.appKey, userId, ref, readTime);
+    const content = JSON.stringify({ lastMessageSendTime: readTime });
+    const { flags } = resolveMessage({ objectName: readSyncType, content });
     const sender = await this.delivery.senderProfile(app, userId);
     const view = this.delivery.view(
       { fromUserId: userId, objectName: readSyncType, busChannel: ref.busChannel, sender, now, flags },

@@ -42,6 +42,11 @@ export interface SendRequest {
   verifyBlacklist?: boolean;
   /** Sent with `expansion`: key/values may later be set on the message; `initial` ones come with it. */
   expansion?: { initial?: Readonly<Record<string, string>> | undefined } | undefined;
+  /**
+   * The server's own signal about a message already delivered (a recall): a device's send
+   * is not held to the permission rules, as a block made since must not stop it.
+   */
+  system?: boolean | undefined;
   /** One messageUId shared by every recipient (broadcast) instead of one each. */
   sharedMessageUId?: string;
   /** Retries with the same key within `ttlMs` return the first result and deliver nothing. */
@@ -90,8 +95,6 @@ const maxCachedProfiles = 50_000;
 /** RC:SRSMsg syncs a read position to the sender's own devices only (ARCHITECTURE.md). */
 const ownDevicesOnlyType = 'RC:SRSMsg';
 
-/** Signals about the sender's own messages or state: a block or friendship since does not stop them. */
-const exemptFromSendRules = new Set([ownDevicesOnlyType, 'RC:RcCmd']);
 
 /** A device's own send is not pushed back to that device. */
 export const skipSender = (origin: SendOrigin): Pick<Copy, 'skipSessionId'> =>
@@ -295,7 +298,7 @@ export class DeliveryService {
   private async permittedRecipients(request: SendRequest): Promise<readonly string[]> {
     const { app, fromUserId, origin, toUserIds } = request;
     if (origin.kind === 'client') {
-      if (!exemptFromSendRules.has(request.objectName)) await this.permissions.checkClientSend(app, fromUserId, toUserIds);
+      if (!request.system && request.objectName !== ownDevicesOnlyType) await this.permissions.checkClientSend(app, fromUserId, toUserIds);
       return toUserIds;
     }
     if (!request.verifyBlacklist) return toUserIds;

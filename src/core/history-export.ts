@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Zip, ZipDeflate } from 'fflate';
 import { ParleyError } from '../errors.js';
-import type { ExportedMessage, HistoryExportState, HistoryExportStore } from '../store/history-exports.js';
+import type { ExportedMessage, HistoryExportRecords, HistoryExportState, HistoryExportStore } from '../store/history-exports.js';
 import type { App, AppRegistry } from './apps.js';
 import type { Clock } from './clock.js';
 import { localDate } from './compensation-window.js';
@@ -50,12 +50,18 @@ export class HistoryExportService {
     private readonly clock: Clock,
   ) {}
 
-  /** A link to the hour's file; undefined when the hour had no messages or its file was deleted. */
+  /**
+   * A link to the hour's file, valid as long as the file is kept; undefined when the hour
+   * had no messages or its file was deleted or is past its three days.
+   */
   async link(app: App, date: string): Promise<DownloadLink | undefined> {
     const hour = this.finishedHour(app, date);
-    const state = (await this.store.state(app.appKey, date)) ?? (await this.export(app, hour));
-    if (state !== 'ready') return undefined;
-    const expires = this.clock.now() + historyFileLifetimeMs;
+    const stored = (await this.store.state(app.appKey, date)) ?? (await this.exportOnce(app, hour));
+    if (stored?.status !== 'ready') return undefined;
+    // Counted from the file's making, not from this ask: the retention sweeper deletes the
+    // file then, and a link must not outlive it. A file past that awaits the next sweep.
+    const expires = stored.createdAt + historyFileLifetimeMs;
+    if (expires < this.clock.now()) return undefined;
     return { expires, signature: linkSignature(app, date, String(expires)) };
   }
 
@@ -83,21 +89,32 @@ export class HistoryExportService {
     return hour;
   }
 
+  /**
+   * Makes the hour's file unless it is stored by now, under the hour's lock: concurrent
+   * first asks, on any node, wait for one build and then find its file instead of each
+   * reading and zipping the whole hour.
+   */
+  private exportOnce(app: App, hour: ExportHour): Promise<HistoryExportState | undefined> {
+    return this.export(this.store, app, hour);
+  }
+
   /** Writes and stores the hour's file; undefined (nothing stored) for an hour without messages. */
-  private async export(app: App, hour: ExportHour): Promise<HistoryExportState | undefined> {
+  private async export(records: HistoryExportRecords, app: App, hour: ExportHour): Promise<HistoryExportState | undefined> {
     const archive = new LineArchive(`${hour.date}.txt`, this.clock.now());
     const types = Object.values(conversationTypes);
     let after = { sentTime: hour.from, messageUId: '' };
     for (;;) {
-      const page = await this.store.messagesPage(app.appKey, { after, until: hour.until, conversationTypes: types, limit: pageSize });
+      const page = await records.messagesPage(app.appKey, { after, until: hour.until, conversationTypes: types, limit: pageSize });
       archive.add(page.map((message) => historyLine(app.appKey, message, app.features.timezone)));
       const last = page.at(-1);
       if (!last || page.length < pageSize) break;
       after = { sentTime: last.sentTime, messageUId: last.messageUId };
     }
     if (archive.lineCount === 0) return undefined;
-    await this.store.saveIfAbsent(app.appKey, hour.date, this.clock.now(), archive.finish());
-    return 'ready';
+    await records.saveIfAbsent(app.appKey, hour.date, this.clock.now(), archive.finish());
+    // Read back, not assumed: a delete that landed during the build left a tombstone,
+    // which the save kept, and the answer is then no link.
+    return records.state(app.appKey, hour.date);
   }
 }
 

@@ -43,8 +43,8 @@ export class HistoryService {
 
   /** A device's page, newest first. */
   async page(app: App, userId: string, request: HistoryRequest): Promise<HistoryPage> {
-    assertKept(app, request.conversationType);
     const ref = await this.access.refFor(app, userId, request);
+    assertKept(app, ref.conversationType);
     const before = request.cursor !== undefined ? decodeCursor(request.cursor) : { sentTime: request.before ?? this.clock.now() + 1, messageUId: '' };
     const rows = await this.store.page(app.appKey, {
       ...ref,
@@ -65,8 +65,8 @@ export class HistoryService {
   /** The app backend's read: oldest first within the range, as `userId` sees the conversation. */
   async range(app: App, request: HistoryRangeRequest): Promise<StoredMessage[]> {
     if (request.startTime > request.endTime) throw new ParleyError('badParameter', 'startTime: after endTime');
-    assertKept(app, request.conversationType);
     const ref = conversationRef(request.userId, request);
+    assertKept(app, ref.conversationType);
     return this.store.range(app.appKey, {
       ...ref,
       from: request.startTime,
@@ -85,7 +85,8 @@ export class HistoryService {
    */
   async clean(app: App, request: ConversationName & { userId: string; before?: number | undefined }): Promise<void> {
     const ref = conversationRef(request.userId, request);
-    const before = request.before ?? this.clock.now() + 1;
+    // Never past now: a clear only moves forward, so a future one would hide later messages for good.
+    const before = Math.min(request.before ?? Number.MAX_SAFE_INTEGER, this.clock.now() + 1);
     if (ref.conversationType === conversationTypes.chatroom) await this.store.deleteBefore(app.appKey, ref, before);
     else await this.conversations.clear(app.appKey, request.userId, ref, before);
   }

@@ -9,7 +9,7 @@ import { conversationTypes } from './message.js';
 import { isMessageUId, messageUIdTime } from './message-uid.js';
 
 /** The recall command clients act on, and the notice a recalled row shows (SERVER-API.md §10, §20). */
-const recallCommand = 'RC:RcCmd';
+export const recallCommand = 'RC:RcCmd';
 const recallNotice = 'RC:RcNtf';
 
 /** The message being recalled, as its sender addressed it. */
@@ -36,8 +36,8 @@ export interface RecallRequest {
 /**
  * Recall (SERVER-API.md §10, PROTOCOL.md `recall`): RC:RcCmd goes to the message's
  * conversation like the message did (and to the sender's other devices with
- * multiDeviceSync), then the stored row shows the recall notice, or is deleted with
- * `isDelete`. The command goes first, so a failure leaves the row as it was and the
+ * multiDeviceSync), then the stored row is marked recalled and shows the recall notice
+ * (`delete: true` with `isDelete`, for devices to drop it silently). The command goes first, so a failure leaves the row as it was and the
  * caller's retry does the whole recall again.
  */
 export class RecallService {
@@ -54,16 +54,18 @@ export class RecallService {
     if (row?.recalled) return;
     const message = row ? this.checkStored(request, row) : this.checkUnstored(request);
     await this.sendCommand(request, message);
+    if (!row) return;
+    const now = this.clock.now();
     const notice = {
       operatorId: request.fromUserId,
-      recallTime: this.clock.now(),
-      recallActionTime: this.clock.now(),
-      originalObjectName: row?.objectName ?? '',
+      recallTime: now,
+      recallActionTime: now,
+      originalObjectName: row.objectName,
       admin: request.isAdmin,
       delete: request.isDelete,
       extra: request.extra,
     };
-    if (row) await this.history.recall(app.appKey, messageUId, request.isDelete ? undefined : { objectName: recallNotice, content: JSON.stringify(notice) });
+    await this.history.recall(app.appKey, messageUId, { objectName: recallNotice, content: JSON.stringify(notice) });
   }
 
   /** `/message/broadcast/recall`: broadcasts are not kept, so the id must carry its `sentTime`. */

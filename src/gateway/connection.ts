@@ -7,6 +7,8 @@ import { inboxLimits, type SendOrigin } from '../core/delivery.js';
 import { conversationTypes, type DeliveredMessage, type MessageView } from '../core/message.js';
 import type { KickReason } from '../core/kick.js';
 import { readSyncType } from '../core/conversation-list.js';
+import { keepsHistory } from '../core/conversation-access.js';
+import { recallCommand } from '../core/recall.js';
 import { errorCatalog, isParleyError, ParleyError } from '../errors.js';
 import type { SessionInfo } from '../store/presence.js';
 import { closeCodes } from './close-codes.js';
@@ -265,6 +267,10 @@ export class Connection {
 
   private async sendMessage(app: App, session: SessionInfo, frame: SendFrame) {
     if (frame.objectName === readSyncType) return this.sendReadSync(app, session, frame);
+    // Where the server knows who sent what, a recall must go through the checks of the `recall` op.
+    if (frame.objectName === recallCommand && keepsHistory(app, frame.conversationType)) {
+      throw new ParleyError('badParameter', 'objectName: RC:RcCmd is sent by the server; use the recall op');
+    }
     // What every kind of device send shares.
     const common = {
       app,

@@ -82,4 +82,10 @@ export const jsonText = <T extends z.ZodType>(schema: T) =>
   }, schema);
 
 /** Expansion key/values `{"key":"value"}`; key and value rules (length, characters, counts) are the core's (core/expansion.ts). */
-export const extraKeyVal = jsonText(z.record(z.string(), z.string(), { message: 'must be a JSON object of string values' }));
+export const extraKeyVal = jsonText(
+  z
+    .unknown()
+    // A record would drop this key without a word.
+    .refine((value) => typeof value !== 'object' || value === null || !Object.hasOwn(value, '__proto__'), { message: 'key "__proto__" is not allowed' })
+    .pipe(z.record(z.string(), z.string(), { message: 'must be a JSON object of string values' })),
+);

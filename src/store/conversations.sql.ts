@@ -4,15 +4,16 @@ import type { SqlQueryable } from './sql.js';
 
 const stateKey = 'app_key = $1 AND user_id = $2 AND conversation_type = $3 AND target_id = $4 AND bus_channel = $5';
 
-/** The rows of candidate conversation `c` that user $2 can see (retention, clears, sender visibility). */
+/** Rows of conversation `c` that user $2 can see (retention, clears, sender visibility). */
 const visibleRows = `m.app_key = $1 AND m.conversation_type = c.conversation_type AND m.conversation_key = c.conversation_key
-  AND m.bus_channel = c.bus_channel AND m.sent_time >= v.not_before AND (m.sender_visible OR m.from_user_id <> $2)`;
+  AND m.bus_channel = c.bus_channel AND m.sent_time >= c.not_before AND (m.sender_visible OR m.from_user_id <> $2)`;
 
 /**
  * The conversation list in one statement: candidates (the user's private and system
- * conversations, groups, ultra group channels it may read), then per candidate the latest
- * visible row and a bounded count of unread rows, each an index range scan on
- * messages_by_conversation.
+ * conversations, groups, ultra group channels it may read); the newest visible row of each
+ * (one index probe on messages_by_conversation), of which only the newest `limit`
+ * conversations are kept; then, for those only, a bounded count of unread rows. The user's
+ * own sends move its read position (history.sql.ts), so that count never steps over them.
  */
 const listQuery = `
 WITH candidates AS (
@@ -29,27 +30,32 @@ WITH candidates AS (
    WHERE um.app_key = $1 AND um.user_id = $2
      AND (NOT ch.private OR EXISTS (SELECT 1 FROM ultra_group_channel_users cu
            WHERE cu.app_key = ch.app_key AND cu.group_id = ch.group_id AND cu.bus_channel = ch.bus_channel AND cu.user_id = $2))
+), positioned AS (
+  SELECT k.conversation_type, k.target_id, k.bus_channel, k.conversation_key, COALESCE(s.read_time, 0) AS read_time,
+         GREATEST(COALESCE(s.cleared_before, 0), CASE WHEN k.conversation_type = 10 THEN $4::bigint ELSE $3::bigint END) AS not_before
+  FROM candidates k
+  LEFT JOIN conversation_states s
+    ON s.app_key = $1 AND s.user_id = $2 AND s.conversation_type = k.conversation_type AND s.target_id = k.target_id AND s.bus_channel = k.bus_channel
+), newest AS (
+  SELECT c.target_id AS conversation_target, c.read_time, c.not_before, latest.*
+  FROM positioned c
+  CROSS JOIN LATERAL (
+    SELECT ${storedColumns} FROM messages m WHERE ${visibleRows}
+    ORDER BY m.sent_time DESC, m.message_uid DESC LIMIT 1
+  ) latest
+  ORDER BY latest.sent_time DESC, latest.message_uid DESC
+  LIMIT $5
 )
-SELECT c.target_id AS conversation_target, unread.n AS unread_count, latest.*
-FROM candidates c
-LEFT JOIN conversation_states s
-  ON s.app_key = $1 AND s.user_id = $2 AND s.conversation_type = c.conversation_type AND s.target_id = c.target_id AND s.bus_channel = c.bus_channel
-CROSS JOIN LATERAL (
-  SELECT GREATEST(COALESCE(s.cleared_before, 0), CASE WHEN c.conversation_type = 10 THEN $4::bigint ELSE $3::bigint END) AS not_before
-) v
-CROSS JOIN LATERAL (
-  SELECT ${storedColumns} FROM messages m WHERE ${visibleRows}
-  ORDER BY m.sent_time DESC, m.message_uid DESC LIMIT 1
-) latest
+SELECT c.*, unread.n AS unread_count
+FROM newest c
 CROSS JOIN LATERAL (
   SELECT count(*)::int AS n FROM (
     SELECT 1 FROM messages m
-    WHERE ${visibleRows} AND m.sent_time > COALESCE(s.read_time, 0) AND m.counted AND NOT m.recalled AND m.from_user_id <> $2
+    WHERE ${visibleRows} AND m.sent_time > c.read_time AND m.counted AND NOT m.recalled AND m.from_user_id <> $2
     LIMIT $6
   ) counted_rows
 ) unread
-ORDER BY latest.sent_time DESC, latest.message_uid DESC
-LIMIT $5`;
+ORDER BY c.sent_time DESC, c.message_uid DESC`;
 
 /** Conversation state and the conversation list in SQL (migrations/0007_history_state.sql). */
 export function createSqlConversationStore(sql: SqlQueryable): ConversationStore {

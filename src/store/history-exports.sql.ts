@@ -1,5 +1,5 @@
-import type { ExportedMessage, HistoryExportStore } from './history-exports.js';
-import type { SqlQueryable } from './sql.js';
+import type { ExportedMessage, HistoryExportRecords, HistoryExportStore } from './history-exports.js';
+import type { SqlClient, SqlQueryable } from './sql.js';
 
 interface MessageRow {
   conversation_type: number;
@@ -12,7 +12,25 @@ interface MessageRow {
   content: string;
 }
 
-export function createSqlHistoryExportStore(sql: SqlQueryable): HistoryExportStore {
+export function createSqlHistoryExportStore(sql: SqlClient): HistoryExportStore {
+  return {
+    ...createSqlHistoryExportRecords(sql),
+
+    withHourLock(appKey, hour, work) {
+      // A transaction-level advisory lock is released by the commit or rollback however
+      // `work` ends, and binds every node on the database. `work` runs on the locking
+      // transaction itself: PGlite has a single connection, busy until the transaction
+      // ends, and on Postgres the pool then needs one connection per build, not two.
+      return sql.transaction(async (tx) => {
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1 || ':' || $2))`, [appKey, hour]);
+        return work(createSqlHistoryExportRecords(tx));
+      });
+    },
+  };
+}
+
+/** The rows behind the files, on `sql`: the pool, or a transaction in progress. */
+export function createSqlHistoryExportRecords(sql: SqlQueryable): HistoryExportRecords {
   return {
     async messagesPage(appKey, page) {
       // messages_by_age leads with the conversation type, so one ordered scan per type
@@ -38,13 +56,13 @@ export function createSqlHistoryExportStore(sql: SqlQueryable): HistoryExportSto
     },
 
     async state(appKey, hour) {
-      const { rows } = await sql.query<{ ready: boolean }>(
-        'SELECT archive IS NOT NULL AS ready FROM history_exports WHERE app_key = $1 AND hour = $2',
+      const { rows } = await sql.query<{ ready: boolean; created_at: number }>(
+        'SELECT archive IS NOT NULL AS ready, created_at FROM history_exports WHERE app_key = $1 AND hour = $2',
         [appKey, hour],
       );
       const row = rows[0];
       if (!row) return undefined;
-      return row.ready ? 'ready' : 'deleted';
+      return { status: row.ready ? 'ready' : 'deleted', createdAt: row.created_at };
     },
 
     async saveIfAbsent(appKey, hour, createdAt, archive) {

@@ -21,16 +21,23 @@ export interface HistoryPageRequest {
   limit: number;
 }
 
-/** `ready`: the file is stored; `deleted`: it was, and `/message/history/delete.json` dropped it. */
-export type HistoryExportState = 'ready' | 'deleted';
+/** What an hour's row holds. */
+export interface HistoryExportState {
+  /** `ready`: the file is stored; `deleted`: `/message/history/delete.json` dropped it or, for an hour never exported, forbade it. */
+  status: 'ready' | 'deleted';
+  /**
+   * Epoch ms the row was written: when the file was made (a later delete keeps it), or
+   * when an hour never exported was deleted. The retention sweeper removes the row three
+   * days after it.
+   */
+  createdAt: number;
+}
 
 /**
- * The hourly history files of `/message/history.json` (Postgres or PGlite, one SQL
- * implementation), stored in the database so that any node can serve them. An hour is
- * `yyyyMMddHH` in the app's timezone; rows older than three days are removed by the
- * retention sweeper, tombstones included.
+ * The rows of the hourly history files, read and written through one connection or
+ * transaction (history-exports.sql.ts).
  */
-export interface HistoryExportStore {
+export interface HistoryExportRecords {
   /**
    * At most `limit` messages of the app, oldest first in (sentTime, messageUId) order,
    * after `after` and before `until`. Each call is bounded work however busy the span.
@@ -50,4 +57,21 @@ export interface HistoryExportStore {
    * again; an hour never exported gets a tombstone too. Idempotent.
    */
   markDeleted(appKey: string, hour: string, at: number): Promise<void>;
+}
+
+/**
+ * The hourly history files of `/message/history.json` (Postgres or PGlite, one SQL
+ * implementation), stored in the database so that any node can serve them. An hour is
+ * `yyyyMMddHH` in the app's timezone; rows older than three days are removed by the
+ * retention sweeper, tombstones included.
+ */
+export interface HistoryExportStore extends HistoryExportRecords {
+  /**
+   * Runs `work` in one transaction holding the lock of the app's hour, which every node
+   * sharing the database honours: a second caller for the same hour waits until the
+   * first's work is committed (or rolled back), then runs its own and sees what the
+   * first stored. `work` reads and writes through the records it is given, on that
+   * transaction; it is rolled back when `work` throws. Deletes do not take the lock.
+   */
+  withHourLock<T>(appKey: string, hour: string, work: (records: HistoryExportRecords) => Promise<T>): Promise<T>;
 }

@@ -61,8 +61,10 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
   async function writeBatch(batch: readonly Pending[]): Promise<void> {
     const rows = batch.flatMap((p) => p.rows.map((row) => ({ appKey: p.appKey, row })));
     const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
-    // One statement: the rows, and for private and system rows the conversation of each
-    // side (the list of a user's conversations of those kinds, issue 5).
+    // One statement: the rows, the conversation state of each side (for private and system
+    // rows the list of a user's conversations of those kinds), and the sender's read
+    // position moved up to its own send: whoever writes in a conversation has read it, and
+    // unread counting never has to step over the user's own messages.
     await sql.query(
       `WITH r AS (
          SELECT * FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::bigint[], $6::text[],
@@ -77,11 +79,18 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
          FROM r
          ON CONFLICT (app_key, message_uid) DO NOTHING
        )
-       INSERT INTO conversation_states (app_key, user_id, conversation_type, target_id, bus_channel, conversation_key)
-       SELECT app_key, target_id, conversation_type, from_user_id, bus_channel, conversation_key FROM r WHERE conversation_type IN (1, 6)
-       UNION
-       SELECT app_key, from_user_id, conversation_type, target_id, bus_channel, conversation_key FROM r WHERE conversation_type IN (1, 6) AND sender_visible
-       ON CONFLICT DO NOTHING`,
+       INSERT INTO conversation_states (app_key, user_id, conversation_type, target_id, bus_channel, conversation_key, read_time)
+       SELECT app_key, user_id, conversation_type, target_id, bus_channel, min(conversation_key), max(read_time)
+       FROM (
+         SELECT app_key, target_id AS user_id, conversation_type, from_user_id AS target_id, bus_channel, conversation_key, 0::bigint AS read_time
+         FROM r WHERE conversation_type IN (1, 6)
+         UNION ALL
+         SELECT app_key, from_user_id, conversation_type, target_id, bus_channel, conversation_key, sent_time
+         FROM r WHERE sender_visible AND conversation_type <> 4
+       ) sides
+       GROUP BY app_key, user_id, conversation_type, target_id, bus_channel
+       ON CONFLICT (app_key, user_id, conversation_type, target_id, bus_channel)
+       DO UPDATE SET read_time = GREATEST(conversation_states.read_time, EXCLUDED.read_time)`,
       [
         column((r) => r.appKey),
         column((r) => r.row.conversationType),
@@ -156,12 +165,9 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
     },
 
     async recall(appKey, messageUId, notice) {
-      if (notice === undefined) {
-        await sql.query('DELETE FROM messages WHERE app_key = $1 AND message_uid = $2', [appKey, messageUId]);
-        return;
-      }
       await sql.query(
-        'UPDATE messages SET recalled = true, object_name = $3, content = $4 WHERE app_key = $1 AND message_uid = $2',
+        `UPDATE messages SET recalled = true, object_name = $3, content = $4, expansion = false, extra_content = '{}'
+         WHERE app_key = $1 AND message_uid = $2`,
         [appKey, messageUId, notice.objectName, notice.content],
       );
     },

@@ -49,8 +49,8 @@ export interface HistoryStore {
   /** Oldest first, `from` < sentTime (or ≤ with `includeFrom`) ≤ `until`. */
   range(appKey: string, query: HistoryRange): Promise<StoredMessage[]>;
   find(appKey: string, messageUId: string): Promise<StoredMessage | undefined>;
-  /** Marks the row recalled and shows `notice` in its place; without a notice the row is deleted. */
-  recall(appKey: string, messageUId: string, notice: RecallNotice | undefined): Promise<void>;
+  /** Marks the row recalled and shows `notice` in its place; its expansion key/values go too. */
+  recall(appKey: string, messageUId: string, notice: RecallNotice): Promise<void>;
   /** Deletes a conversation's rows older than `before` (a chatroom's shared history cleared). */
   deleteBefore(appKey: string, conversation: ConversationOfRows, before: number): Promise<void>;
 }

@@ -278,11 +278,13 @@ describe('key/values sent with the message (extraContent)', () => {
 
   it('bad key/values refuse the send: nothing is stored or delivered', async () => {
     const peer = await connectDevice(t, app, 'xb-b');
-    const bad = [JSON.stringify({ 'no spaces': '1' }), '{not json', JSON.stringify({ k: 'v'.repeat(4097) }), JSON.stringify(['k'])];
+    const bad = [JSON.stringify({ 'no spaces': '1' }), '{not json', JSON.stringify({ k: 'v'.repeat(4097) }), JSON.stringify(['k']), '{"__proto__":"x","a":"b"}'];
     for (const extraContent of bad) {
       const res = await app.post('/message/private/publish.json', { fromUserId: 'xb-a', toUserId: 'xb-b', objectName: 'RC:TxtMsg', content: txt('x'), expansion: 1, extraContent });
       expect(res.body.code, extraContent).toBe(1002);
     }
+    const withoutExpansion = await app.post('/message/private/publish.json', { fromUserId: 'xb-a', toUserId: 'xb-b', objectName: 'RC:TxtMsg', content: txt('x'), extraContent: JSON.stringify({ a: 'b' }) });
+    expect(withoutExpansion.body.code).toBe(1002);
     const group = await app.post('/message/group/publish.json', { fromUserId: 'xb-a', toGroupId: 'xg', objectName: 'RC:TxtMsg', content: txt('g'), expansion: 1, extraContent: JSON.stringify({ 'bad key': '1' }) });
     expect(group.body.code).toBe(1002);
     await settle();

@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
 import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyFileLifetimeMs, parseExportHour } from '../../src/core/history-export.js';
+import { HistoryExportService, historyFileLifetimeMs, parseExportHour, type DownloadLink } from '../../src/core/history-export.js';
+import { createSqlHistoryExportRecords, createSqlHistoryExportStore } from '../../src/store/history-exports.sql.js';
+import type { SqlClient, SqlQueryable } from '../../src/store/sql.js';
 import { ManualClock } from '../helpers/device.js';
 import { startServer, type FormBody, type TestApp, type TestServer } from '../helpers/server.js';
 
@@ -13,6 +15,7 @@ const RongSDK = createRequire(import.meta.url)('rongcloud-sdk') as (config: { ap
 /** An instant on 2024-03-02, given on Shanghai's wall clock (UTC+8, no daylight saving). */
 const shanghai = (hour: number, minute = 0, second = 0, ms = 0) => Date.UTC(2024, 2, 2, hour - 8, minute, second, ms);
 const hourMs = 3600_000;
+const dayMs = 24 * hourMs;
 const txt = (content: string) => JSON.stringify({ content });
 
 const clock = new ManualClock(shanghai(9));
@@ -52,6 +55,29 @@ const uids = (body: Record<string, unknown>) => (body.messageUIDs as Array<{ mes
 const ask = (date: string) => app.post('/message/history.json', { date });
 const storedHours = async () =>
   (await t.deps.sql.query<{ hour: string; ready: boolean }>('SELECT hour, archive IS NOT NULL AS ready FROM history_exports WHERE app_key = $1 ORDER BY hour', [app.appKey])).rows;
+
+const createdAt = async (date: string) =>
+  (await t.deps.sql.query<{ created_at: number }>('SELECT created_at FROM history_exports WHERE app_key = $1 AND hour = $2', [app.appKey, date])).rows[0]?.created_at;
+
+/**
+ * A second export service over the server's database whose SQL client calls `onScan`,
+ * with the connection it read on, after each read of the messages table.
+ */
+function exportsWatchingScans(onScan: (connection: SqlQueryable) => Promise<void>) {
+  const watched = (connection: SqlQueryable): SqlQueryable => ({
+    exec: (text) => connection.exec(text),
+    async query<Row>(text: string, params?: readonly unknown[]) {
+      const result = await connection.query<Row>(text, params);
+      if (/\bFROM messages\b/.test(text)) await onScan(connection);
+      return result;
+    },
+  });
+  const sql: SqlClient = { ...t.deps.sql, ...watched(t.deps.sql), transaction: (work) => t.deps.sql.transaction((tx) => work(watched(tx))) };
+  return new HistoryExportService(createSqlHistoryExportStore(sql), t.deps.apps, clock);
+}
+
+/** The URL `/message/history.json` answers for `link`. */
+const linkUrl = (date: string, link: DownloadLink) => `${t.baseUrl}/message/history/files/${app.appKey}/${date}.zip?expires=${link.expires}&signature=${link.signature}`;
 
 async function download(url: string) {
   const response = await fetch(url);
@@ -170,7 +196,7 @@ describe('/message/history.json', () => {
 });
 
 describe('the download link', () => {
-  it('is refused with 403 when its signature is altered or missing, names another app, or is past its expiry', async () => {
+  it('is refused with 403 when its signature is altered or missing, or it names another app, hour or expiry', async () => {
     clock.set(shanghai(13, 10));
     const url = new URL((await ask('2024030210')).body.url as string);
     const signature = url.searchParams.get('signature')!;
@@ -187,11 +213,20 @@ describe('the download link', () => {
       const response = await fetch(refused);
       expect([refused.href, response.status, await response.json()]).toEqual([refused.href, 403, { code: 403, errorMessage: expect.any(String) }]);
     }
+  });
 
-    clock.advance(historyFileLifetimeMs);
-    expect((await download(url.href)).status).toBe(200);
+  it('expires when the file is swept, three days after it was made, however late it is asked for', async () => {
+    const madeAt = (await createdAt('2024030210'))!;
+    clock.set(madeAt + 2 * dayMs);
+    const url = (await ask('2024030210')).body.url as string;
+    expect(new URL(url).searchParams.get('expires')).toBe(String(madeAt + historyFileLifetimeMs));
+
+    clock.set(madeAt + historyFileLifetimeMs);
+    expect((await download(url)).status).toBe(200);
     clock.advance(1);
-    expect((await download(url.href)).status).toBe(403);
+    expect((await download(url)).status).toBe(403);
+    // Past its three days, awaiting the sweeper: no link that would be refused.
+    expect((await ask('2024030210')).body).toEqual({ code: 200, url: '', date: '2024030210' });
     clock.set(shanghai(13, 10));
   });
 });
@@ -213,6 +248,36 @@ describe('/message/history/delete.json', () => {
     expect((await app.post('/message/history/delete.json', { date: '2024030209' })).body).toEqual({ code: 200 });
     expect((await ask('2024030209')).body).toEqual({ code: 200, url: '', date: '2024030209' });
     expect((await storedHours()).find((h) => h.hour === '2024030209')).toEqual({ hour: '2024030209', ready: false });
+  });
+});
+
+describe('making a file once', () => {
+  it('builds it once for two first asks that come together: the second waits, then both answer the same working link', async () => {
+    const sent = await sendAt(shanghai(14, 30), '/message/private/publish.json', { fromUserId: 'h-a', toUserId: 'h-b', objectName: 'RC:TxtMsg', content: txt('once') });
+    clock.set(shanghai(15, 5));
+    let scans = 0;
+    const exports = exportsWatchingScans(async () => {
+      scans += 1;
+    });
+    const imApp = t.deps.apps.get(app.appKey)!;
+    const [first, second] = await Promise.all([exports.link(imApp, '2024030214'), exports.link(imApp, '2024030214')]);
+    expect(first).toBeDefined();
+    expect(second).toEqual(first);
+    expect(scans).toBe(1);
+    const file = await download(linkUrl('2024030214', first!));
+    expect(file.status).toBe(200);
+    expect(linesOf(file.bytes, '2024030214').map((l) => l.msgUID)).toEqual(uids(sent));
+  });
+
+  it('answers no link when the hour is deleted while its file is being made, and the deletion stays', async () => {
+    await sendAt(shanghai(15, 30), '/message/private/publish.json', { fromUserId: 'h-a', toUserId: 'h-b', objectName: 'RC:TxtMsg', content: txt('deleted meanwhile') });
+    clock.set(shanghai(16, 5));
+    // The delete runs on the building transaction because PGlite has only one connection;
+    // on Postgres a delete committed from another connection meets the save the same way.
+    const exports = exportsWatchingScans((connection) => createSqlHistoryExportRecords(connection).markDeleted(app.appKey, '2024030215', clock.now()));
+    expect(await exports.link(t.deps.apps.get(app.appKey)!, '2024030215')).toBeUndefined();
+    expect((await storedHours()).find((h) => h.hour === '2024030215')).toEqual({ hour: '2024030215', ready: false });
+    expect((await ask('2024030215')).body).toEqual({ code: 200, url: '', date: '2024030215' });
   });
 });
 

@@ -194,6 +194,7 @@ describe('WS history: newest first, as the reader may see it', () => {
     expect([end.messages, end.hasMore]).toEqual([[], false]);
 
     await expect(history(reader, { ...conversation, limit: 101 })).rejects.toMatchObject({ code: 1002 });
+    await expect(history(reader, { ...conversation, conversationType: 2 })).rejects.toMatchObject({ code: 1002 });
   });
 
   it.each([

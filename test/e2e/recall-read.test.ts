@@ -132,7 +132,7 @@ describe('recall', () => {
     expect((await history(receiver, 1, 'br-a'))[0]).toMatchObject({ messageUId: sent.messageUID, recalled: false });
   });
 
-  it('isDelete removes the message from history and carries isAdmin and extra', async () => {
+  it('isDelete carries isAdmin and extra; the row stays marked, its notice says delete', async () => {
     const receiver = await connectDevice(t, app, 'dr-b');
     const kept = await publish(app, 'dr-a', 'dr-b', 'kept');
     const gone = await publish(app, 'dr-a', 'dr-b', 'gone');
@@ -141,7 +141,14 @@ describe('recall', () => {
     ok(await app.post('/message/recall.json', recall));
     await expect.poll(() => commands(receiver).length).toBe(1);
     expect(commandFor(receiver)[0]).toMatchObject({ isDelete: 1, isAdmin: 1, extra: 'why' });
-    expect((await history(receiver, 1, 'dr-a')).map((m) => m.messageUId)).toEqual([kept.messageUID]);
+    const [recalled, untouched] = await history(receiver, 1, 'dr-a');
+    expect(untouched).toMatchObject({ messageUId: kept.messageUID, recalled: false });
+    expect(recalled).toMatchObject({ messageUId: gone.messageUID, recalled: true, objectName: 'RC:RcNtf' });
+    expect(JSON.parse(recalled!.content)).toMatchObject({ delete: true, admin: true, extra: 'why' });
+    // A retry is answered as done and sends nothing more.
+    ok(await app.post('/message/recall.json', recall));
+    await settle();
+    expect(commands(receiver)).toHaveLength(1);
   });
 
   it('a group message\'s recall reaches the members (official SDK)', async () => {
@@ -185,6 +192,33 @@ describe('recall', () => {
     expect((await history(listener, 4, 'rcr'))[0]).toMatchObject({ messageUId: sent.messageUId, recalled: true });
   });
 
+  it('a block made after the message does not stop its recall', async () => {
+    const ann = await connectDevice(t, app, 'bk-a');
+    const bob = await connectDevice(t, app, 'bk-b');
+    const sent = await ann.client.send({ conversationType: 1, targetId: 'bk-b', objectName: 'RC:TxtMsg', content: { content: 'regret' } });
+    await bob.received(1);
+    ok(await app.post('/user/blacklist/add.json', { userId: 'bk-b', blackUserId: 'bk-a' }));
+    await expect(ann.client.send({ conversationType: 1, targetId: 'bk-b', objectName: 'RC:TxtMsg', content: { content: 'more' } })).rejects.toMatchObject({ code: 405 });
+    await ann.client.request('recall', { messageUId: sent.messageUId });
+    await expect.poll(() => commands(bob).length).toBe(1);
+  });
+
+  it('a device may not send RC:RcCmd itself where the server keeps history (1002); elsewhere it is held to the block like any send', async () => {
+    const ann = await connectDevice(t, app, 'fc-a');
+    const bob = await connectDevice(t, app, 'fc-b');
+    const sent = await ann.client.send({ conversationType: 1, targetId: 'fc-b', objectName: 'RC:TxtMsg', content: { content: 'x' } });
+    await bob.received(1);
+    await expect(bob.client.send({ conversationType: 1, targetId: 'fc-a', objectName: 'RC:RcCmd', content: { messageUId: sent.messageUId } })).rejects.toMatchObject({ code: 1002 });
+
+    const offAnn = await connectDevice(t, off, 'fc-a');
+    const offBob = await connectDevice(t, off, 'fc-b');
+    ok(await off.post('/user/blacklist/add.json', { userId: 'fc-b', blackUserId: 'fc-a' }));
+    await expect(offAnn.client.send({ conversationType: 1, targetId: 'fc-b', objectName: 'RC:RcCmd', content: { messageUId: sent.messageUId } })).rejects.toMatchObject({ code: 405 });
+    await settle();
+    expect(commands(ann)).toHaveLength(0);
+    expect(commands(offBob)).toHaveLength(0);
+  });
+
   it('without cloud history the app backend\'s recall is delivered when the id carries its sentTime (25101 otherwise)', async () => {
     const receiver = await connectDevice(t, off, 'or-b');
     const sent = await publish(off, 'or-a', 'or-b', 'unstored');
@@ -215,6 +249,7 @@ describe('read positions and the conversation list', () => {
   it('unread counts follow messages, a read on another device, a recall and a clear; a new device gets the same list', async () => {
     const phone = await connectDevice(t, app, 'ur-r');
     const desk = await connectDevice(t, app, 'ur-r', { deviceId: 'ur-r-desk', platform: 'desktop' });
+    await publish(app, 'ur-r', 'ur-s', 'hello', { isIncludeSender: 1 });
     await publish(app, 'ur-s', 'ur-r', 'one');
     const second = await publish(app, 'ur-s', 'ur-r', 'two');
     await publish(app, 'ur-s', 'ur-r', 'three');
@@ -222,11 +257,11 @@ describe('read positions and the conversation list', () => {
     ok(await app.post('/message/private/publish.json', { fromUserId: 'ur-s', toUserId: 'ur-r', objectName: 'RC:InfoNtf', content: JSON.stringify({ message: 'not counted' }) }));
     ok(await app.post('/message/private/publish.json', { fromUserId: 'ur-s', toUserId: 'ur-r', objectName: 'RC:TxtMsg', content: txt('uncounted'), isCounted: 0 }));
     ok(await app.post('/statusmessage/private/publish.json', { fromUserId: 'ur-s', toUserId: 'ur-r', objectName: 'RC:TypSts', content: JSON.stringify({ typingContentType: 'RC:TxtMsg' }) }));
-    const own = await publish(app, 'ur-r', 'ur-s', 'my reply', { isIncludeSender: 1 });
+    const newest = await publish(app, 'ur-s', 'ur-r', 'three and a half', { isCounted: 0 });
 
     const [entry] = await conversations(phone);
     expect(entry).toMatchObject({ conversationType: 1, targetId: 'ur-s', unreadCount: 3, unpushLevel: 0 });
-    expect(entry!.latestMessage).toMatchObject({ messageUId: own.messageUID, content: txt('my reply') });
+    expect(entry!.latestMessage).toMatchObject({ messageUId: newest.messageUID, content: txt('three and a half') });
 
     expect(await desk.client.request('read', { conversationType: 1, targetId: 'ur-s', lastReadTime: second.sentTime })).toEqual({});
     await expect.poll(() => commands(phone, 'RC:SRSMsg').length).toBe(1);
@@ -249,6 +284,30 @@ describe('read positions and the conversation list', () => {
     expect((await conversations(await connectDevice(t, app, 'ur-s'))).map((c) => c.targetId)).toEqual(['ur-r']);
     const after = await publish(app, 'ur-s', 'ur-r', 'five');
     expect(await conversations(desk)).toMatchObject([{ targetId: 'ur-s', unreadCount: 1, latestMessage: { messageUId: after.messageUID } }]);
+    // Writing in a conversation reads it.
+    await publish(app, 'ur-r', 'ur-s', 'answer', { isIncludeSender: 1 });
+    expect(await unreadWith(desk, 'ur-s')).toBe(0);
+  });
+
+  it('a read or clear time in the future counts as now: later messages are unread and visible', async () => {
+    const device = await connectDevice(t, app, 'fu-r');
+    await publish(app, 'fu-s', 'fu-r', 'before');
+    await device.client.request('read', { conversationType: 1, targetId: 'fu-s', lastReadTime: clock.now() + 86_400_000 });
+    ok(await app.post('/conversation/message/history/clean.json', { conversationType: 1, fromUserId: 'fu-r', targetId: 'fu-s', msgTimestamp: clock.now() + 86_400_000 }));
+    const later = await publish(app, 'fu-s', 'fu-r', 'later');
+    expect(await conversations(device)).toMatchObject([{ targetId: 'fu-s', unreadCount: 1, latestMessage: { messageUId: later.messageUID } }]);
+    expect((await history(device, 1, 'fu-s')).map((m) => m.messageUId)).toEqual([later.messageUID]);
+  });
+
+  it('limit keeps the newest conversations, each with its own count', async () => {
+    const device = await connectDevice(t, app, 'lm-r');
+    for (const peer of ['lm-1', 'lm-2', 'lm-3']) {
+      await publish(app, peer, 'lm-r', `from ${peer}`);
+      await publish(app, peer, 'lm-r', `again from ${peer}`);
+    }
+    const two = (await device.client.request<{ conversations: ListEntry[] }>('conversations', { limit: 2 })).conversations;
+    expect(two.map((c) => [c.targetId, c.unreadCount])).toEqual([['lm-3', 2], ['lm-2', 2]]);
+    await expect(device.client.request('conversations', { limit: 0 })).rejects.toMatchObject({ code: 1002 });
   });
 
   it('groups: members\' messages count, RC:SRSMsg sent as a message moves the read position, receipts reach the group, mute settings show', async () => {

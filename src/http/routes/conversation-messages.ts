@@ -4,7 +4,7 @@ import type { ConversationDelivery, ConversationSend } from '../../core/conversa
 import { ParleyError } from '../../errors.js';
 import { busChannel, extraKeyVal, flag, id, integer, list, requiredText, text } from '../params.js';
 import { post } from '../route.js';
-import { idempotencyOf } from './messages.js';
+import { expansionOf, idempotencyOf } from './messages.js';
 
 const objectName = requiredText(32);
 const content = z.preprocess((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : v), text(16 * 1024 * 1024));
@@ -54,7 +54,7 @@ function sendOf(req: FastifyRequest, path: string, input: Common, targetIds: str
     status: false,
     isPersisted: input.isPersisted,
     isCounted: input.isCounted,
-    expansion: input.expansion ? { initial: input.extraContent } : undefined,
+    expansion: expansionOf(input),
     idempotency: idempotencyOf(req, input, path),
   };
 }

@@ -71,6 +71,12 @@ export function idempotencyOf(request: FastifyRequest, options: SendOptions, pat
   return undefined;
 }
 
+/** `extraContent` gives a message sent with `expansion` its first key/values; without it, it is a mistake. */
+export function expansionOf(input: { expansion?: boolean | undefined; extraContent?: Record<string, string> | undefined }): SendRequest['expansion'] {
+  if (input.extraContent && !input.expansion) throw new ParleyError('badParameter', 'extraContent: needs expansion=true');
+  return input.expansion ? { initial: input.extraContent } : undefined;
+}
+
 /** The part of a server-API send every endpoint fills the same way. */
 function apiSend(
   req: FastifyRequest,
@@ -89,7 +95,7 @@ function apiSend(
     isCounted: input.isCounted,
     busChannel: input.busChannel,
     verifyBlacklist: input.verifyBlacklist,
-    expansion: input.expansion ? { initial: input.extraContent } : undefined,
+    expansion: expansionOf(input),
     idempotency: idempotencyOf(req, input, path),
   };
 }
