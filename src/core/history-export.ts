@@ -95,7 +95,9 @@ export class HistoryExportService {
    * reading and zipping the whole hour.
    */
   private exportOnce(app: App, hour: ExportHour): Promise<HistoryExportState | undefined> {
-    return this.export(this.store, app, hour);
+    return this.store.withHourLock(app.appKey, hour.date, async (records) =>
+      (await records.state(app.appKey, hour.date)) ?? this.export(records, app, hour),
+    );
   }
 
   /** Writes and stores the hour's file; undefined (nothing stored) for an hour without messages. */

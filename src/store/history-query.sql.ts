@@ -11,9 +11,12 @@ interface MessageRow {
   sent_time: number;
   object_name: string;
   content: string;
+  expansion: boolean;
+  extra_content: string;
 }
 
-const selectColumns = 'SELECT bus_channel, from_user_id, message_uid, sent_time, object_name, content FROM messages';
+const selectColumns =
+  'SELECT bus_channel, from_user_id, message_uid, sent_time, object_name, content, expansion, extra_content::text AS extra_content FROM messages';
 
 const toRow = (row: MessageRow): UltraGroupMessageRow => ({
   busChannel: row.bus_channel,
@@ -22,6 +25,8 @@ const toRow = (row: MessageRow): UltraGroupMessageRow => ({
   sentTime: row.sent_time,
   objectName: row.object_name,
   content: row.content,
+  expansion: row.expansion,
+  extraContent: row.extra_content,
 });
 
 /** Read-only ultra group history queries over `messages` (migrations/0002_messages.sql). */

@@ -37,6 +37,10 @@ export interface UltraGroupMessageRow {
   sentTime: number;
   objectName: string;
   content: string;
+  /** Sent with `expansion`: key/values may be set on it. */
+  expansion: boolean;
+  /** Its expansion key/values as JSON text, `{"key":{"v":"value","ts":<ms>}}`; `{}` when none. */
+  extraContent: string;
 }
 
 export interface UltraGroupHistoryRange {

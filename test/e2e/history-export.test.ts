@@ -60,21 +60,24 @@ const createdAt = async (date: string) =>
   (await t.deps.sql.query<{ created_at: number }>('SELECT created_at FROM history_exports WHERE app_key = $1 AND hour = $2', [app.appKey, date])).rows[0]?.created_at;
 
 /**
- * A second export service over the server's database whose SQL client calls `onScan`,
- * with the connection it read on, after each read of the messages table.
+ * A second export service over the server's database whose SQL client calls `afterQuery`
+ * after each statement, with its text and the connection (pool or transaction) it ran on.
  */
-function exportsWatchingScans(onScan: (connection: SqlQueryable) => Promise<void>) {
+function exportsWatching(afterQuery: (text: string, connection: SqlQueryable) => Promise<void>) {
   const watched = (connection: SqlQueryable): SqlQueryable => ({
     exec: (text) => connection.exec(text),
     async query<Row>(text: string, params?: readonly unknown[]) {
       const result = await connection.query<Row>(text, params);
-      if (/\bFROM messages\b/.test(text)) await onScan(connection);
+      await afterQuery(text, connection);
       return result;
     },
   });
   const sql: SqlClient = { ...t.deps.sql, ...watched(t.deps.sql), transaction: (work) => t.deps.sql.transaction((tx) => work(watched(tx))) };
   return new HistoryExportService(createSqlHistoryExportStore(sql), t.deps.apps, clock);
 }
+
+const readsMessages = (text: string) => /\bFROM messages\b/.test(text);
+const readsExports = (text: string) => /^\s*SELECT\b[\s\S]*\bFROM history_exports\b/.test(text);
 
 /** The URL `/message/history.json` answers for `link`. */
 const linkUrl = (date: string, link: DownloadLink) => `${t.baseUrl}/message/history/files/${app.appKey}/${date}.zip?expires=${link.expires}&signature=${link.signature}`;
@@ -255,9 +258,17 @@ describe('making a file once', () => {
   it('builds it once for two first asks that come together: the second waits, then both answer the same working link', async () => {
     const sent = await sendAt(shanghai(14, 30), '/message/private/publish.json', { fromUserId: 'h-a', toUserId: 'h-b', objectName: 'RC:TxtMsg', content: txt('once') });
     clock.set(shanghai(15, 5));
+    // Each scan waits until both asks have looked the hour up, so that without the lock
+    // both would find nothing stored and scan, on Postgres as on PGlite.
+    let lookups = 0;
+    let bothLookedUp!: () => void;
+    const lookedUp = new Promise<void>((resolve) => (bothLookedUp = resolve));
     let scans = 0;
-    const exports = exportsWatchingScans(async () => {
+    const exports = exportsWatching(async (text) => {
+      if (readsExports(text) && ++lookups === 2) bothLookedUp();
+      if (!readsMessages(text)) return;
       scans += 1;
+      await lookedUp;
     });
     const imApp = t.deps.apps.get(app.appKey)!;
     const [first, second] = await Promise.all([exports.link(imApp, '2024030214'), exports.link(imApp, '2024030214')]);
@@ -274,7 +285,9 @@ describe('making a file once', () => {
     clock.set(shanghai(16, 5));
     // The delete runs on the building transaction because PGlite has only one connection;
     // on Postgres a delete committed from another connection meets the save the same way.
-    const exports = exportsWatchingScans((connection) => createSqlHistoryExportRecords(connection).markDeleted(app.appKey, '2024030215', clock.now()));
+    const exports = exportsWatching(async (text, connection) => {
+      if (readsMessages(text)) await createSqlHistoryExportRecords(connection).markDeleted(app.appKey, '2024030215', clock.now());
+    });
     expect(await exports.link(t.deps.apps.get(app.appKey)!, '2024030215')).toBeUndefined();
     expect((await storedHours()).find((h) => h.hour === '2024030215')).toEqual({ hour: '2024030215', ready: false });
     expect((await ask('2024030215')).body).toEqual({ code: 200, url: '', date: '2024030215' });

@@ -211,6 +211,12 @@ describe('mutes', () => {
   });
 });
 
+interface ExpansionItem {
+  msgUID: string;
+  expansion: boolean;
+  extraContent: string;
+}
+
 describe('history', () => {
   const row = (uid: string, sentTime: number, extra: Partial<HistoryRow> = {}): HistoryRow => ({
     conversationType: 10, conversationKey: 'hist', busChannel: '', sentTime, messageUId: uid, fromUserId: 'h-a', targetId: 'hist',
@@ -235,8 +241,8 @@ describe('history', () => {
     expect(result).toEqual({
       code: 200,
       data: [
-        { groupId: 'hist', busChannel: 'RCDefault', fromUserId: 'h-b', msgUID: 'H000-0000-0000-0002', msgTime: 2000, objectName: 'RC:TxtMsg', conversionType: 10, content: '{"content":"H000-0000-0000-0002"}', expansion: false, extraContent: '' },
-        { groupId: 'hist', busChannel: 'RCDefault', fromUserId: 'h-a', msgUID: 'H000-0000-0000-0003', msgTime: 3000, objectName: 'RC:TxtMsg', conversionType: 10, content: '{"content":"H000-0000-0000-0003"}', expansion: false, extraContent: '' },
+        { groupId: 'hist', busChannel: 'RCDefault', fromUserId: 'h-b', msgUID: 'H000-0000-0000-0002', msgTime: 2000, objectName: 'RC:TxtMsg', conversionType: 10, content: '{"content":"H000-0000-0000-0002"}', expansion: false, extraContent: '{}' },
+        { groupId: 'hist', busChannel: 'RCDefault', fromUserId: 'h-a', msgUID: 'H000-0000-0000-0003', msgTime: 3000, objectName: 'RC:TxtMsg', conversionType: 10, content: '{"content":"H000-0000-0000-0003"}', expansion: false, extraContent: '{}' },
       ],
     });
     const uids = async (body: FormBody) => ((await call('hismsg/query', { groupId: 'hist', ...body })).data as Array<{ msgUID: string }>).map((m) => m.msgUID);
@@ -273,8 +279,8 @@ describe('history', () => {
     expect(await call('msg/get', { groupId: 'hist', msgs })).toEqual({
       code: 200,
       data: [
-        { fromUserId: 'h-a', groupId: 'hist', sentTime: 2500, busChannel: 'side', msgUID: 'H000-0000-0000-0004', objectName: 'RC:TxtMsg', content: '{"content":"H000-0000-0000-0004"}', expansion: false, extraContent: '' },
-        { fromUserId: 'h-a', groupId: 'hist', sentTime: 1000, busChannel: '', msgUID: 'H000-0000-0000-0001', objectName: 'RC:TxtMsg', content: '{"content":"H000-0000-0000-0001"}', expansion: false, extraContent: '' },
+        { fromUserId: 'h-a', groupId: 'hist', sentTime: 2500, busChannel: 'side', msgUID: 'H000-0000-0000-0004', objectName: 'RC:TxtMsg', content: '{"content":"H000-0000-0000-0004"}', expansion: false, extraContent: '{}' },
+        { fromUserId: 'h-a', groupId: 'hist', sentTime: 1000, busChannel: '', msgUID: 'H000-0000-0000-0001', objectName: 'RC:TxtMsg', content: '{"content":"H000-0000-0000-0001"}', expansion: false, extraContent: '{}' },
       ],
     });
     // Items without busChannel take the top-level one.
@@ -283,5 +289,30 @@ describe('history', () => {
     expect(await code('msg/get', { groupId: 'hist', msgs: 'not json' })).toBe(1002);
     expect(await code('msg/get', { groupId: 'hist', msgs: '[]' })).toBe(1002);
     expect(await code('msg/get', { groupId: 'nope', msgs })).toBe(24410);
+  });
+
+  it('shows whether a message was sent with expansion, and its key/values as sent and as set later', async () => {
+    const sent = await app.post(
+      '/message/ultragroup/publish.json',
+      { fromUserId: 'h-a', toGroupIds: ['hist'], busChannel: 'side', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: 'expandable' }), expansion: true, extraContent: JSON.stringify({ k: 'v' }) },
+      { json: true },
+    );
+    expect(sent.body.code, JSON.stringify(sent.body)).toBe(200);
+    const msgUID = sent.body.messageUID as string;
+    const sentTime = clock.now();
+    const expansionShown = async () => {
+      const queried = await call('hismsg/query', { groupId: 'hist', busChannel: 'side', startTime: sentTime - 1, endTime: sentTime });
+      const got = await call('msg/get', { groupId: 'hist', msgs: JSON.stringify([{ msgUID, busChannel: 'side' }]) });
+      const items = [...(queried.data as ExpansionItem[]), ...(got.data as ExpansionItem[])];
+      return items.map((item) => ({ msgUID: item.msgUID, expansion: item.expansion, extraContent: JSON.parse(item.extraContent) as unknown }));
+    };
+
+    const asSent = { msgUID, expansion: true, extraContent: { k: { v: 'v', ts: sentTime } } };
+    expect(await expansionShown()).toEqual([asSent, asSent]);
+
+    clock.advance(1000);
+    await ok('message/expansion/set', { msgUID, userId: 'h-b', groupId: 'hist', busChannel: 'side', extraKeyVal: JSON.stringify({ k2: 'v2' }) });
+    const afterSet = { ...asSent, extraContent: { ...asSent.extraContent, k2: { v: 'v2', ts: sentTime + 1000 } } };
+    expect(await expansionShown()).toEqual([afterSet, afterSet]);
   });
 });

@@ -157,7 +157,7 @@ function historyRoutes(app: FastifyInstance, ultraGroups: UltraGroupService): vo
       pageSize: input.pageSize ?? 20,
     });
     // The channel is named back as the caller named it ('' or RCDefault for the default one).
-    return { data: rows.map((row) => ({ groupId: input.groupId, busChannel: input.busChannel ?? row.busChannel, fromUserId: row.fromUserId, msgUID: row.messageUId, msgTime: row.sentTime, objectName: row.objectName, conversionType: 10, content: row.content, expansion: false, extraContent: '' })) };
+    return { data: rows.map((row) => ({ groupId: input.groupId, busChannel: input.busChannel ?? row.busChannel, fromUserId: row.fromUserId, msgUID: row.messageUId, msgTime: row.sentTime, objectName: row.objectName, conversionType: 10, content: row.content, expansion: row.expansion, extraContent: row.extraContent })) };
   });
 
   const getBody = z.object({ groupId: id, msgs: messageRefs, busChannel: channel.optional() });
@@ -173,8 +173,8 @@ function historyRoutes(app: FastifyInstance, ultraGroups: UltraGroupService): vo
       msgUID: row.messageUId,
       objectName: row.objectName,
       content: row.content,
-      expansion: false,
-      extraContent: '',
+      expansion: row.expansion,
+      extraContent: row.extraContent,
     });
     return { data: rows.map(toItem) };
   });
