@@ -31,21 +31,6 @@ export function conversationRef(userId: string, name: ConversationName): Convers
   }
 }
 
-/** Whether the app keeps cloud history of this conversation kind (ARCHITECTURE.md, history column). */
-export function keepsHistory(app: App, conversationType: number): boolean {
-  if (conversationType === conversationTypes.ultraGroup) return true;
-  if (conversationType === conversationTypes.chatroom) return app.features.historyChatroom;
-  return app.features.historyPrivateGroup;
-}
-
-/** Rows sent before this are past the kind's retention: not read even before the sweep deletes them. */
-export function retentionCutoff(app: App, conversationType: number, now: number): number {
-  const { historyPrivateGroupDays, historyChatroomDays, historyUltraGroupDays } = app.features;
-  const days =
-    conversationType === conversationTypes.chatroom ? historyChatroomDays : conversationType === conversationTypes.ultraGroup ? historyUltraGroupDays : historyPrivateGroupDays;
-  return now - days * 86_400_000;
-}
-
 /** Who may read or mark a conversation from a device: its two users, group members, the channel's audience, the room's members. */
 export class ConversationAccess {
   constructor(

@@ -4,7 +4,7 @@ import type { MuteRow } from '../store/permissions.js';
 import type { App } from './apps.js';
 import type { Clock } from './clock.js';
 import type { ConversationAccess, ConversationName } from './conversation-access.js';
-import { retentionCutoff } from './conversation-access.js';
+import { retentionCutoff } from './history-policy.js';
 import type { DeliveryService, SendOrigin } from './delivery.js';
 import { skipSender } from './delivery.js';
 import type { HistoryService } from './history.js';

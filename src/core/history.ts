@@ -4,7 +4,8 @@ import type { HistoryStore, StoredMessage } from '../store/history.js';
 import type { UserStore } from '../store/users.js';
 import type { App } from './apps.js';
 import type { Clock } from './clock.js';
-import { conversationRef, keepsHistory, retentionCutoff, type ConversationAccess, type ConversationName } from './conversation-access.js';
+import { conversationRef, type ConversationAccess, type ConversationName } from './conversation-access.js';
+import { keepsHistory, retentionCutoff } from './history-policy.js';
 import { conversationTypes, type MessageView } from './message.js';
 import { isMessageUId } from './message-uid.js';
 

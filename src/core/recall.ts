@@ -2,7 +2,7 @@ import { ParleyError } from '../errors.js';
 import type { HistoryStore, StoredMessage } from '../store/history.js';
 import type { App } from './apps.js';
 import type { Clock } from './clock.js';
-import { keepsHistory } from './conversation-access.js';
+import { keepsHistory } from './history-policy.js';
 import type { ConversationDelivery } from './conversation-delivery.js';
 import type { DeliveryService, SendOrigin } from './delivery.js';
 import { conversationTypes } from './message.js';

@@ -1,7 +1,7 @@
 import type { HistoryRetentionStore } from '../store/history-retention.js';
 import type { AppRegistry } from './apps.js';
 import type { Clock } from './clock.js';
-import { retentionCutoff } from './conversation-access.js';
+import { retentionCutoff } from './history-policy.js';
 import { conversationTypes, type ConversationType } from './message.js';
 
 const dayMs = 86_400_000;

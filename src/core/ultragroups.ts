@@ -3,6 +3,8 @@ import type { UltraGroupChannelRow, UltraGroupMessageRow, UltraGroupStore, Ultra
 import type { App } from './apps.js';
 import type { Clock } from './clock.js';
 import type { UltraGroupRules } from './conversation-rules.js';
+import { retentionCutoff } from './history-policy.js';
+import { conversationTypes } from './message.js';
 
 /** Other nodes' membership and channel changes are picked up within this long. */
 const audienceCacheMs = 5_000;
@@ -196,6 +198,11 @@ export class UltraGroupService implements UltraGroupRules {
 
   // --- History --------------------------------------------------------------------------
 
+  /** Rows past historyUltraGroupDays are not read, even before they are deleted. */
+  private retentionStart(app: App): number {
+    return retentionCutoff(app, conversationTypes.ultraGroup, this.clock.now());
+  }
+
   /** Messages of one channel with `startTime < sentTime <= endTime`, oldest first. */
   async history(app: App, query: UltraGroupHistoryQuery): Promise<UltraGroupMessageRow[]> {
     const channel = normalizeChannel(query.busChannel);
@@ -203,12 +210,20 @@ export class UltraGroupService implements UltraGroupRules {
     return this.store.historyRange(app.appKey, {
       groupId: query.groupId,
       busChannel: channel,
-      // Rows past historyUltraGroupDays are not read, even before they are deleted.
-      after: Math.max(query.startTime, this.clock.now() - app.features.historyUltraGroupDays * 86_400_000 - 1),
+      after: Math.max(query.startTime, this.retentionStart(app) - 1),
       until: query.endTime,
       fromUserId: query.fromUserId,
       limit: query.pageSize,
     });
+  }
+
+  /** `/ultragroup/hismsg/msgid/query`: a message of the channel with its neighbours, oldest first. */
+  async around(app: App, query: { groupId: string; busChannel: string; messageUId: string; before: number; after: number }): Promise<UltraGroupMessageRow[]> {
+    const busChannel = normalizeChannel(query.busChannel);
+    await this.requireChannel(app, query.groupId, busChannel);
+    const rows = await this.store.messagesAround(app.appKey, { ...query, busChannel, notBefore: this.retentionStart(app) });
+    if (!rows.some((row) => row.messageUId === query.messageUId)) throw new ParleyError('notFound', `no message ${query.messageUId} in this channel`);
+    return rows;
   }
 
   /**

@@ -7,7 +7,7 @@ import { inboxLimits, type SendOrigin } from '../core/delivery.js';
 import { conversationTypes, type DeliveredMessage, type MessageView } from '../core/message.js';
 import type { KickReason } from '../core/kick.js';
 import { readSyncType } from '../core/conversation-list.js';
-import { keepsHistory } from '../core/conversation-access.js';
+import { keepsHistory } from '../core/history-policy.js';
 import { recallCommand } from '../core/recall.js';
 import { errorCatalog, isParleyError, ParleyError } from '../errors.js';
 import type { SessionInfo } from '../store/presence.js';

@@ -46,6 +46,24 @@ export function createSqlUltraGroupHistoryQueries(sql: SqlQueryable): UltraGroup
       return result.rows.map(toRow);
     },
 
+    async messagesAround(appKey, q) {
+      // Two range scans on messages_by_conversation from the anchor, one each way.
+      const near = `app_key = $1 AND conversation_type = $2 AND conversation_key = $3 AND bus_channel = $4 AND NOT recalled AND sent_time >= $8`;
+      const result = await sql.query<MessageRow>(
+        `WITH anchor AS (SELECT sent_time, message_uid FROM messages WHERE ${near} AND message_uid = $5)
+         SELECT * FROM (
+           (${selectColumns} WHERE ${near} AND (sent_time, message_uid) < (SELECT sent_time, message_uid FROM anchor)
+            ORDER BY sent_time DESC, message_uid DESC LIMIT $6)
+           UNION ALL
+           (${selectColumns} WHERE ${near} AND (sent_time, message_uid) >= (SELECT sent_time, message_uid FROM anchor)
+            ORDER BY sent_time ASC, message_uid ASC LIMIT $7 + 1)
+         ) around
+         ORDER BY sent_time ASC, message_uid ASC`,
+        [appKey, ultraGroupType, q.groupId, q.busChannel, q.messageUId, q.before, q.after, q.notBefore],
+      );
+      return result.rows.map(toRow);
+    },
+
     async messagesByUid(appKey, groupId, messageUIds) {
       if (messageUIds.length === 0) return [];
       const result = await sql.query<MessageRow>(

@@ -64,6 +64,11 @@ export interface UltraGroupHistoryQueries {
   historyRange(appKey: string, range: UltraGroupHistoryRange): Promise<UltraGroupMessageRow[]>;
   /** The group's messages among `messageUIds`, in no particular order. */
   messagesByUid(appKey: string, groupId: string, messageUIds: readonly string[]): Promise<UltraGroupMessageRow[]>;
+  /**
+   * The channel's message `messageUId` with up to `before` messages before it and `after`
+   * after it, oldest first; none sent before `notBefore`; empty when the channel has no such message.
+   */
+  messagesAround(appKey: string, around: { groupId: string; busChannel: string; messageUId: string; before: number; after: number; notBefore: number }): Promise<UltraGroupMessageRow[]>;
 }
 
 /**

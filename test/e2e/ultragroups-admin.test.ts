@@ -268,6 +268,19 @@ describe('history', () => {
     expect(await code('hismsg/query', { groupId: 'nope', startTime: 0, endTime: 1000 })).toBe(24410);
   });
 
+  it('gets a message with its neighbours in its channel (hismsg/msgid/query)', async () => {
+    const around = async (body: FormBody) => ((await call('hismsg/msgid/query', { groupId: 'hist', ...body })).data as Array<{ msgUID: string; msgTime: number }>).map((m) => m.msgUID);
+    expect(await around({ msgUID: 'H000-0000-0000-0002', prevNum: 1, lastNum: 1 })).toEqual(['H000-0000-0000-0001', 'H000-0000-0000-0002', 'H000-0000-0000-0003']);
+    expect(await around({ msgUID: 'H000-0000-0000-0002', prevNum: 0, lastNum: 0 })).toEqual(['H000-0000-0000-0002']);
+    expect(await around({ msgUID: 'H000-0000-0000-0003' })).toEqual(['H000-0000-0000-0001', 'H000-0000-0000-0002', 'H000-0000-0000-0003']);
+    expect(await around({ msgUID: 'H000-0000-0000-0004', busChannel: 'side' })).toEqual(['H000-0000-0000-0004']);
+    expect(await code('hismsg/msgid/query', { groupId: 'hist', msgUID: 'H000-0000-0000-0004' })).toBe(404);
+    expect(await code('hismsg/msgid/query', { groupId: 'hist', msgUID: 'H000-0000-0000-0005' })).toBe(404);
+    expect(await code('hismsg/msgid/query', { groupId: 'hist', msgUID: 'H000-0000-0000-0002', prevNum: 51 })).toBe(1002);
+    expect(await code('hismsg/msgid/query', { groupId: 'hist' })).toBe(1002);
+    expect(await code('hismsg/msgid/query', { groupId: 'nope', msgUID: 'H000-0000-0000-0002' })).toBe(24410);
+  });
+
   it('gets messages by msgUID in the order asked, in their channel only', async () => {
     const msgs = JSON.stringify([
       { msgUID: 'H000-0000-0000-0004', busChannel: 'side' },

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { UltraGroupService } from '../../core/ultragroups.js';
 import type { UltraGroupMessageRow, UltraGroupUserList } from '../../store/ultragroups.js';
-import { busChannel, flag, id, integer, list, requiredText } from '../params.js';
+import { busChannel, flag, id, integer, jsonText, list, requiredText } from '../params.js';
 import { post } from '../route.js';
 import { formatTime } from '../time-format.js';
 
@@ -37,17 +37,12 @@ const historyQuery = z
   .refine((q) => q.endTime - q.startTime <= maxHistorySpanMs, { message: 'more than 14 days after startTime', path: ['endTime'] });
 
 /** `msgs` arrives as a JSON string (form) or, in a JSON body, as the array itself. */
-const messageRefs = z.preprocess(
-  (value) => {
-    if (typeof value !== 'string') return value;
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      return value; // not JSON: refused below as "expected array"
-    }
-  },
+const messageRefs = jsonText(
   z.array(z.object({ msgUID: requiredText(64), busChannel: channel.optional() })).min(1, { message: 'required' }).max(20, { message: 'more than 20 items' }),
 );
+
+const neighbours = integer.pipe(z.number().min(0).max(50)).default(10);
+const aroundQuery = z.object({ groupId: id, busChannel: channel.optional(), msgUID: requiredText(64), prevNum: neighbours, lastNum: neighbours });
 
 const pageWindow = (page: number | undefined, size: number) => ({ offset: ((page ?? 1) - 1) * size, limit: size });
 const asIds = (users: readonly string[]) => users.map((userId) => ({ id: userId }));
@@ -156,8 +151,12 @@ function historyRoutes(app: FastifyInstance, ultraGroups: UltraGroupService): vo
       fromUserId: input.fromUserId,
       pageSize: input.pageSize ?? 20,
     });
-    // The channel is named back as the caller named it ('' or RCDefault for the default one).
-    return { data: rows.map((row) => ({ groupId: input.groupId, busChannel: input.busChannel ?? row.busChannel, fromUserId: row.fromUserId, msgUID: row.messageUId, msgTime: row.sentTime, objectName: row.objectName, conversionType: 10, content: row.content, expansion: row.expansion, extraContent: row.extraContent })) };
+    return { data: rows.map((row) => historyItem(input.groupId, input.busChannel ?? row.busChannel, row)) };
+  });
+
+  post(app, { path: '/ultragroup/hismsg/msgid/query', summary: 'A message of an ultra group channel with the messages around it', body: aroundQuery }, async (input, req) => {
+    const rows = await ultraGroups.around(req.imApp, { groupId: input.groupId, busChannel: input.busChannel ?? '', messageUId: input.msgUID, before: input.prevNum, after: input.lastNum });
+    return { data: rows.map((row) => historyItem(input.groupId, input.busChannel ?? row.busChannel, row)) };
   });
 
   const getBody = z.object({ groupId: id, msgs: messageRefs, busChannel: channel.optional() });
@@ -178,4 +177,20 @@ function historyRoutes(app: FastifyInstance, ultraGroups: UltraGroupService): vo
     });
     return { data: rows.map(toItem) };
   });
+}
+
+/** One item of the hismsg answers; the channel is named back as the caller named it ('' or RCDefault for the default one). */
+function historyItem(groupId: string, busChannel: string, row: UltraGroupMessageRow) {
+  return {
+    groupId,
+    busChannel,
+    fromUserId: row.fromUserId,
+    msgUID: row.messageUId,
+    msgTime: row.sentTime,
+    objectName: row.objectName,
+    conversionType: 10,
+    content: row.content,
+    expansion: row.expansion,
+    extraContent: row.extraContent,
+  };
 }
