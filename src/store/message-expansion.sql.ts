@@ -1,5 +1,5 @@
 import type { ExpandableMessage, ExtraContent, MessageExpansionStore } from './message-expansion.js';
-import type { SqlQueryable } from './sql.js';
+import type { SqlClient } from './sql.js';
 
 interface MessageRow {
   conversation_type: number;
@@ -10,7 +10,7 @@ interface MessageRow {
 }
 
 /** Expansion on `messages.extra_content` (migrations/0007_history_state.sql). */
-export function createSqlMessageExpansionStore(sql: SqlQueryable): MessageExpansionStore {
+export function createSqlMessageExpansionStore(sql: SqlClient): MessageExpansionStore {
   return {
     async find(appKey, messageUId): Promise<ExpandableMessage | undefined> {
       const { rows } = await sql.query<MessageRow>(
@@ -30,23 +30,21 @@ export function createSqlMessageExpansionStore(sql: SqlQueryable): MessageExpans
     },
 
     async edit(appKey, messageUId, edit) {
-      // The new value and the key-count guard are computed from the row as the UPDATE
-      // finds it (after waiting for any concurrent edit), never from an earlier read.
-      const { rows } = await sql.query<{ found: boolean; changed: boolean }>(
-        `WITH target AS (
-           SELECT 1 FROM messages WHERE app_key = $1 AND message_uid = $2 AND NOT recalled
-         ), changed AS (
-           UPDATE messages SET extra_content = (extra_content || $3::jsonb) - $4::text[]
-           WHERE app_key = $1 AND message_uid = $2 AND NOT recalled
-             AND (SELECT count(*) FROM jsonb_object_keys((extra_content || $3::jsonb) - $4::text[])) <= $5
-           RETURNING 1
-         )
-         SELECT EXISTS (SELECT 1 FROM target) AS found, EXISTS (SELECT 1 FROM changed) AS changed`,
-        [appKey, messageUId, JSON.stringify(edit.put), edit.remove, edit.maxKeys],
-      );
-      const result = rows[0];
-      if (result?.changed) return 'changed';
-      return result?.found ? 'tooManyKeys' : 'missing';
+      // The row is locked while the edit is worked out, so concurrent edits of one message
+      // apply one after the other and none loses another's keys.
+      return sql.transaction(async (tx) => {
+        const { rows } = await tx.query<{ extra_content: ExtraContent }>(
+          'SELECT extra_content FROM messages WHERE app_key = $1 AND message_uid = $2 AND NOT recalled FOR UPDATE',
+          [appKey, messageUId],
+        );
+        const row = rows[0];
+        if (!row) return 'missing';
+        const next: ExtraContent = { ...row.extra_content, ...edit.put };
+        for (const key of edit.remove) delete next[key];
+        if (Object.keys(next).length > edit.maxKeys) return 'tooManyKeys';
+        await tx.query('UPDATE messages SET extra_content = $3::jsonb WHERE app_key = $1 AND message_uid = $2', [appKey, messageUId, JSON.stringify(next)]);
+        return 'changed';
+      });
     },
   };
 }

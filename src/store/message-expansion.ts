@@ -31,7 +31,7 @@ export interface MessageExpansionStore {
   /** The message, or undefined when cloud history holds no such message of the app. */
   find(appKey: string, messageUId: string): Promise<ExpandableMessage | undefined>;
   /**
-   * Applies `edit` in one atomic statement: the key/values become the current ones plus
+   * Applies `edit` atomically (the row locked meanwhile): the key/values become the current ones plus
    * `put`, minus `remove`, unless that would exceed `maxKeys` (then nothing changes).
    * Concurrent edits of one message serialize on its row, so none loses another's keys.
    */
