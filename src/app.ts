@@ -51,7 +51,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
       request.log = request.log.child({ appKey: app.appKey });
     });
     userRoutes(signed, deps.users);
-    messageRoutes(signed, deps.delivery);
+    messageRoutes(signed, deps.delivery, deps.conversationList);
     permissionRoutes(signed, deps.permissions);
     conversationMessageRoutes(signed, deps.conversations);
     groupRoutes(signed, deps.groups, deps.conversations);

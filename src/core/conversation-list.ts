@@ -10,14 +10,12 @@ import { skipSender } from './delivery.js';
 import type { HistoryService } from './history.js';
 import { conversationTypes, type MessageView } from './message.js';
 import { createMessageUId } from './message-uid.js';
-import { resolveMessage } from './message-types.js';
+import { readSyncType, resolveMessage } from './message-types.js';
 import type { PermissionService } from './permissions.js';
 
 /** A long-unread conversation counts up to here (clients show "99+" long before). */
 const maxUnread = 1000;
 
-/** RC:SRSMsg carries a read position to the user's other devices (SERVER-API.md §20). */
-export const readSyncType = 'RC:SRSMsg';
 
 export interface ConversationListEntry {
   conversationType: number;
@@ -87,6 +85,20 @@ export class ConversationListService {
     await this.delivery.commit(app, [{ userId, view, toInbox: true, ...skipSender(origin) }], [], now);
     return { messageUId: view.messageUId, sentTime: now };
   }
+}
+
+/** The read position an RC:SRSMsg content carries (`lastMessageSendTime`, ms); 1002 without one. */
+export function readSyncTime(content: string): number {
+  let time: unknown;
+  try {
+    time = (JSON.parse(content) as { lastMessageSendTime?: unknown } | null)?.lastMessageSendTime;
+  } catch {
+    // refused below like any other content without the field
+  }
+  if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) {
+    throw new ParleyError('badParameter', 'content: RC:SRSMsg requires "lastMessageSendTime" (ms)');
+  }
+  return time;
 }
 
 function muteLevel(mutes: readonly MuteRow[], c: { conversationType: number; targetId: string; busChannel: string }): number {

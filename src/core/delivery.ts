@@ -1,3 +1,4 @@
+import { ParleyError } from '../errors.js';
 import { privateConversationKey, type HistoryRow, type HistoryStore } from '../store/history.js';
 import type { Inbox, InboxLimits } from '../store/inbox.js';
 import type { OnceStore } from '../store/once.js';
@@ -7,7 +8,7 @@ import type { App } from './apps.js';
 import type { Clock } from './clock.js';
 import { conversationTypes, type DeliveredMessage, type MessageView } from './message.js';
 import { createMessageUId } from './message-uid.js';
-import { resolveMessage, type MessageFlags } from './message-types.js';
+import { readSyncType, resolveMessage, type MessageFlags } from './message-types.js';
 import { initialExpansion } from './expansion.js';
 import { runOnce } from './once.js';
 import type { PermissionService } from './permissions.js';
@@ -91,9 +92,6 @@ export interface Copy {
 const broadcastPageSize = 500;
 const profileCacheMs = 5_000;
 const maxCachedProfiles = 50_000;
-
-/** RC:SRSMsg syncs a read position to the sender's own devices only (ARCHITECTURE.md). */
-const ownDevicesOnlyType = 'RC:SRSMsg';
 
 
 /** A device's own send is not pushed back to that device. */
@@ -230,11 +228,6 @@ export class DeliveryService {
       }
       const base = { fromUserId, objectName: request.objectName, busChannel: request.busChannel ?? '', sender, now, flags };
       const stamp = { messageUId, conversationType: request.conversationType, content };
-      if (request.objectName === ownDevicesOnlyType) {
-        // A read-position sync is for the sender's own (other) devices, never the peer.
-        copies.push({ userId: fromUserId, view: this.view(base, { ...stamp, targetId: userId }), toInbox: !flags.status, ...skipSender(origin) });
-        continue;
-      }
       copies.push({ userId, view: this.view(base, { ...stamp, targetId: fromUserId }), toInbox: !flags.status });
       if (echo && userId !== fromUserId) {
         copies.push({
@@ -275,6 +268,10 @@ export class DeliveryService {
     origin: SendOrigin,
     input: Pick<SendRequest, 'objectName' | 'expansion' | 'status'> & { content: RecipientContent; isPersisted?: boolean | undefined; isCounted?: boolean | undefined },
   ): Promise<{ content: RecipientContent; flags: MessageFlags; extraContent: string | undefined }> {
+    // A read position is kept and synced by ConversationListService.markRead, not sent as a message.
+    if (input.objectName === readSyncType) {
+      throw new ParleyError('badParameter', 'objectName: RC:SRSMsg is a read position: send it one-to-one (or with the read op), not to groups, rooms or everyone');
+    }
     const { flags } = resolveMessage({ objectName: input.objectName, content: input.content.content, isPersisted: input.isPersisted, isCounted: input.isCounted, forceStatus: input.status });
     const extraContent = input.expansion && initialExpansion(input.expansion.initial, this.clock.now());
     if (origin.kind !== 'client') return { content: input.content, flags, extraContent };
@@ -298,7 +295,7 @@ export class DeliveryService {
   private async permittedRecipients(request: SendRequest): Promise<readonly string[]> {
     const { app, fromUserId, origin, toUserIds } = request;
     if (origin.kind === 'client') {
-      if (!request.system && request.objectName !== ownDevicesOnlyType) await this.permissions.checkClientSend(app, fromUserId, toUserIds);
+      if (!request.system) await this.permissions.checkClientSend(app, fromUserId, toUserIds);
       return toUserIds;
     }
     if (!request.verifyBlacklist) return toUserIds;

@@ -21,6 +21,9 @@ export interface BuiltInType {
   required: readonly string[];
 }
 
+/** RC:SRSMsg: a user's read position in a conversation, synced to the user's own devices. */
+export const readSyncType = 'RC:SRSMsg';
+
 /** RongCloud's limit on the `content` string, in UTF-8 bytes. */
 export const maxContentBytes = 128 * 1024;
 

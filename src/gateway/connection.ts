@@ -6,7 +6,8 @@ import { catchUp, type Gap } from '../core/catch-up.js';
 import { inboxLimits, type SendOrigin } from '../core/delivery.js';
 import { conversationTypes, type DeliveredMessage, type MessageView } from '../core/message.js';
 import type { KickReason } from '../core/kick.js';
-import { readSyncType } from '../core/conversation-list.js';
+import { readSyncTime } from '../core/conversation-list.js';
+import { readSyncType } from '../core/message-types.js';
 import { keepsHistory } from '../core/history-policy.js';
 import { recallCommand } from '../core/recall.js';
 import { errorCatalog, isParleyError, ParleyError } from '../errors.js';
@@ -298,16 +299,7 @@ export class Connection {
 
   /** An RC:SRSMsg a device sends itself is a `read`: the position is kept, then synced. */
   private sendReadSync(app: App, session: SessionInfo, frame: SendFrame): Promise<{ messageUId: string; sentTime: number }> {
-    let lastReadTime: unknown;
-    try {
-      lastReadTime = (JSON.parse(frame.content) as { lastMessageSendTime?: unknown } | null)?.lastMessageSendTime;
-    } catch {
-      // refused below like any other content without the field
-    }
-    if (typeof lastReadTime !== 'number' || !Number.isSafeInteger(lastReadTime) || lastReadTime < 0) {
-      throw new ParleyError('badParameter', 'content: RC:SRSMsg requires "lastMessageSendTime" (ms)');
-    }
-    return this.context.conversationList.markRead(app, this.origin(session), session.userId, frame, lastReadTime);
+    return this.context.conversationList.markRead(app, this.origin(session), session.userId, frame, readSyncTime(frame.content));
   }
 
   private reply(id: RequestId, data: unknown): void {

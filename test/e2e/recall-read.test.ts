@@ -339,6 +339,25 @@ describe('read positions and the conversation list', () => {
     expect((await conversations(reader)).find((c) => c.targetId === 'gl')).toMatchObject({ unpushLevel: 5 });
   });
 
+  it('the app backend syncs a read position with RC:SRSMsg: kept, and sent to the user\'s devices only', async () => {
+    const reader = await connectDevice(t, app, 'as-r');
+    const peer = await connectDevice(t, app, 'as-s');
+    const sent = await publish(app, 'as-s', 'as-r', 'unread');
+    expect(await unreadWith(reader, 'as-s')).toBe(1);
+    const res = await app.post('/message/private/publish.json', { fromUserId: 'as-r', toUserId: 'as-s', objectName: 'RC:SRSMsg', content: JSON.stringify({ lastMessageSendTime: sent.sentTime }) });
+    ok(res);
+    expect(await unreadWith(reader, 'as-s')).toBe(0);
+    await expect.poll(() => commands(reader, 'RC:SRSMsg').length).toBe(1);
+    expect(commands(reader, 'RC:SRSMsg')[0]).toMatchObject({ targetId: 'as-s', messageUId: (res.body.messageUIDs as Array<{ messageUID: string }>)[0]!.messageUID });
+    ok(await app.post('/group/create.json', { userId: ['as-r', 'as-s'], groupId: 'asg', groupName: 'A' }));
+    const toGroup = await app.post('/message/group/publish.json', { fromUserId: 'as-r', toGroupId: 'asg', objectName: 'RC:SRSMsg', content: JSON.stringify({ lastMessageSendTime: 1 }) });
+    expect(toGroup.body.code).toBe(1002);
+    const noTime = await app.post('/message/private/publish.json', { fromUserId: 'as-r', toUserId: 'as-s', objectName: 'RC:SRSMsg', content: '{}' });
+    expect(noTime.body.code).toBe(1002);
+    await settle();
+    expect(commands(peer, 'RC:SRSMsg')).toHaveLength(0);
+  });
+
   it('a read is refused for a chatroom, a group the user is not in, or without lastReadTime; the position does not move', async () => {
     ok(await app.post('/group/create.json', { userId: ['rf-s'], groupId: 'rf', groupName: 'R' }));
     const outsider = await connectDevice(t, app, 'rf-o');

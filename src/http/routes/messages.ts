@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { DeliveryService, SendRequest } from '../../core/delivery.js';
+import { readSyncTime, type ConversationListService } from '../../core/conversation-list.js';
+import { readSyncType } from '../../core/message-types.js';
 import { conversationTypes } from '../../core/message.js';
 import { ParleyError } from '../../errors.js';
 import { extraKeyVal, flag, id, integer, list, requiredText, text } from '../params.js';
@@ -110,7 +112,7 @@ function fillTemplate(template: string, values: Record<string, string>, escape: 
 }
 
 /** SERVER-API.md §9: one-to-one, system, status, template and broadcast sends. */
-export function messageRoutes(app: FastifyInstance, delivery: DeliveryService): void {
+export function messageRoutes(app: FastifyInstance, delivery: DeliveryService, conversationList: ConversationListService): void {
   const single = (
     path: string,
     summary: string,
@@ -118,6 +120,13 @@ export function messageRoutes(app: FastifyInstance, delivery: DeliveryService): 
     kind: { conversationType: SendRequest['conversationType']; status: boolean },
   ) =>
     post(app, { path, summary, body }, async (input, req) => {
+      if (input.objectName === readSyncType) {
+        // The sender read its conversations with these users: kept, and synced to its devices.
+        const readTime = readSyncTime(input.content);
+        const name = (targetId: string) => ({ conversationType: kind.conversationType, targetId });
+        const synced = await Promise.all(input.toUserId.map((to) => conversationList.markRead(req.imApp, { kind: 'api' }, input.fromUserId, name(to), readTime)));
+        return { messageUIDs: synced.map((s, i) => ({ userId: input.toUserId[i]!, messageUID: s.messageUId })) };
+      }
       const result = await delivery.send({
         ...apiSend(req, path, input, kind.conversationType),
         toUserIds: input.toUserId,
