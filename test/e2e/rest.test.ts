@@ -108,6 +108,12 @@ describe('request encoding (SERVER-API §3)', () => {
   it('serves the OpenAPI document generated from the request schemas', async () => {
     const doc = (await (await fetch(`${t.baseUrl}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/user/getToken.json', '/user/checkOnline.json']));
+    // Every signed route is described, with the fields its schema validates.
+    expect(Object.keys(doc.paths).sort()).toEqual(t.server.http.routeCatalog.map((r) => `${r.path}.json`).sort());
+    const bodyOf = (path: string) => (doc.paths[path] as { post: { requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } } }).post.requestBody.content['application/x-www-form-urlencoded']!.schema;
+    expect(Object.keys(bodyOf('/v3/message/private/query.json').properties)).toEqual(expect.arrayContaining(['userId', 'targetId', 'startTime', 'endTime', 'pageSize', 'includeStart']));
+    expect(Object.keys(bodyOf('/message/recall.json').properties)).toEqual(expect.arrayContaining(['fromUserId', 'conversationType', 'targetId', 'messageUID', 'sentTime']));
+    expect(Object.keys(bodyOf('/message/expansion/set.json').properties)).toEqual(expect.arrayContaining(['msgUID', 'userId', 'extraKeyVal']));
   });
 });
 
