@@ -80,6 +80,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
       permissions: deps.permissions,
       inbox: deps.inbox,
       localDelivery: deps.localDelivery,
+      forgetMembers: (appKey, kind, groupIds) => (kind === 'group' ? deps.groups : deps.ultraGroups).forget(appKey, groupIds),
     },
     { ...defaultGatewayOptions, ...gatewayOptions },
   );

@@ -41,6 +41,7 @@ import { createSqlHistoryRetentionStore } from './store/history-retention.sql.js
 import { migrate } from './store/migrate.js';
 import { createSqlPermissionStore } from './store/permissions.sql.js';
 import { GroupService } from './core/groups.js';
+import { MembershipNews } from './core/membership-news.js';
 import { createSqlGroupStore } from './store/groups.sql.js';
 import { ChatroomService } from './core/chatrooms.js';
 import { createSqlChatroomStore } from './store/chatrooms.sql.js';
@@ -169,9 +170,12 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
         await roomNotices.send?.({ app, origin: { kind: 'api' }, fromUserId, targetIds: [roomId], objectName, content: { content }, echo: false, status: false, system: true });
       },
     };
-    const groups = new GroupService(createSqlGroupStore(sql), clock);
+    const membershipNews = new MembershipNews(bus, presence, nodeId, (err) =>
+      logger.warn({ err }, 'could not tell other nodes of a membership change; their caches catch up within seconds'),
+    );
+    const groups = new GroupService(createSqlGroupStore(sql), clock, membershipNews);
     const chatrooms = new ChatroomService(createSqlChatroomStore(sql), chatroomMembers, clock, chatroomHooks);
-    const ultraGroups = new UltraGroupService(createSqlUltraGroupStore(sql), clock);
+    const ultraGroups = new UltraGroupService(createSqlUltraGroupStore(sql), clock, membershipNews);
     const historyStore = createSqlHistoryStore(sql);
     const retention = new RetentionSweeper(createSqlHistoryRetentionStore(sql), apps, clock, (err, failure) =>
       logger.error({ err, ...failure }, 'history retention sweep failed; the next pass retries'),

@@ -3,8 +3,9 @@ import type { GroupStore, GroupSummary } from '../store/groups.js';
 import type { App } from './apps.js';
 import type { Clock } from './clock.js';
 import type { GroupRules } from './conversation-rules.js';
+import type { MembershipNews } from './membership-news.js';
 
-/** Other nodes' membership changes are picked up within this long. */
+/** Other nodes' membership changes are picked up at once (MembershipNews), or within this long if that news is lost. */
 const memberCacheMs = 5_000;
 /** Beyond this many cached groups the oldest entry is dropped first. */
 const memberCacheMax = 10_000;
@@ -24,10 +25,17 @@ export class GroupService implements GroupRules {
   constructor(
     private readonly store: GroupStore,
     private readonly clock: Clock,
+    private readonly news?: MembershipNews,
   ) {}
 
+  /** Another node changed these groups' members: the next read goes to the store. */
+  forget(appKey: string, groupIds: readonly string[]): void {
+    this.changes++;
+    for (const groupId of groupIds) this.memberCache.delete(cacheKey(appKey, groupId));
+  }
+
   async members(app: App, groupId: string): Promise<readonly string[]> {
-    const key = cacheKey(app, groupId);
+    const key = cacheKey(app.appKey, groupId);
     const now = this.clock.now();
     const cached = this.memberCache.get(key);
     if (cached && now - cached.loadedAt < memberCacheMs && now >= cached.loadedAt) return cached.members;
@@ -74,8 +82,8 @@ export class GroupService implements GroupRules {
   /** Makes `groups` exactly the user's groups (absent groups are created with the given name). */
   async sync(app: App, userId: string, groups: readonly GroupSummary[]): Promise<void> {
     const changed = await this.store.syncUserGroups(app.appKey, userId, groups, this.clock.now());
-    this.changes++;
-    for (const groupId of changed) this.memberCache.delete(cacheKey(app, groupId));
+    this.forget(app.appKey, changed);
+    await this.news?.announce(app.appKey, 'group', changed);
   }
 
   async rename(app: App, groupId: string, name: string): Promise<void> {
@@ -138,18 +146,18 @@ export class GroupService implements GroupRules {
     return found(await this.store.whitelist(app.appKey, groupId));
   }
 
-  /** Runs a membership change, then drops the groups' cached members on this node. */
+  /** Runs a membership change, then drops the groups' cached members here and on the other nodes. */
   private async changeMembers<T>(app: App, groupIds: readonly string[], change: () => Promise<T>): Promise<T> {
     try {
       return await change();
     } finally {
-      this.changes++;
-      for (const groupId of groupIds) this.memberCache.delete(cacheKey(app, groupId));
+      this.forget(app.appKey, groupIds);
+      await this.news?.announce(app.appKey, 'group', groupIds);
     }
   }
 }
 
-const cacheKey = (app: App, groupId: string) => `${app.appKey}\u0000${groupId}`;
+const cacheKey = (appKey: string, groupId: string) => `${appKey}\u0000${groupId}`;
 
 function found<T>(value: T | undefined): T {
   if (value === undefined) throw new ParleyError('groupNotExist');

@@ -4,6 +4,7 @@ import type { App } from './apps.js';
 import type { Clock } from './clock.js';
 import type { UltraGroupRules } from './conversation-rules.js';
 import { retentionCutoff } from './history-policy.js';
+import type { MembershipNews } from './membership-news.js';
 import { conversationTypes } from './message.js';
 
 /** Other nodes' membership and channel changes are picked up within this long. */
@@ -38,8 +39,8 @@ interface CachedAudience {
  * and is public. Mute scope '' is the whole group and counts in every channel.
  *
  * Serves the REST administration and, as UltraGroupRules, the delivery function. The
- * audience of a channel is cached per node, dropped on every membership or channel
- * change made through this node and re-read after audienceCacheMs (other nodes).
+ * audience of a channel is cached per node and dropped on every membership or channel
+ * change, here and on the other nodes (MembershipNews); at worst after audienceCacheMs.
  */
 export class UltraGroupService implements UltraGroupRules {
   /** appKey → groupId → channel → audience. */
@@ -48,7 +49,13 @@ export class UltraGroupService implements UltraGroupRules {
   constructor(
     private readonly store: UltraGroupStore,
     private readonly clock: Clock,
+    private readonly news?: MembershipNews,
   ) {}
+
+  /** Another node changed these groups' members or channels: the next read goes to the store. */
+  forget(appKey: string, groupIds: readonly string[]): void {
+    for (const groupId of groupIds) this.audiences.get(appKey)?.delete(groupId);
+  }
 
   // --- UltraGroupRules -------------------------------------------------------------
 
@@ -82,13 +89,13 @@ export class UltraGroupService implements UltraGroupRules {
   /** Creates the group with `ownerId` as its first member; an existing group is renamed and joined. */
   async create(app: App, groupId: string, name: string, ownerId: string): Promise<void> {
     await this.store.create(app.appKey, groupId, name, ownerId, this.clock.now());
-    this.invalidate(app, groupId);
+    await this.invalidate(app, groupId);
   }
 
   async dismiss(app: App, groupId: string): Promise<void> {
     await this.requireGroup(app, groupId);
     await this.store.dismiss(app.appKey, groupId);
-    this.invalidate(app, groupId);
+    await this.invalidate(app, groupId);
   }
 
   async rename(app: App, groupId: string, name: string): Promise<void> {
@@ -99,14 +106,14 @@ export class UltraGroupService implements UltraGroupRules {
   async join(app: App, groupId: string, userId: string): Promise<void> {
     await this.requireGroup(app, groupId);
     await this.store.addMember(app.appKey, groupId, userId, this.clock.now());
-    this.invalidate(app, groupId);
+    await this.invalidate(app, groupId);
   }
 
   /** Leaves the group and every private channel in it; quitting twice is harmless. */
   async quit(app: App, groupId: string, userId: string): Promise<void> {
     await this.requireGroup(app, groupId);
     await this.store.removeMember(app.appKey, groupId, userId);
-    this.invalidate(app, groupId);
+    await this.invalidate(app, groupId);
   }
 
   async isMember(app: App, groupId: string, userId: string): Promise<boolean> {
@@ -121,21 +128,21 @@ export class UltraGroupService implements UltraGroupRules {
     const channel = this.namedChannel(busChannel);
     await this.requireGroup(app, groupId);
     await this.store.createChannel(app.appKey, groupId, { busChannel: channel, private: isPrivate, createdAt: this.clock.now() });
-    this.invalidate(app, groupId);
+    await this.invalidate(app, groupId);
   }
 
   async deleteChannel(app: App, groupId: string, busChannel: string): Promise<void> {
     const channel = this.namedChannel(busChannel);
     await this.requireChannel(app, groupId, channel);
     await this.store.deleteChannel(app.appKey, groupId, channel);
-    this.invalidate(app, groupId);
+    await this.invalidate(app, groupId);
   }
 
   async setChannelType(app: App, groupId: string, busChannel: string, isPrivate: boolean): Promise<void> {
     const channel = this.namedChannel(busChannel);
     await this.requireChannel(app, groupId, channel);
     await this.store.setChannelPrivate(app.appKey, groupId, channel, isPrivate);
-    this.invalidate(app, groupId);
+    await this.invalidate(app, groupId);
   }
 
   /** Channels created through the API (the default channel is not listed), oldest first. */
@@ -148,14 +155,14 @@ export class UltraGroupService implements UltraGroupRules {
     const channel = this.namedChannel(busChannel);
     await this.requireChannel(app, groupId, channel);
     await this.store.addChannelUsers(app.appKey, groupId, channel, userIds);
-    this.invalidate(app, groupId);
+    await this.invalidate(app, groupId);
   }
 
   async removeChannelUsers(app: App, groupId: string, busChannel: string, userIds: readonly string[]): Promise<void> {
     const channel = this.namedChannel(busChannel);
     await this.requireChannel(app, groupId, channel);
     await this.store.removeChannelUsers(app.appKey, groupId, channel, userIds);
-    this.invalidate(app, groupId);
+    await this.invalidate(app, groupId);
   }
 
   async listChannelUsers(app: App, groupId: string, busChannel: string, offset: number, limit: number): Promise<string[]> {
@@ -265,7 +272,10 @@ export class UltraGroupService implements UltraGroupRules {
     return channel;
   }
 
-  private invalidate(app: App, groupId: string): void {
-    this.audiences.get(app.appKey)?.delete(groupId);
+  /** Drops the group's cached audiences here and on the other nodes. */
+  private async invalidate(app: App, groupId: string): Promise<void> {
+    this.forget(app.appKey, [groupId]);
+    await this.news?.announce(app.appKey, 'ultragroup', [groupId]);
   }
+
 }

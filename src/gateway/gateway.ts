@@ -15,7 +15,7 @@ import type { RecallService } from '../core/recall.js';
 import type { ChatroomMembers } from '../store/chatroom-members.js';
 import type { SessionService } from '../core/sessions.js';
 import type { UserService } from '../core/users.js';
-import type { Bus, NodeEvent, PushItem } from '../store/bus.js';
+import type { Bus, MembershipKind, NodeEvent, PushItem } from '../store/bus.js';
 import type { Inbox } from '../store/inbox.js';
 import { closeCodes } from './close-codes.js';
 import { Connection } from './connection.js';
@@ -50,10 +50,12 @@ export interface GatewayDeps {
   permissions: PermissionService;
   inbox: Inbox;
   localDelivery: LocalDelivery;
+  /** Another node changed these groups' members: this node drops what it cached of them. */
+  forgetMembers(appKey: string, kind: MembershipKind, groupIds: readonly string[]): void;
 }
 
 /** What a connection needs from the gateway that owns it. */
-export interface GatewayContext extends Omit<GatewayDeps, 'bus' | 'localDelivery'> {
+export interface GatewayContext extends Omit<GatewayDeps, 'bus' | 'localDelivery' | 'forgetMembers'> {
   handshakeTimeoutMs: number;
   register(connection: Connection): void;
   unregister(connection: Connection): void;
@@ -123,6 +125,9 @@ export class Gateway {
         return;
       case 'room-left':
         for (const sessionId of event.sessionIds) this.bySession.get(sessionId)?.leftRoom(event.roomId);
+        return;
+      case 'members-changed':
+        this.deps.forgetMembers(event.appKey, event.kind, event.groupIds);
         return;
     }
   }

@@ -12,7 +12,11 @@ export type NodeEvent =
   | { type: 'kick'; appKey: string; userId: string; sessionId: string; reason: KickReason }
   | { type: 'push'; appKey: string; items: PushItem[] }
   /** These sessions were removed from a chatroom (kick, block, destroy). */
-  | { type: 'room-left'; appKey: string; roomId: string; sessionIds: string[] };
+  | { type: 'room-left'; appKey: string; roomId: string; sessionIds: string[] }
+  /** These groups' members changed on another node: drop what is cached of them. */
+  | { type: 'members-changed'; appKey: string; kind: MembershipKind; groupIds: string[] };
+
+export type MembershipKind = 'group' | 'ultragroup';
 
 export type NodeEventHandler = (event: NodeEvent) => void;
 
