@@ -89,6 +89,8 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
          FROM r WHERE sender_visible AND conversation_type <> 4
        ) sides
        GROUP BY app_key, user_id, conversation_type, target_id, bus_channel
+       -- Rows locked in key order: batches on several nodes touching the same states never deadlock.
+       ORDER BY app_key, user_id, conversation_type, target_id, bus_channel
        ON CONFLICT (app_key, user_id, conversation_type, target_id, bus_channel)
        DO UPDATE SET read_time = GREATEST(conversation_states.read_time, EXCLUDED.read_time)`,
       [
