@@ -16,26 +16,16 @@
  *
  * Run: npm run bench:catch-up
  */
-import { startParleyProcess, type ParleyProcess } from './lib/parley-process.js';
-import { fmt, freshPostgresRedis, machine, median, row, startLoad, startRawServer, type BenchStorage, type RawServer } from './lib/b-harness.js';
+import type { ParleyProcess } from './lib/parley-process.js';
+import { machine, median, printReport, restTarget, row } from './lib/b-harness.js';
+import type { CatchUpResult } from './lib/b-load.js';
+import { fmt, runScenario, type LoadProcess, type PinnedServer } from './lib/scenario.js';
 
 const owed = 10_000;
 /** /message/private/publish collapses a repeated toUserId into one message: one message per call. */
 const inFlight = 32;
 const rounds = 5;
 const targetMs = 1_000;
-
-interface CatchUpResult {
-  ms: number;
-  resultMs: number;
-  count: number;
-  first: number;
-  last: number;
-  breaks: number;
-  syncedSeq: number;
-  gap: unknown;
-  ok: boolean;
-}
 
 interface Case {
   label: string;
@@ -46,11 +36,6 @@ interface Case {
 const problems: string[] = [];
 const setup: string[] = [];
 const cases: Case[] = [];
-const load = startLoad();
-let raw: RawServer | undefined;
-let parley: ParleyProcess | undefined;
-let storage: BenchStorage | undefined;
-let serverLog = '';
 
 function checked(label: string, r: CatchUpResult, round: number): boolean {
   const where = `${label}, round ${round}`;
@@ -61,12 +46,13 @@ function checked(label: string, r: CatchUpResult, round: number): boolean {
   return false;
 }
 
-async function scenario(label: string, env: Record<string, string> | undefined): Promise<void> {
-  parley = await startParleyProcess({ ...(env && { env }), cpus: '0' });
-  const app = { url: parley.url, appKey: parley.appKey, appSecret: parley.appSecret };
-  await load.call('register', { ...app, prefix: 'x', start: 0, count: 0, extra: ['catcher', 'sender'] });
+/** Sends the messages the device misses to `parley`, then times rounds of its catch-up there and on `raw`. */
+async function scenario(load: LoadProcess, raw: PinnedServer, parley: ParleyProcess, label: string): Promise<void> {
+  const app = restTarget(parley);
+  await load.call({ op: 'register', ...app, prefix: 'x', start: 0, count: 0, extra: ['catcher', 'sender'] });
   const body = { fromUserId: 'sender', toUserId: 'catcher', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: 'you missed this while offline' }) };
-  const sent = await load.call<{ ms: number; failures: number; firstError?: string; firstAnswer?: { messageUIDs?: unknown[] } }>('rest', {
+  const sent = await load.call<{ ms: number; failures: number; firstError?: string; firstAnswer?: { messageUIDs?: unknown[] } }>({
+    op: 'rest',
     ...app,
     path: '/message/private/publish.json',
     body,
@@ -81,18 +67,18 @@ async function scenario(label: string, env: Record<string, string> | undefined):
 
   const device = { userId: 'catcher', deviceId: 'catcher-phone', expect: owed };
   // Warm-up round; its frames become the raw server's stored frames.
-  const warm = await load.call<CatchUpResult>('catchUp', { ...device, wsUrl: parley.wsUrl, storeTo: raw!.url });
+  const warm = await load.call<CatchUpResult>({ op: 'catchUp', ...device, wsUrl: parley.wsUrl, storeTo: raw.url });
   if (!checked(label, warm, 0)) return;
-  await load.call<CatchUpResult>('catchUp', { ...device, wsUrl: raw!.wsUrl });
+  await load.call<CatchUpResult>({ op: 'catchUp', ...device, wsUrl: raw.wsUrl });
 
   const mine: Case = { label: `parley (${label})`, ms: [], resultMs: [] };
   const base: Case = { label: `raw ws, same frames`, ms: [], resultMs: [] };
   for (let round = 1; round <= rounds; round++) {
-    const b = await load.call<CatchUpResult>('catchUp', { ...device, wsUrl: raw!.wsUrl });
+    const b = await load.call<CatchUpResult>({ op: 'catchUp', ...device, wsUrl: raw.wsUrl });
     if (!checked(base.label, b, round)) return;
     base.ms.push(b.ms);
     base.resultMs.push(b.resultMs);
-    const p = await load.call<CatchUpResult>('catchUp', { ...device, wsUrl: parley.wsUrl });
+    const p = await load.call<CatchUpResult>({ op: 'catchUp', ...device, wsUrl: parley.wsUrl });
     if (!checked(mine.label, p, round)) return;
     mine.ms.push(p.ms);
     mine.resultMs.push(p.resultMs);
@@ -100,24 +86,14 @@ async function scenario(label: string, env: Record<string, string> | undefined):
   cases.push(mine, base);
 }
 
-try {
-  raw = await startRawServer();
-  storage = await freshPostgresRedis();
-  await scenario('Postgres + Redis', storage.env);
-  serverLog = parley?.output() ?? '';
-  await parley?.stop();
-  parley = undefined;
-  await scenario('embedded', undefined);
-  serverLog += (parley as ParleyProcess | undefined)?.output() ?? '';
-} catch (err) {
-  problems.push(err instanceof Error ? err.message : String(err));
-} finally {
-  serverLog ||= parley?.output() ?? '';
-  await load.stop();
-  await parley?.stop();
-  await raw?.stop();
-  await storage?.release();
-}
+const parleyOutput = await runScenario(problems, async (scope) => {
+  const [load, raw] = await Promise.all([scope.load('b-load.ts'), scope.baseline('b-raw-broadcast.ts')]);
+  const storage = await scope.storage();
+  const onServices = await scope.parley({ env: storage.env });
+  await scenario(load, raw, onServices, 'Postgres + Redis');
+  await onServices.stop();
+  await scenario(load, raw, await scope.parley(), 'embedded');
+});
 
 const lines = [
   `catch-up: one device owed ${fmt(owed)} private messages reconnects; ms from sending connect to synced (Parley on core 0, device on core 1; ${machine()})`,
@@ -138,7 +114,4 @@ for (let i = 0; i < cases.length; i += 2) {
   lines.push(`  ${mine.label}: target < ${fmt(targetMs)} ms: ${fmt(median(mine.ms))} ms (${median(mine.ms) < targetMs ? 'met' : 'MISSED'}); ratio to raw ws (same run): ${fmt(median(mine.ms) / median(base.ms), 2)}`);
 }
 lines.push(`  median of ${rounds} rounds, alternating raw / Parley; result ms: connect sent to its result frame; every round checked: ${fmt(owed)} messages, seqs consecutive, synced without gap`);
-for (const p of problems) lines.push(`FAILED: ${p}`);
-if (problems.length > 0 && serverLog) lines.push('parley output (last 3,000 characters):', serverLog.slice(-3_000));
-process.stdout.write(`${lines.join('\n')}\n`);
-if (problems.length > 0) process.exitCode = 1;
+printReport(lines, problems, parleyOutput);

@@ -13,8 +13,9 @@
  *
  * Run: npm run bench:fanout
  */
-import { startParleyProcess, type ParleyProcess } from './lib/parley-process.js';
-import { cpuMs, fmt, freshPostgresRedis, machine, median, row, startLoad, startRawServer, type BenchStorage, type RawServer } from './lib/b-harness.js';
+import { machine, median, printReport, restTarget, row } from './lib/b-harness.js';
+import type { FanoutResult, OpenResult, RegisterResult } from './lib/b-load.js';
+import { cpuSeconds, fmt, runScenario, type LoadProcess } from './lib/scenario.js';
 
 const groupMembers = 1_000;
 const roomMembers = 10_000;
@@ -22,30 +23,6 @@ const rounds = 3;
 const groupMessagesPerRound = 20;
 const roomMessagesPerRound = 10;
 const inFlight = 4;
-
-interface FanoutResult {
-  ms: number;
-  publishMs: number;
-  complete: boolean;
-  clients: number;
-  expected: number;
-  received: number;
-  short: number;
-  extra: number;
-  seqErrors: number;
-  outOfOrder: number;
-  closed: number;
-  failures: number;
-  firstError?: string;
-  sample?: string;
-}
-
-interface OpenResult {
-  ms: number;
-  open: number;
-  failures: number;
-  firstError?: string;
-}
 
 interface Case {
   label: string;
@@ -67,13 +44,8 @@ const check = (what: string, ok: boolean) => {
   return ok;
 };
 
-const load = startLoad();
 const began = performance.now();
-let storage: BenchStorage | undefined;
-let parley: ParleyProcess | undefined;
-let raw: RawServer | undefined;
 const setup: string[] = [];
-let serverLog = '';
 const cases: Case[] = [];
 
 async function opened(label: string, promise: Promise<OpenResult>, count: number) {
@@ -83,13 +55,14 @@ async function opened(label: string, promise: Promise<OpenResult>, count: number
 }
 
 /** A warm-up round, then `rounds` timed rounds; returns the case and a sample frame. */
-async function measure(label: string, serverPid: number, pool: string, trigger: object, messages: number, checkSeq: boolean): Promise<string | undefined> {
+async function measure(load: LoadProcess, label: string, serverPid: number, pool: string, trigger: object, messages: number, checkSeq: boolean): Promise<string | undefined> {
   const c: Case = { label, clients: 0, messages, rates: [], serverCost: [], serverBusy: [], loadBusy: [], outOfOrder: 0 };
   let sample: string | undefined;
   for (let round = 0; round <= rounds; round++) {
-    const [server0, load0] = [cpuMs(serverPid), cpuMs(load.pid)];
-    const r = await load.call<FanoutResult>('fanout', { pool, trigger, messages: round === 0 ? Math.ceil(messages / 5) : messages, concurrency: inFlight, checkSeq });
-    const [serverUsed, loadUsed] = [cpuMs(serverPid) - server0, cpuMs(load.pid) - load0];
+    const [server0, load0] = [cpuSeconds(serverPid), cpuSeconds(load.pid)];
+    const r = await load.call<FanoutResult>({ op: 'fanout', pool, trigger, messages: round === 0 ? Math.ceil(messages / 5) : messages, concurrency: inFlight, checkSeq });
+    // CPU seconds; r.ms is milliseconds.
+    const [serverUsed, loadUsed] = [cpuSeconds(serverPid) - server0, cpuSeconds(load.pid) - load0];
     const ok =
       check(`${label}: round ${round} incomplete (${r.received} of ${r.expected} deliveries, ${r.short} clients short)`, r.complete && r.short === 0) &&
       check(`${label}: round ${round}: ${r.extra} clients got duplicates`, r.extra === 0) &&
@@ -101,9 +74,9 @@ async function measure(label: string, serverPid: number, pool: string, trigger: 
     c.clients = r.clients;
     if (round > 0) {
       c.rates.push((r.expected * 1000) / r.ms);
-      c.serverCost.push((serverUsed * 1000) / r.expected);
-      c.serverBusy.push(serverUsed / r.ms);
-      c.loadBusy.push(loadUsed / r.ms);
+      c.serverCost.push((serverUsed * 1e6) / r.expected);
+      c.serverBusy.push((serverUsed * 1000) / r.ms);
+      c.loadBusy.push((loadUsed * 1000) / r.ms);
       c.outOfOrder += r.outOfOrder;
     }
   }
@@ -111,49 +84,40 @@ async function measure(label: string, serverPid: number, pool: string, trigger: 
   return sample;
 }
 
-try {
-  storage = await freshPostgresRedis();
-  parley = await startParleyProcess({ env: storage.env, cpus: '0' });
-  const app = { url: parley.url, appKey: parley.appKey, appSecret: parley.appSecret };
+const parleyOutput = await runScenario(problems, async (scope) => {
+  const load = await scope.load('b-load.ts');
+  const storage = await scope.storage();
+  const parley = await scope.parley({ env: storage.env });
+  const app = restTarget(parley);
 
-  const reg = await load.call<{ ms: number; failures: number; firstError?: string }>('register', { ...app, prefix: 'u', start: 0, count: roomMembers, extra: ['sender'], concurrency: 32 });
+  const reg = await load.call<RegisterResult>({ op: 'register', ...app, prefix: 'u', start: 0, count: roomMembers, extra: ['sender'], concurrency: 32 });
   check(`getToken: ${reg.failures} failed (${reg.firstError ?? ''})`, reg.failures === 0);
   setup.push(`getToken: ${fmt(roomMembers + 1)} users in ${fmt(reg.ms / 1000, 1)} s`);
   const members = Array.from({ length: groupMembers }, (_, i) => `u${i}`);
-  await load.call('rest', { ...app, path: '/group/create.json', body: { groupId: 'g1', groupName: 'bench group', userId: members } });
-  await load.call('rest', { ...app, path: '/chatroom/create.json', body: { 'chatroom[room1]': 'bench room' } });
+  await load.call({ op: 'rest', ...app, path: '/group/create.json', body: { groupId: 'g1', groupName: 'bench group', userId: members } });
+  await load.call({ op: 'rest', ...app, path: '/chatroom/create.json', body: { 'chatroom[room1]': 'bench room' } });
 
-  await opened('parley connect+join', load.call<OpenResult>('open', { pool: 'p', wsUrl: parley.wsUrl, prefix: 'u', start: 0, count: groupMembers, room: 'room1' }), groupMembers);
+  await opened('parley connect+join', load.call<OpenResult>({ op: 'open', pool: 'p', wsUrl: parley.wsUrl, prefix: 'u', start: 0, count: groupMembers, room: 'room1' }), groupMembers);
   const groupTrigger = { kind: 'rest', ...app, path: '/message/group/publish.json', body: { fromUserId: 'sender', toGroupId: 'g1', objectName: 'RC:TxtMsg' } };
-  const groupFrame = await measure(`parley group (${fmt(groupMembers)})`, parley.child.pid!, 'p', groupTrigger, groupMessagesPerRound, true);
+  const groupFrame = await measure(load, `parley group (${fmt(groupMembers)})`, parley.child.pid!, 'p', groupTrigger, groupMessagesPerRound, true);
 
-  await opened('parley connect+join', load.call<OpenResult>('open', { pool: 'p', wsUrl: parley.wsUrl, prefix: 'u', start: groupMembers, count: roomMembers - groupMembers, room: 'room1' }), roomMembers - groupMembers);
+  await opened('parley connect+join', load.call<OpenResult>({ op: 'open', pool: 'p', wsUrl: parley.wsUrl, prefix: 'u', start: groupMembers, count: roomMembers - groupMembers, room: 'room1' }), roomMembers - groupMembers);
   const roomTrigger = { kind: 'rest', ...app, path: '/message/chatroom/publish.json', body: { fromUserId: 'sender', toChatroomId: 'room1', objectName: 'RC:TxtMsg' } };
-  const roomFrame = await measure(`parley chatroom (${fmt(roomMembers)})`, parley.child.pid!, 'p', roomTrigger, roomMessagesPerRound, false);
+  const roomFrame = await measure(load, `parley chatroom (${fmt(roomMembers)})`, parley.child.pid!, 'p', roomTrigger, roomMessagesPerRound, false);
   const closing = performance.now();
-  await load.call('close', { pool: 'p' });
-  serverLog = parley.output();
+  await load.call({ op: 'close', pool: 'p' });
   await parley.stop();
   setup.push(`parley: ${fmt(roomMembers)} sessions closed and server stopped in ${fmt((performance.now() - closing) / 1000, 1)} s`);
-  parley = undefined;
 
   if (groupFrame && roomFrame) {
-    raw = await startRawServer();
-    await opened('raw connect+join', load.call<OpenResult>('open', { pool: 'r', wsUrl: raw.wsUrl, prefix: 'u', start: 0, count: groupMembers, room: 'room1' }), groupMembers);
-    await measure(`raw ws broadcast (${fmt(groupMembers)})`, raw.pid, 'r', { kind: 'raw', url: raw.url, frame: groupFrame }, groupMessagesPerRound, false);
-    await opened('raw connect+join', load.call<OpenResult>('open', { pool: 'r', wsUrl: raw.wsUrl, prefix: 'u', start: groupMembers, count: roomMembers - groupMembers, room: 'room1' }), roomMembers - groupMembers);
-    await measure(`raw ws broadcast (${fmt(roomMembers)})`, raw.pid, 'r', { kind: 'raw', url: raw.url, frame: roomFrame }, roomMessagesPerRound, false);
-    await load.call('close', { pool: 'r' });
+    const raw = await scope.baseline('b-raw-broadcast.ts');
+    await opened('raw connect+join', load.call<OpenResult>({ op: 'open', pool: 'r', wsUrl: raw.wsUrl, prefix: 'u', start: 0, count: groupMembers, room: 'room1' }), groupMembers);
+    await measure(load, `raw ws broadcast (${fmt(groupMembers)})`, raw.pid, 'r', { kind: 'raw', url: raw.url, frame: groupFrame }, groupMessagesPerRound, false);
+    await opened('raw connect+join', load.call<OpenResult>({ op: 'open', pool: 'r', wsUrl: raw.wsUrl, prefix: 'u', start: groupMembers, count: roomMembers - groupMembers, room: 'room1' }), roomMembers - groupMembers);
+    await measure(load, `raw ws broadcast (${fmt(roomMembers)})`, raw.pid, 'r', { kind: 'raw', url: raw.url, frame: roomFrame }, roomMessagesPerRound, false);
+    await load.call({ op: 'close', pool: 'r' });
   }
-} catch (err) {
-  problems.push(err instanceof Error ? err.message : String(err));
-} finally {
-  serverLog ||= parley?.output() ?? '';
-  await load.stop();
-  await parley?.stop();
-  await raw?.stop();
-  await storage?.release();
-}
+});
 
 const find = (label: string) => cases.find((x) => x.label === label && x.rates.length > 0);
 const rawOf = (c: Case) => find(`raw ws broadcast (${fmt(c.clients)})`);
@@ -201,7 +165,4 @@ if (room && rawRoom) {
 }
 if (group) lines.push(`group pushes that overtook an earlier seq (allowed, live pushes may reorder): ${fmt(group.outOfOrder)}`);
 lines.push(`scenario wall time ${fmt((performance.now() - began) / 1000, 1)} s`);
-for (const p of problems) lines.push(`FAILED: ${p}`);
-if (problems.length > 0 && serverLog) lines.push('parley output (last 3,000 characters):', serverLog.slice(-3_000));
-process.stdout.write(`${lines.join('\n')}\n`);
-if (problems.length > 0) process.exitCode = 1;
+printReport(lines, problems, parleyOutput);

@@ -20,23 +20,17 @@
  *
  * Run: npm run bench:memory
  */
-import { startParleyProcess, type ParleyProcess } from './lib/parley-process.js';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fmt, freshPostgresRedis, gcOnSignalNodeOptions, machine, memoryAfterGc, row, sleep, startLoad, startRawServer, type BenchStorage, type MemoryReading, type RawServer } from './lib/b-harness.js';
+import { gcOnSignalNodeOptions, machine, memoryAfterGc, printReport, restTarget, row, type MemoryReading } from './lib/b-harness.js';
+import type { OpenResult, RegisterResult } from './lib/b-load.js';
+import { fmt, runScenario, sleep, type LoadProcess, type ScenarioScope } from './lib/scenario.js';
 
 const connections = 4_000;
 const warmup = 200;
 const settleMs = 1_000;
 const targetRatio = 1.5;
-
-interface OpenResult {
-  ms: number;
-  open: number;
-  failures: number;
-  firstError?: string;
-}
 
 interface Reading {
   label: string;
@@ -48,10 +42,6 @@ interface Reading {
 
 const problems: string[] = [];
 const readings: Reading[] = [];
-const load = startLoad();
-let parley: ParleyProcess | undefined;
-let raw: RawServer | undefined;
-let storage: BenchStorage | undefined;
 const half = connections / 2;
 
 const reportFile = join(tmpdir(), `b-idle-memory-${process.pid}.jsonl`);
@@ -63,55 +53,46 @@ async function settledRss(pid: number): Promise<MemoryReading> {
   return memoryAfterGc(pid, reportFile, 2);
 }
 
-async function open(label: string, pool: string, wsUrl: string, prefix: string, start: number, count: number): Promise<number | undefined> {
-  const r = await load.call<OpenResult>('open', { pool, wsUrl, prefix, start, count });
+async function open(load: LoadProcess, label: string, pool: string, wsUrl: string, prefix: string, start: number, count: number): Promise<number | undefined> {
+  const r = await load.call<OpenResult>({ op: 'open', pool, wsUrl, prefix, start, count });
   if (r.failures === 0) return r.ms;
   problems.push(`${label}: ${r.failures} of ${count} connects failed (${r.firstError ?? ''})`);
   return undefined;
 }
 
-async function measure(label: string, pid: number, wsUrl: string): Promise<void> {
-  if ((await open(label, 'warm', wsUrl, 'w', 0, warmup)) === undefined) return;
-  await load.call('close', { pool: 'warm' });
+async function measure(load: LoadProcess, label: string, pid: number, wsUrl: string): Promise<void> {
+  if ((await open(load, label, 'warm', wsUrl, 'w', 0, warmup)) === undefined) return;
+  await load.call({ op: 'close', pool: 'warm' });
   const before = await settledRss(pid);
-  const firstMs = await open(label, 'idle', wsUrl, 'u', 0, half);
+  const firstMs = await open(load, label, 'idle', wsUrl, 'u', 0, half);
   if (firstMs === undefined) return;
   const middle = await settledRss(pid);
-  const secondMs = await open(label, 'idle', wsUrl, 'u', half, half);
+  const secondMs = await open(load, label, 'idle', wsUrl, 'u', half, half);
   if (secondMs === undefined) return;
   const after = await settledRss(pid);
   readings.push({ label, before, half: middle, after, openMs: firstMs + secondMs });
-  await load.call('close', { pool: 'idle' });
+  await load.call({ op: 'close', pool: 'idle' });
 }
 
-async function measureParley(label: string, env: Record<string, string>): Promise<void> {
-  parley = await startParleyProcess({ cpus: '0', env: { ...env, ...measuredEnv } });
-  const app = { url: parley.url, appKey: parley.appKey, appSecret: parley.appSecret };
-  const reg1 = await load.call<{ failures: number; firstError?: string }>('register', { ...app, prefix: 'u', start: 0, count: connections, concurrency: 16 });
-  const reg2 = await load.call<{ failures: number; firstError?: string }>('register', { ...app, prefix: 'w', start: 0, count: warmup, concurrency: 16 });
+async function measureParley(scope: ScenarioScope, load: LoadProcess, label: string, env: Record<string, string>): Promise<void> {
+  const parley = await scope.parley({ env: { ...env, ...measuredEnv } });
+  const app = restTarget(parley);
+  const reg1 = await load.call<RegisterResult>({ op: 'register', ...app, prefix: 'u', start: 0, count: connections, concurrency: 16 });
+  const reg2 = await load.call<RegisterResult>({ op: 'register', ...app, prefix: 'w', start: 0, count: warmup, concurrency: 16 });
   if (reg1.failures + reg2.failures > 0) throw new Error(`getToken failed: ${reg1.firstError ?? reg2.firstError}`);
-  await measure(label, parley.child.pid!, parley.wsUrl);
+  await measure(load, label, parley.child.pid!, parley.wsUrl);
   await parley.stop();
-  parley = undefined;
 }
 
-try {
-  raw = await startRawServer(measuredEnv);
-  await measure('raw ws', raw.pid, raw.wsUrl);
+const parleyOutput = await runScenario(problems, async (scope) => {
+  const [load, raw] = await Promise.all([scope.load('b-load.ts'), scope.baseline('b-raw-broadcast.ts', measuredEnv)]);
+  await measure(load, 'raw ws', raw.pid, raw.wsUrl);
   await raw.stop();
-  raw = undefined;
-  storage = await freshPostgresRedis();
-  await measureParley('parley (Postgres + Redis)', storage.env);
-  await measureParley('parley (embedded)', {});
-} catch (err) {
-  problems.push(err instanceof Error ? err.message : String(err));
-} finally {
-  await load.stop();
-  await parley?.stop();
-  await raw?.stop();
-  await storage?.release();
-  rmSync(reportFile, { force: true });
-}
+  const storage = await scope.storage();
+  await measureParley(scope, load, 'parley (Postgres + Redis)', storage.env);
+  await measureParley(scope, load, 'parley (embedded)', {});
+});
+rmSync(reportFile, { force: true });
 
 const mb = (bytes: number) => fmt(bytes / 1024 / 1024, 1);
 /** The second half's increase per connection. */
@@ -148,6 +129,4 @@ for (const mine of readings.filter((r) => r.label.startsWith('parley'))) {
   const heap = perConnection(mine, 'heapAndExternal') / perConnection(base, 'heapAndExternal');
   lines.push(`ratio ${mine.label} / raw ws per connection (same run): heap+ext ${fmt(heap, 2)} (target <= ${targetRatio}: ${heap <= targetRatio ? 'met' : 'MISSED'}), RSS ${fmt(rss, 2)}`);
 }
-for (const p of problems) lines.push(`FAILED: ${p}`);
-process.stdout.write(`${lines.join('\n')}\n`);
-if (problems.length > 0) process.exitCode = 1;
+printReport(lines, problems, parleyOutput);

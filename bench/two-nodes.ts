@@ -14,53 +14,40 @@
  * Run: npm run bench:nodes
  */
 import { randomBytes } from 'node:crypto';
-import { startParleyProcess, type ParleyProcess } from './lib/parley-process.js';
 import {
-  fmt,
-  freshStorage,
+  checkHttpRun,
+  cpuCells,
+  cpuNote,
   getToken,
-  pct,
-  settle,
-  signHeaders,
-  startLoadProcess,
+  loadPublish,
+  publishBody,
+  publishFeatures,
+  publishPath,
+  reportFailures,
+  settledReceiverCounts,
   table,
   withCpu,
-  type BenchStorage,
   type CpuUse,
   type HttpRunResult,
-  type LoadProcess,
-  type ReceiverCounts,
-  describeError,
-  reportFailures,
-  stopParley,
 } from './lib/a-common.js';
+import { fmt, runScenario } from './lib/scenario.js';
 
 const connections = 50;
 const warmupSec = 2;
 const measureSec = 8;
 /** Receivers per case: the first half on node a, the second half on node b (two-node case). */
 const receiverCount = 8;
-const features = { multiDeviceSync: true, historyPrivateGroup: true };
-const path = '/message/private/publish.json';
 
 const failures: string[] = [];
-let storage: BenchStorage | undefined;
-const nodes: ParleyProcess[] = [];
-let load: LoadProcess | undefined;
-
-try {
-  storage = await freshStorage();
+await runScenario(failures, async (scope) => {
+  const storage = await scope.storage();
   const app = { appKey: `bench${randomBytes(4).toString('hex')}`, appSecret: randomBytes(12).toString('hex') };
   // One after the other: the first one creates the schema.
-  nodes.push(await startParleyProcess({ ...app, env: { ...storage.env, NODE_ID: 'a' }, features, cpus: '0' }));
-  const [nodeB, loader] = await Promise.all([
-    startParleyProcess({ ...app, env: { ...storage.env, NODE_ID: 'b' }, features, cpus: '0' }),
-    startLoadProcess('a-http-load.ts'),
+  const a = await scope.parley({ ...app, env: { ...storage.env, NODE_ID: 'a' }, features: publishFeatures });
+  const [b, loader] = await Promise.all([
+    scope.parley({ ...app, env: { ...storage.env, NODE_ID: 'b' }, features: publishFeatures }),
+    scope.load('a-http-load.ts'),
   ]);
-  nodes.push(nodeB);
-  load = loader;
-  const [a, b] = nodes as [ParleyProcess, ParleyProcess];
-  const headers = { ...signHeaders(a), 'Content-Type': 'application/x-www-form-urlencoded' };
 
   /**
    * One case: `receiverCount` fresh receivers (`onB(k)`: receiver k connects to node b),
@@ -73,32 +60,16 @@ try {
     );
     await Promise.all(users.map((userId, k) => getToken(a, `${label}-s${k}`)));
     await loader.call({ op: 'receivers', receivers });
-    const bodies = users.map((userId, k) =>
-      new URLSearchParams({
-        fromUserId: `${label}-s${k}`,
-        toUserId: userId,
-        objectName: 'RC:TxtMsg',
-        content: JSON.stringify({ content: 'hello from the bench, how are you today?' }),
-      }).toString(),
-    );
-    const run = (durationSec: number) => loader.call<HttpRunResult>({ op: 'http', urls, path, headers, bodies, connections, durationSec });
-    const check = (name: string, r: HttpRunResult) => {
-      if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0 || r.ok === 0) {
-        failures.push(`${name}: ${r.ok} 2xx, ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`);
-      }
-      return r;
-    };
-    const warm = check(`${label} warm-up`, await run(warmupSec));
+    const bodies = users.map((userId, k) => publishBody(`${label}-s${k}`, userId));
+    const run = (durationSec: number) => loadPublish(loader, a, { urls, bodies, connections, durationSec });
+    const warm = checkHttpRun(failures, `${label} warm-up`, await run(warmupSec));
     const { result, cpu } = await withCpu({ a: a.child.pid!, b: b.child.pid!, load: loader.pid }, () => run(measureSec));
-    check(label, result);
+    checkHttpRun(failures, label, result);
     // A request in flight when a run stops (one per connection at most) is delivered without a counted answer.
     const sent = warm.ok + result.ok;
     const inFlightAtStop = 2 * connections;
-    let counts: ReceiverCounts = { total: 0, counts: [], open: 0, events: [] };
-    const received = await settle(async () => {
-      counts = await loader.call<ReceiverCounts>({ op: 'count' });
-      return counts.total;
-    }, sent);
+    const counts = await settledReceiverCounts(loader, sent);
+    const received = counts.total;
     if (received < sent || received > sent + inFlightAtStop) {
       failures.push(
         `${label}: receivers got ${received} messages (${counts.counts.join(' + ')}) for ${sent} answers 200 (+ at most ${inFlightAtStop} cut off in flight); ${counts.open} of ${receiverCount} open`,
@@ -123,14 +94,11 @@ try {
     fmt(c.r.p99, 1),
     fmt(c.r.ok),
     fmt(c.r.non2xx + c.r.errors + c.r.timeouts),
-    pct(c.cpu.processes.a),
-    pct(c.cpu.processes.b),
-    pct(c.cpu.processes.load),
-    pct(c.cpu.other),
+    ...cpuCells(c.cpu),
     vs,
   ];
   const lines = [
-    `two-nodes: POST ${path}, ${connections} connections, ${receiverCount} receivers, ${measureSec} s per case after ${warmupSec} s warm-up`,
+    `two-nodes: POST ${publishPath}, ${connections} connections, ${receiverCount} receivers, ${measureSec} s per case after ${warmupSec} s warm-up`,
     `  multiDeviceSync + historyPrivateGroup, one Postgres (fresh db ${storage.databaseName}) + Redis (${storage.redisUrl}); both nodes on core 0, load and receivers on core 1`,
     ...table(
       ['case', 'cross-node', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'failed', 'node a cpu', 'node b cpu', 'load cpu', 'other cpu', 'vs one'],
@@ -141,16 +109,10 @@ try {
     '  bounded: on this machine both nodes share core 0 (the load has core 1), so two nodes cannot do more than one;',
     '  the ratio shows what spreading over nodes costs (cross-node delivery over Redis pub/sub, two processes on one core),',
     '  not scale-out. On separate machines each node brings its own CPU.',
-    '  cpu: % of one core while measuring; "other" is the rest of the machine (Postgres, Redis, anything else running), which is not pinned.',
+    cpuNote,
     '',
   ];
   process.stdout.write(lines.join('\n'));
-} catch (err) {
-  failures.push(describeError(err));
-} finally {
-  await load?.stop();
-  for (const node of nodes) await stopParley(node, failures);
-  await storage?.release();
-}
+});
 
 reportFailures(failures);

@@ -10,44 +10,18 @@
  *
  * Run: npm run bench:relay
  */
-import { startParleyProcess, type ParleyProcess } from './lib/parley-process.js';
-import {
-  fmt,
-  freshStorage,
-  getToken,
-  pct,
-  startLoadProcess,
-  startPinnedServer,
-  table,
-  withCpu,
-  type BenchStorage,
-  type CpuUse,
-  type LoadProcess,
-  describeError,
-  reportFailures,
-  stopParley,
-} from './lib/a-common.js';
+import { cpuCells, cpuNote, getToken, reportFailures, table, withCpu, type CpuUse } from './lib/a-common.js';
 import type { RelayResult } from './lib/a-ws-load.js';
+import { fmt, runScenario } from './lib/scenario.js';
 
 const window = 50;
 const warmupSec = 2;
 const measureSec = 8;
 
 const failures: string[] = [];
-let storage: BenchStorage | undefined;
-let parley: ParleyProcess | undefined;
-let raw: Awaited<ReturnType<typeof startPinnedServer>> | undefined;
-let load: LoadProcess | undefined;
-
-try {
-  storage = await freshStorage();
-  [parley, raw, load] = await Promise.all([
-    startParleyProcess({ env: storage.env, cpus: '0' }),
-    startPinnedServer('a-raw-ws-relay.ts'),
-    startLoadProcess('a-ws-load.ts'),
-  ]);
-  const server = parley;
-  const loader = load;
+await runScenario(failures, async (scope) => {
+  const storage = await scope.storage();
+  const [server, raw, loader] = await Promise.all([scope.parley({ env: storage.env }), scope.baseline('a-raw-ws-relay.ts'), scope.load('a-ws-load.ts')]);
   const sender = { userId: 'bench-a', token: await getToken(server, 'bench-a') };
   const receiver = { userId: 'bench-b', token: await getToken(server, 'bench-b') };
 
@@ -63,7 +37,7 @@ try {
     return { r: result, cpu };
   };
 
-  const rawRun = await measure('raw ws', raw.child.pid!, { kind: 'raw', wsUrl: `ws://127.0.0.1:${raw.port}/ws` });
+  const rawRun = await measure('raw ws', raw.pid, { kind: 'raw', wsUrl: raw.wsUrl });
   const parleyRun = await measure('parley', server.child.pid!, { kind: 'parley', wsUrl: server.wsUrl, sender, receiver });
 
   const ratio = parleyRun.r.deliveredPerSecond / rawRun.r.deliveredPerSecond;
@@ -75,9 +49,7 @@ try {
     fmt(r.sent),
     fmt(r.delivered),
     fmt(r.failedSends + r.undelivered + r.duplicates),
-    pct(cpu.processes.server),
-    pct(cpu.processes.load),
-    pct(cpu.other),
+    ...cpuCells(cpu),
     vs,
   ];
   const lines = [
@@ -89,17 +61,10 @@ try {
     ),
     `ratio (parley / raw ws msgs/s, same run): ${fmt(ratio, 2)}  (target >= 0.50)`,
     '  latency: send to delivery at B, end to end; sent = delivered is checked (warm-up included), and every parley send answered ok.',
-    '  cpu: % of one core while measuring; "other" is the rest of the machine (Postgres, Redis, anything else running), which is not pinned.',
+    cpuNote,
     '',
   ];
   process.stdout.write(lines.join('\n'));
-} catch (err) {
-  failures.push(describeError(err));
-} finally {
-  await load?.stop();
-  await stopParley(parley, failures);
-  await raw?.stop();
-  await storage?.release();
-}
+});
 
 reportFailures(failures);

@@ -1,140 +1,10 @@
 /**
- * Shared plumbing of the rest-publish, ws-relay and two-nodes scenarios: a load process
- * pinned to its own core that answers JSON-line commands, a fresh Postgres database and
- * Redis db per run, signed REST calls, and table formatting.
+ * Shared by the rest-publish, ws-relay and two-nodes scenarios (on top of scenario.ts):
+ * signed REST calls, the private-message publish that rest-publish and two-nodes load,
+ * the answers of the load processes, CPU use while measuring, and table formatting.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { serviceStorage } from '../../test/helpers/storage.js';
-
-export const benchLibDir = dirname(fileURLToPath(import.meta.url));
-export const repoRoot = dirname(dirname(benchLibDir));
-
-/** The server (and the baseline servers) run on this core, the load generator on the other. */
-export const serverCpus = '0';
-export const loadCpus = '1';
-
-export const postgresAdminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const redisBaseUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** The command to run a TypeScript file under bench/lib as its own Node process, pinned to `cpus`. */
-export function pinnedNode(cpus: string, script: string, args: string[] = []): string[] {
-  const node = [process.execPath, '--import', 'tsx', join(benchLibDir, script), ...args];
-  return existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', '-c', cpus, ...node] : node;
-}
-
-export interface LoadProcess {
-  pid: number;
-  /** Sends one command and resolves with its answer (one JSON line on the child's stdout). */
-  call<T>(command: Record<string, unknown>): Promise<T>;
-  stop(): Promise<void>;
-}
-
-/**
- * Starts a load script (bench/lib/a-*-load.ts) pinned to the load core. It reads one JSON
- * command per line on stdin and writes one JSON answer per line on stdout, in order;
- * an answer `{ "error": "…" }` rejects.
- */
-export async function startLoadProcess(script: string): Promise<LoadProcess> {
-  const command = pinnedNode(loadCpus, script);
-  const child = spawn(command[0]!, command.slice(1), { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const waiting: Array<{ resolve(value: unknown): void; reject(err: Error): void }> = [];
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  child.on('exit', (code) => {
-    for (const w of waiting.splice(0)) w.reject(new Error(`load process exited (${code}):\n${stderr}`));
-  });
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    const next = waiting.shift();
-    if (!next) return;
-    let answer: unknown;
-    try {
-      answer = JSON.parse(line);
-    } catch {
-      next.reject(new Error(`load process printed a non-JSON line: ${line}`));
-      return;
-    }
-    const error = (answer as { error?: unknown }).error;
-    if (typeof error === 'string') next.reject(new Error(`load process: ${error}`));
-    else next.resolve(answer);
-  });
-  const call = <T>(cmd: Record<string, unknown>) =>
-    new Promise<T>((resolve, reject) => {
-      if (child.exitCode !== null) return reject(new Error(`load process exited (${child.exitCode}):\n${stderr}`));
-      waiting.push({ resolve: (value) => resolve(value as T), reject });
-      child.stdin.write(`${JSON.stringify(cmd)}\n`);
-    });
-  await call({ op: 'hello' });
-  return {
-    pid: child.pid!,
-    call,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.stdin.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** Starts a bench/lib script as a server pinned to the server core; resolves with the port it prints. */
-export async function startPinnedServer(script: string, args: string[] = []): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
-  const command = pinnedNode(serverCpus, script, args);
-  const child = spawn(command[0]!, command.slice(1), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${output}`)), 30_000);
-    child.on('exit', (code) => reject(new Error(`${script} exited (${code}):\n${output}`)));
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      const value = Number((JSON.parse(line) as { port?: unknown }).port);
-      if (Number.isInteger(value) && value > 0) resolve(value);
-      else reject(new Error(`${script} printed no port: ${line}`));
-    });
-  });
-  return {
-    port,
-    child,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-export interface BenchStorage {
-  databaseUrl: string;
-  redisUrl: string;
-  databaseName: string;
-  /** Env for startParleyProcess. */
-  env: Record<string, string>;
-  release(): Promise<void>;
-}
-
-/** A new Postgres database (dropped by release) and a leased Redis db, flushed now and at release. */
-export async function freshStorage(): Promise<BenchStorage> {
-  const storage = await serviceStorage(postgresAdminUrl, redisBaseUrl);
-  const databaseUrl = storage.databaseUrl!;
-  const redisUrl = storage.redisUrl!;
-  return {
-    databaseUrl,
-    redisUrl,
-    databaseName: new URL(databaseUrl).pathname.slice(1),
-    env: { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl },
-    release: () => storage.release(),
-  };
-}
+import { signedFormHeaders } from './rest-signature.js';
+import { busySeconds, cpuSeconds, sleep, type LoadProcess } from './scenario.js';
 
 export interface AppKeys {
   url: string;
@@ -142,23 +12,11 @@ export interface AppKeys {
   appSecret: string;
 }
 
-/** REST signature headers (sha1(secret + nonce + timestamp), hex), valid as long as the app has no freshness window. */
-export function signHeaders(app: Pick<AppKeys, 'appKey' | 'appSecret'>): Record<string, string> {
-  const nonce = String(Math.floor(Math.random() * 0xffffff));
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  return {
-    'App-Key': app.appKey,
-    Nonce: nonce,
-    Timestamp: timestamp,
-    Signature: createHash('sha1').update(app.appSecret + nonce + timestamp).digest('hex'),
-  };
-}
-
 /** One signed form POST; throws unless the answer is `{"code":200,…}`. */
-export async function restCall(app: AppKeys, path: string, form: Record<string, string>): Promise<Record<string, unknown>> {
+async function restCall(app: AppKeys, path: string, form: Record<string, string>): Promise<Record<string, unknown>> {
   const response = await fetch(app.url + path, {
     method: 'POST',
-    headers: { ...signHeaders(app), 'Content-Type': 'application/x-www-form-urlencoded' },
+    headers: signedFormHeaders(app),
     body: new URLSearchParams(form).toString(),
   });
   const body = (await response.json()) as Record<string, unknown>;
@@ -169,6 +27,33 @@ export async function restCall(app: AppKeys, path: string, form: Record<string, 
 export async function getToken(app: AppKeys, userId: string): Promise<string> {
   const body = await restCall(app, '/user/getToken.json', { userId, name: userId });
   return String(body.token);
+}
+
+/** The REST send that rest-publish and two-nodes load, and the features both run Parley with. */
+export const publishPath = '/message/private/publish.json';
+export const publishFeatures = { multiDeviceSync: true, historyPrivateGroup: true };
+
+/** The form body of one text message from `fromUserId` to `toUserId`, for `publishPath`. */
+export function publishBody(fromUserId: string, toUserId: string): string {
+  return new URLSearchParams({
+    fromUserId,
+    toUserId,
+    objectName: 'RC:TxtMsg',
+    content: JSON.stringify({ content: 'hello from the bench, how are you today?' }),
+  }).toString();
+}
+
+/**
+ * One autocannon run of the HTTP load process posting to `publishPath`, signed for
+ * `app`: `connections` connections spread over `urls`, connection i posting
+ * `bodies[i % bodies.length]`, at most `overallRate` requests per second if given.
+ */
+export function loadPublish(
+  loader: LoadProcess,
+  app: Pick<AppKeys, 'appKey' | 'appSecret'>,
+  run: { urls: string[]; bodies: string[]; connections: number; durationSec: number; overallRate?: number },
+): Promise<HttpRunResult> {
+  return loader.call<HttpRunResult>({ op: 'http', path: publishPath, headers: signedFormHeaders(app), ...run });
 }
 
 /** Result of one autocannon run, as the HTTP load process reports it. */
@@ -184,6 +69,14 @@ export interface HttpRunResult {
   statusCodes: Record<string, number>;
 }
 
+/** Records a failure unless the run got answers and every one was 2xx; returns the run. */
+export function checkHttpRun(failures: string[], label: string, r: HttpRunResult): HttpRunResult {
+  if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0 || r.ok === 0) {
+    failures.push(`${label}: ${r.ok} 2xx, ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`);
+  }
+  return r;
+}
+
 /** What the HTTP load process answers to `count`. */
 export interface ReceiverCounts {
   total: number;
@@ -192,8 +85,18 @@ export interface ReceiverCounts {
   events: string[];
 }
 
-export const fmt = (value: number, digits = 0) =>
-  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+/**
+ * The receivers' counts once deliveries have settled: asked again until their total is
+ * `sent` or stops changing (pushes still in flight when the load stops arrive late).
+ */
+export async function settledReceiverCounts(loader: LoadProcess, sent: number): Promise<ReceiverCounts> {
+  let counts: ReceiverCounts = { total: 0, counts: [], open: 0, events: [] };
+  await settle(async () => {
+    counts = await loader.call<ReceiverCounts>({ op: 'count' });
+    return counts.total;
+  }, sent);
+  return counts;
+}
 
 /** A plain-text table: the first column left-aligned, the others right-aligned. */
 export function table(header: string[], rows: string[][]): string[] {
@@ -202,10 +105,8 @@ export function table(header: string[], rows: string[][]): string[] {
   return all.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('').trimEnd());
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Polls `read` until it returns `target` or stops changing for `quietMs` (or `maxMs` passed); returns the last value. */
-export async function settle(read: () => Promise<number>, target: number, quietMs = 3_000, maxMs = 15_000): Promise<number> {
+async function settle(read: () => Promise<number>, target: number, quietMs = 3_000, maxMs = 15_000): Promise<number> {
   const started = Date.now();
   let last = await read();
   let changedAt = Date.now();
@@ -218,32 +119,6 @@ export async function settle(read: () => Promise<number>, target: number, quietM
   return last;
 }
 
-/** Linux clock ticks per second (USER_HZ), the unit of /proc CPU times. */
-const ticksPerSecond = 100;
-
-/** CPU seconds (user + system) a process used so far; 0 when it is gone or /proc is absent. */
-function cpuSecondsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds all cores spent busy so far (not idle, not waiting on I/O). */
-function busySeconds(): number {
-  try {
-    const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n');
-    const t = cpu!.trim().split(/\s+/).slice(1).map(Number);
-    const total = t.slice(0, 8).reduce((a, b) => a + b, 0);
-    return (total - (t[3] ?? 0) - (t[4] ?? 0)) / ticksPerSecond;
-  } catch {
-    return 0;
-  }
-}
-
 export interface CpuUse {
   /** Per named process: % of one core during the measured call. */
   processes: Record<string, number>;
@@ -253,7 +128,7 @@ export interface CpuUse {
 
 /** Runs `fn` and reports how busy the given processes (and the rest of the machine) were meanwhile. */
 export async function withCpu<T>(pids: Record<string, number>, fn: () => Promise<T>): Promise<{ result: T; cpu: CpuUse }> {
-  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSecondsOf(pid)]));
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
   const busyBefore = busySeconds();
   const started = performance.now();
   const result = await fn();
@@ -261,7 +136,7 @@ export async function withCpu<T>(pids: Record<string, number>, fn: () => Promise
   const processes: Record<string, number> = {};
   let named = 0;
   for (const [name, pid] of Object.entries(pids)) {
-    const used = cpuSecondsOf(pid) - before[name]!;
+    const used = cpuSeconds(pid) - before[name]!;
     named += used;
     processes[name] = (100 * used) / elapsed;
   }
@@ -269,16 +144,11 @@ export async function withCpu<T>(pids: Record<string, number>, fn: () => Promise
   return { result, cpu: { processes, other } };
 }
 
-export const pct = (value: number | undefined) => (value === undefined ? '-' : `${Math.round(value)}%`);
+/** The CPU cells of a table row: each process measured by withCpu, in the order it was given, then the rest of the machine. */
+export const cpuCells = (cpu: CpuUse): string[] => [...Object.values(cpu.processes), cpu.other].map((value) => `${Math.round(value)}%`);
 
-/** A scenario's own crash, recorded like its failed checks. */
-export const describeError = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : String(err));
-
-/** Stops a Parley process; an unclean exit is a failure of the scenario. */
-export async function stopParley(parley: { stop(): Promise<number | null>; output(): string } | undefined, failures: string[]): Promise<void> {
-  const code = await parley?.stop();
-  if (parley && code !== 0 && code !== null) failures.push(`parley exited with ${code}:\n${parley.output()}`);
-}
+/** The footnote under a table with cpuCells. */
+export const cpuNote = '  cpu: % of one core while measuring; "other" is the rest of the machine (Postgres, Redis, anything else running), which is not pinned.';
 
 /** Prints the scenario's failures, if any, and makes the process exit non-zero. */
 export function reportFailures(failures: readonly string[]): void {

@@ -1,7 +1,7 @@
 /**
  * HTTP load process of rest-publish and two-nodes, started pinned to the load core
- * (bench/lib/a-common.ts startLoadProcess). One JSON command per stdin line, one JSON
- * answer per stdout line:
+ * (ScenarioScope.load in bench/lib/scenario.ts). One JSON command per stdin line, one
+ * JSON answer per stdout line (bench/lib/load-commands.ts):
  *
  * - `{op:"receivers", receivers:[{wsUrl, token, userId}]}`: connects one ParleyClient per
  *   receiver (counting the messages each one receives); answers `{connected}`.
@@ -11,9 +11,9 @@
  * - `{op:"closeReceivers"}`.
  */
 import { createRequire } from 'node:module';
-import { createInterface } from 'node:readline';
 import { ParleyClient } from '../../src/client/client.js';
 import type { HttpRunResult } from './a-common.js';
+import { answerCommands } from './load-commands.js';
 
 interface AutocannonClient {
   setBody(body: string): void;
@@ -114,51 +114,33 @@ async function connectReceivers(list: Array<{ wsUrl: string; token: string; user
   return connected.length;
 }
 
-async function handle(command: Record<string, unknown>): Promise<unknown> {
-  switch (command.op) {
-    case 'hello':
-      return { ok: true };
-    case 'receivers':
-      return { connected: await connectReceivers(command.receivers as Array<{ wsUrl: string; token: string; userId: string }>) };
-    case 'count': {
-      const counts = receivers.map((r) => r.count);
-      return {
-        counts,
-        total: counts.reduce((a, b) => a + b, 0),
-        open: receivers.filter((r) => r.client.isOpen).length,
-        events: receivers.flatMap((r, i) => r.events.map((e) => `receiver ${i}: ${e}`)),
-      };
+answerCommands(
+  async (command) => {
+    switch (command.op) {
+      case 'receivers':
+        return { connected: await connectReceivers(command.receivers as Array<{ wsUrl: string; token: string; userId: string }>) };
+      case 'count': {
+        const counts = receivers.map((r) => r.count);
+        return {
+          counts,
+          total: counts.reduce((a, b) => a + b, 0),
+          open: receivers.filter((r) => r.client.isOpen).length,
+          events: receivers.flatMap((r, i) => r.events.map((e) => `receiver ${i}: ${e}`)),
+        };
+      }
+      case 'closeReceivers': {
+        const closing = receivers;
+        receivers = [];
+        await Promise.all(closing.map((r) => r.client.close()));
+        return { ok: true };
+      }
+      case 'http':
+        return runHttp(command as unknown as HttpCommand);
+      default:
+        throw new Error(`unknown op ${String(command.op)}`);
     }
-    case 'closeReceivers': {
-      const closing = receivers;
-      receivers = [];
-      await Promise.all(closing.map((r) => r.client.close()));
-      return { ok: true };
-    }
-    case 'http':
-      return runHttp(command as unknown as HttpCommand);
-    default:
-      throw new Error(`unknown op ${String(command.op)}`);
-  }
-}
-
-// Commands run one after the other, in order.
-let queue: Promise<void> = Promise.resolve();
-const input = createInterface({ input: process.stdin });
-input.on('line', (line) => {
-  queue = queue.then(async () => {
-    let answer: unknown;
-    try {
-      answer = await handle(JSON.parse(line) as Record<string, unknown>);
-    } catch (err) {
-      answer = { error: err instanceof Error ? err.message : String(err) };
-    }
-    process.stdout.write(`${JSON.stringify(answer)}\n`);
-  });
-});
-input.on('close', () => {
-  void queue.then(async () => {
+  },
+  async () => {
     await Promise.all(receivers.map((r) => r.client.close()));
-    process.exit(0);
-  });
-});
+  },
+);

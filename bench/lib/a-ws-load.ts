@@ -1,6 +1,7 @@
 /**
- * WebSocket load process of ws-relay, started pinned to the load core (bench/lib/a-common.ts
- * startLoadProcess). One JSON command per stdin line, one JSON answer per stdout line:
+ * WebSocket load process of ws-relay, started pinned to the load core (ScenarioScope.load
+ * in bench/lib/scenario.ts). One JSON command per stdin line, one JSON answer per stdout
+ * line (bench/lib/load-commands.ts):
  *
  * `{op:"relay", kind:"parley"|"raw", window, warmupSec, measureSec, …}`: device A sends
  * one-to-one messages to device B, keeping at most `window` sent but not yet delivered to
@@ -12,9 +13,9 @@
  * - raw: `wsUrl` of bench/lib/a-raw-ws-relay.ts: A writes the same `send` frames, the relay
  *   forwards them to B.
  */
-import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { ParleyClient } from '../../src/client/client.js';
+import { answerCommands } from './load-commands.js';
 
 export interface RelayResult {
   deliveredPerSecond: number;
@@ -169,30 +170,7 @@ async function relay(cmd: RelayCommand): Promise<RelayResult> {
   };
 }
 
-async function handle(command: Record<string, unknown>): Promise<unknown> {
-  switch (command.op) {
-    case 'hello':
-      return { ok: true };
-    case 'relay':
-      return relay(command as unknown as RelayCommand);
-    default:
-      throw new Error(`unknown op ${String(command.op)}`);
-  }
-}
-
-let queue: Promise<void> = Promise.resolve();
-const input = createInterface({ input: process.stdin });
-input.on('line', (line) => {
-  queue = queue.then(async () => {
-    let answer: unknown;
-    try {
-      answer = await handle(JSON.parse(line) as Record<string, unknown>);
-    } catch (err) {
-      answer = { error: err instanceof Error ? err.message : String(err) };
-    }
-    process.stdout.write(`${JSON.stringify(answer)}\n`);
-  });
-});
-input.on('close', () => {
-  void queue.then(() => process.exit(0));
+answerCommands(async (command) => {
+  if (command.op === 'relay') return relay(command as unknown as RelayCommand);
+  throw new Error(`unknown op ${String(command.op)}`);
 });

@@ -1,117 +1,18 @@
 /**
- * Orchestrator-side helpers for the many-client scenarios (fanout, catch-up,
- * idle-memory): the load process (bench/lib/b-load.ts, pinned to core 1) driven by
- * JSON lines, the raw `ws` baseline server (bench/lib/b-raw-broadcast.ts, pinned to
- * core 0), a fresh Postgres database and Redis db, RSS readings and table printing.
+ * Orchestrator-side helpers of the many-client scenarios (fanout, catch-up, idle-memory),
+ * on top of scenario.ts: where their load process (bench/lib/b-load.ts, which exports the
+ * types of its answers) makes REST calls, memory readings of a server, and the table and
+ * report they print. Their baseline is bench/lib/b-raw-broadcast.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { serviceStorage } from '../../test/helpers/storage.js';
+import { join } from 'node:path';
+import type { ParleyProcess } from './parley-process.js';
+import { benchLibDir, sleep } from './scenario.js';
 
-const libDir = dirname(fileURLToPath(import.meta.url));
-export const root = dirname(dirname(libDir));
-
-/** `taskset -c <cpus> node --import tsx <script>` (no pinning where taskset is missing). */
-function nodeCommand(cpus: string, script: string, args: string[] = []): string[] {
-  const node = [process.execPath, '--import', 'tsx', join(libDir, script), ...args];
-  return existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', '-c', cpus, ...node] : node;
-}
-
-export interface LoadProcess {
-  pid: number;
-  call<T>(cmd: string, args?: object): Promise<T>;
-  stop(): Promise<void>;
-}
-
-/** Starts bench/lib/b-load.ts on core 1; one request at a time, answered by id. */
-export function startLoad(): LoadProcess {
-  const command = nodeCommand('1', 'b-load.ts');
-  const child = spawn(command[0]!, command.slice(1), { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-  const waiting = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
-  let nextId = 1;
-  const exited = new Promise<void>((resolve) =>
-    child.on('exit', (code) => {
-      for (const w of waiting.values()) w.reject(new Error(`load process exited (${code})`));
-      waiting.clear();
-      resolve();
-    }),
-  );
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    let reply: { id: number; ok: boolean; result?: unknown; error?: string };
-    try {
-      reply = JSON.parse(line) as typeof reply;
-    } catch {
-      process.stderr.write(`load: ${line}\n`);
-      return;
-    }
-    const w = waiting.get(reply.id);
-    if (!w) return;
-    waiting.delete(reply.id);
-    if (reply.ok) w.resolve(reply.result);
-    else w.reject(new Error(`load: ${reply.error}`));
-  });
-  return {
-    pid: child.pid!,
-    call<T>(cmd: string, args: object = {}) {
-      const id = nextId++;
-      return new Promise<T>((resolve, reject) => {
-        waiting.set(id, { resolve: resolve, reject });
-        child.stdin.write(`${JSON.stringify({ id, cmd, args })}\n`);
-      });
-    },
-    async stop() {
-      child.stdin.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-export interface RawServer {
-  pid: number;
-  url: string;
-  wsUrl: string;
-  stop(): Promise<void>;
-}
-
-/** Starts the raw `ws` baseline (bench/lib/b-raw-broadcast.ts) on core 0. */
-export async function startRawServer(env: Record<string, string> = {}): Promise<RawServer> {
-  const command = nodeCommand('0', 'b-raw-broadcast.ts');
-  const child: ChildProcess = spawn(command[0]!, command.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`raw server exited (${code})`)));
-  });
-  return {
-    pid: child.pid!,
-    url: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-export interface BenchStorage {
-  env: Record<string, string>;
-  release(): Promise<void>;
-}
-
-const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const redisBase = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** A fresh database and a leased, flushed Redis db (shared with the test suite's leases). */
-export async function freshPostgresRedis(): Promise<BenchStorage> {
-  const storage = await serviceStorage(adminUrl, redisBase);
-  return { env: { DATABASE_URL: storage.databaseUrl!, REDIS_URL: storage.redisUrl! }, release: () => storage.release() };
+/** Where the load process makes Parley's REST calls (a ParleyProcess itself does not go through JSON). */
+export function restTarget(parley: ParleyProcess): { url: string; appKey: string; appSecret: string } {
+  return { url: parley.url, appKey: parley.appKey, appSecret: parley.appSecret };
 }
 
 /** Resident set size of a process, in bytes (VmRSS of /proc/<pid>/status). */
@@ -123,7 +24,7 @@ export function rssBytes(pid: number): number {
 }
 
 /** NODE_OPTIONS that make a server collect all garbage on SIGUSR2 (bench/lib/b-gc-preload.ts). */
-export const gcOnSignalNodeOptions = `--import tsx --import ${join(libDir, 'b-gc-preload.ts')}`;
+export const gcOnSignalNodeOptions = `--import tsx --import ${join(benchLibDir, 'b-gc-preload.ts')}`;
 
 export interface MemoryReading {
   /** VmRSS, bytes. */
@@ -151,21 +52,7 @@ export async function memoryAfterGc(pid: number, reportFile: string, times = 3):
   return { rss, heapAndExternal };
 }
 
-/** CPU time (user + system, all threads) a process has used so far, in ms (/proc/<pid>/stat). */
-export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After the command: state is field 3, utime field 14, stime field 15 (1-based, man 5 proc).
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
-}
-const clockTicks = 100;
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-
-export const fmt = (value: number, digits = 0) =>
-  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** One table row: the first cell left-aligned, the rest right-aligned. */
 export function row(cells: string[], first = 30, rest = 14): string {
@@ -181,4 +68,15 @@ export function machine(): string {
     // not Linux
   }
   return `${model}, ${availableParallelism()} CPUs`;
+}
+
+/**
+ * Prints a scenario's report: its lines, then each failure and, after a failure, the end
+ * of what Parley printed; a failure makes the process exit non-zero.
+ */
+export function printReport(lines: readonly string[], failures: readonly string[], parleyOutput: string): void {
+  const all = [...lines, ...failures.map((f) => `FAILED: ${f}`)];
+  if (failures.length > 0 && parleyOutput) all.push('parley output (last 3,000 characters):', parleyOutput.slice(-3_000));
+  process.stdout.write(`${all.join('\n')}\n`);
+  if (failures.length > 0) process.exitCode = 1;
 }

@@ -1,16 +1,16 @@
 /**
  * The load process of the many-client scenarios (fanout, catch-up, idle-memory), run
- * pinned to its own core by bench/lib/b-harness.ts. It holds thousands of plain `ws`
- * clients speaking the protocol directly (no ParleyClient: too heavy at 10,000), and
- * the REST calls that drive them.
+ * pinned to its own core (ScenarioScope.load in bench/lib/scenario.ts). It holds
+ * thousands of plain `ws` clients speaking the protocol directly (no ParleyClient: too
+ * heavy at 10,000), and the REST calls that drive them.
  *
- * Driven by JSON lines on stdin `{id, cmd, args}`, answered by one JSON line on stdout
- * `{id, ok, result | error}`; nothing else may go to stdout. Exits when stdin ends.
+ * Driven by one JSON command `{op, …}` per stdin line, answered by one JSON line on
+ * stdout (bench/lib/load-commands.ts); nothing else may go to stdout. Exits when stdin ends.
  */
-import { createHash } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
+import { answerCommands } from './load-commands.js';
+import { signedFormHeaders } from './rest-signature.js';
 
 type FormBody = Record<string, string | number | Array<string | number>>;
 
@@ -21,17 +21,6 @@ interface RestTarget {
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-
-function signHeaders(app: RestTarget): Record<string, string> {
-  const nonce = String(Math.floor(Math.random() * 0xffffff));
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  return {
-    'App-Key': app.appKey,
-    Nonce: nonce,
-    Timestamp: timestamp,
-    Signature: createHash('sha1').update(app.appSecret + nonce + timestamp).digest('hex'),
-  };
-}
 
 function formEncode(body: FormBody): string {
   const params = new URLSearchParams();
@@ -57,7 +46,7 @@ function post(url: string, payload: string, headers: Record<string, string>): Pr
 
 /** A signed, form-encoded REST call; throws unless the answer is `{code: 200}`. */
 async function rest(app: RestTarget, path: string, body: FormBody): Promise<Record<string, unknown>> {
-  const { status, text } = await post(app.url + path, formEncode(body), { ...signHeaders(app), 'Content-Type': 'application/x-www-form-urlencoded' });
+  const { status, text } = await post(app.url + path, formEncode(body), signedFormHeaders(app));
   let answer: Record<string, unknown>;
   try {
     answer = JSON.parse(text) as Record<string, unknown>;
@@ -68,8 +57,14 @@ async function rest(app: RestTarget, path: string, body: FormBody): Promise<Reco
   return answer;
 }
 
+/** The failures of a batch of calls or connects (inParallel). */
+interface BatchOutcome {
+  failures: number;
+  firstError?: string;
+}
+
 /** Runs `task(0..count-1)` with at most `concurrency` in flight; collects failures. */
-async function inParallel(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<{ failures: number; firstError?: string }> {
+async function inParallel(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<BatchOutcome> {
   let next = 0;
   let failures = 0;
   let firstError: string | undefined;
@@ -186,6 +181,16 @@ function openClient(wsUrl: string, userId: string, platform: string, room: strin
   });
 }
 
+/** What `register` answers. */
+export interface RegisterResult extends BatchOutcome {
+  ms: number;
+}
+
+/** What `open` answers: `open` is the pool's size afterwards. */
+export interface OpenResult extends RegisterResult {
+  open: number;
+}
+
 interface OpenArgs {
   pool: string;
   wsUrl: string;
@@ -197,7 +202,7 @@ interface OpenArgs {
   concurrency?: number;
 }
 
-async function open(args: OpenArgs) {
+async function open(args: OpenArgs): Promise<OpenResult> {
   const clients = pools.get(args.pool) ?? [];
   pools.set(args.pool, clients);
   const started = performance.now();
@@ -243,11 +248,27 @@ interface FanoutArgs {
   timeoutMs?: number;
 }
 
+export interface FanoutResult extends BatchOutcome {
+  ms: number;
+  publishMs: number;
+  complete: boolean;
+  clients: number;
+  expected: number;
+  received: number;
+  short: number;
+  extra: number;
+  seqErrors: number;
+  outOfOrder: number;
+  closed: number;
+  /** The first frame a client received, for a baseline to send. */
+  sample?: string;
+}
+
 /**
  * Fires `messages` triggers (REST publishes or raw broadcasts) and waits until every
  * client of the pool received that many frames: deliveries per second end to end.
  */
-async function fanout(args: FanoutArgs) {
+async function fanout(args: FanoutArgs): Promise<FanoutResult> {
   const clients = pools.get(args.pool) ?? [];
   for (const c of clients) {
     c.count = 0;
@@ -325,9 +346,23 @@ interface CatchUpArgs {
   storeTo?: string;
 }
 
+export interface CatchUpResult {
+  ms: number;
+  /** ms from sending `connect` to its result frame. */
+  resultMs: number;
+  count: number;
+  first: number;
+  last: number;
+  /** Messages whose seq did not follow the one before. */
+  breaks: number;
+  syncedSeq?: number;
+  gap: unknown;
+  ok: boolean;
+}
+
 /** One device connects and receives what it is owed: ms from sending `connect` to `synced`. */
 function catchUp(args: CatchUpArgs) {
-  return new Promise<Record<string, unknown>>((resolve, reject) => {
+  return new Promise<CatchUpResult>((resolve, reject) => {
     const ws = new WebSocket(args.wsUrl, { perMessageDeflate: false });
     const frames: string[] = [];
     let count = 0;
@@ -386,7 +421,7 @@ async function storeFrames(url: string, frames: string[]): Promise<void> {
 
 const commands: Record<string, (args: never) => Promise<unknown>> = {
   /** getToken for `prefix{start..start+count-1}` (and `extra` ids); tokens kept here. */
-  async register(args: RestTarget & { prefix: string; start: number; count: number; extra?: string[]; concurrency?: number }) {
+  async register(args: RestTarget & { prefix: string; start: number; count: number; extra?: string[]; concurrency?: number }): Promise<RegisterResult> {
     const ids = [...(args.extra ?? []), ...Array.from({ length: args.count }, (_, i) => `${args.prefix}${args.start + i}`)];
     const started = performance.now();
     const outcome = await inParallel(ids.length, args.concurrency ?? 32, async (i) => {
@@ -413,22 +448,14 @@ const commands: Record<string, (args: never) => Promise<unknown>> = {
   catchUp,
 };
 
-createInterface({ input: process.stdin }).on('line', (line) => {
-  const { id, cmd, args } = JSON.parse(line) as { id: number; cmd: string; args: never };
-  const run = commands[cmd];
-  const reply = (message: object) => process.stdout.write(`${JSON.stringify({ id, ...message })}\n`);
-  if (!run) {
-    reply({ ok: false, error: `unknown command ${cmd}` });
-    return;
-  }
-  run(args).then(
-    (result) => reply({ ok: true, result }),
-    (err: unknown) => reply({ ok: false, error: err instanceof Error ? err.message : String(err) }),
-  );
-});
-
-process.stdin.on('end', () => {
-  for (const clients of pools.values()) for (const c of clients) c.ws.terminate();
-  agent.destroy();
-  setTimeout(() => process.exit(0), 100).unref();
-});
+answerCommands(
+  async (command) => {
+    const run = commands[String(command.op)];
+    if (!run) throw new Error(`unknown command ${String(command.op)}`);
+    return run(command as never);
+  },
+  async () => {
+    for (const clients of pools.values()) for (const c of clients) c.ws.terminate();
+    agent.destroy();
+  },
+);
