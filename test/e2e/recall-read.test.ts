@@ -230,6 +230,18 @@ describe('recall', () => {
     expect(commandFor(receiver)[0]).toMatchObject({ messageUId: sent.messageUID });
   });
 
+  it('a system message is recalled like it was sent: to its receiver, as conversation type 6', async () => {
+    const receiver = await connectDevice(t, app, 'sy-b');
+    clock.advance(1000);
+    const res = await app.post('/message/system/publish.json', { fromUserId: 'sy-admin', toUserId: 'sy-b', objectName: 'RC:TxtMsg', content: txt('notice') });
+    const messageUID = (res.body.messageUIDs as Array<{ messageUID: string }>)[0]!.messageUID;
+    await receiver.received(1);
+    ok(await app.post('/message/recall.json', { fromUserId: 'sy-admin', conversationType: 6, targetId: 'sy-b', messageUID, sentTime: clock.now() }));
+    await expect.poll(() => commands(receiver).length).toBe(1);
+    expect(commands(receiver)[0]).toMatchObject({ conversationType: 6, targetId: 'sy-admin' });
+    expect((await history(receiver, 6, 'sy-admin'))[0]).toMatchObject({ messageUId: messageUID, recalled: true });
+  });
+
   it('/message/broadcast/recall reaches every user; an id that is not the broadcast\'s is refused', async () => {
     const device = await connectDevice(t, app, 'bc-x');
     clock.advance(1000);
@@ -356,6 +368,23 @@ describe('read positions and the conversation list', () => {
     expect(noTime.body.code).toBe(1002);
     await settle();
     expect(commands(peer, 'RC:SRSMsg')).toHaveLength(0);
+  });
+
+  it('read receipts are signals: RC:ReadNtf reaches the peer, RC:RRRspMsg the group, neither is kept nor counted', async () => {
+    const reader = await connectDevice(t, app, 'rn-r');
+    const sender = await connectDevice(t, app, 'rn-s');
+    const sent = await publish(app, 'rn-s', 'rn-r', 'read me');
+    await reader.received(1);
+    await reader.client.send({ conversationType: 1, targetId: 'rn-s', objectName: 'RC:ReadNtf', content: { lastMessageSendTime: sent.sentTime, messageUId: sent.messageUID, type: 1 } });
+    await expect.poll(() => commands(sender, 'RC:ReadNtf').length).toBe(1);
+    expect(commands(sender, 'RC:ReadNtf')[0]).toMatchObject({ conversationType: 1, targetId: 'rn-r', isPersisted: false });
+
+    ok(await app.post('/group/create.json', { userId: ['rn-r', 'rn-s'], groupId: 'rng', groupName: 'R' }));
+    await reader.client.send({ conversationType: 3, targetId: 'rng', objectName: 'RC:RRRspMsg', content: { receiptMessageDic: { [sent.messageUID]: ['rn-r'] } } });
+    await expect.poll(() => commands(sender, 'RC:RRRspMsg').length).toBe(1);
+    expect((await history(reader, 1, 'rn-s')).map((m) => m.objectName)).toEqual(['RC:TxtMsg']);
+    expect(await history(sender, 3, 'rng')).toEqual([]);
+    expect(await unreadWith(reader, 'rn-s')).toBe(1);
   });
 
   it('a read is refused for a chatroom, a group the user is not in, or without lastReadTime; the position does not move', async () => {
