@@ -80,7 +80,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
       permissions: deps.permissions,
       inbox: deps.inbox,
       localDelivery: deps.localDelivery,
-      forgetMembers: (appKey, kind, groupIds) => (kind === 'group' ? deps.groups : deps.ultraGroups).forget(appKey, groupIds),
+      forgetCached: (appKey, kind, ids) => ({ group: deps.groups, ultragroup: deps.ultraGroups, relations: deps.permissions })[kind].forget(appKey, ids),
     },
     { ...defaultGatewayOptions, ...gatewayOptions },
   );

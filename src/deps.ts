@@ -41,7 +41,7 @@ import { createSqlHistoryRetentionStore } from './store/history-retention.sql.js
 import { migrate } from './store/migrate.js';
 import { createSqlPermissionStore } from './store/permissions.sql.js';
 import { GroupService } from './core/groups.js';
-import { MembershipNews } from './core/membership-news.js';
+import { CacheNews } from './core/cache-news.js';
 import { createSqlGroupStore } from './store/groups.sql.js';
 import { ChatroomService } from './core/chatrooms.js';
 import { createSqlChatroomStore } from './store/chatrooms.sql.js';
@@ -161,7 +161,10 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const users = new UserService(apps, userStore, sessions, clock);
     const localDelivery = new LocalDelivery();
     const pushes = new PushRouter(bus, nodeId, (appKey, items) => localDelivery.deliver(appKey, items));
-    const permissions = new PermissionService(createSqlPermissionStore(sql), sessions, clock);
+    const cacheNews = new CacheNews(bus, presence, nodeId, (err) =>
+      logger.warn({ err }, 'could not tell other nodes of a change they cache; their caches catch up within seconds'),
+    );
+    const permissions = new PermissionService(createSqlPermissionStore(sql), sessions, clock, cacheNews);
     // Chatroom moderation removes members and notifies rooms through the delivery, made below.
     const roomNotices: { send?: ConversationDelivery['toChatrooms'] } = {};
     const chatroomHooks = {
@@ -170,12 +173,9 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
         await roomNotices.send?.({ app, origin: { kind: 'api' }, fromUserId, targetIds: [roomId], objectName, content: { content }, echo: false, status: false, system: true });
       },
     };
-    const membershipNews = new MembershipNews(bus, presence, nodeId, (err) =>
-      logger.warn({ err }, 'could not tell other nodes of a membership change; their caches catch up within seconds'),
-    );
-    const groups = new GroupService(createSqlGroupStore(sql), clock, membershipNews);
+    const groups = new GroupService(createSqlGroupStore(sql), clock, cacheNews);
     const chatrooms = new ChatroomService(createSqlChatroomStore(sql), chatroomMembers, clock, chatroomHooks);
-    const ultraGroups = new UltraGroupService(createSqlUltraGroupStore(sql), clock, membershipNews);
+    const ultraGroups = new UltraGroupService(createSqlUltraGroupStore(sql), clock, cacheNews);
     const historyStore = createSqlHistoryStore(sql);
     const retention = new RetentionSweeper(createSqlHistoryRetentionStore(sql), apps, clock, (err, failure) =>
       logger.error({ err, ...failure }, 'history retention sweep failed; the next pass retries'),

@@ -3,9 +3,9 @@ import type { GroupStore, GroupSummary } from '../store/groups.js';
 import type { App } from './apps.js';
 import type { Clock } from './clock.js';
 import type { GroupRules } from './conversation-rules.js';
-import type { MembershipNews } from './membership-news.js';
+import type { CacheNews } from './cache-news.js';
 
-/** Other nodes' membership changes are picked up at once (MembershipNews), or within this long if that news is lost. */
+/** Other nodes' membership changes are picked up at once (CacheNews), or within this long if that news is lost. */
 const memberCacheMs = 5_000;
 /** Beyond this many cached groups the oldest entry is dropped first. */
 const memberCacheMax = 10_000;
@@ -25,7 +25,7 @@ export class GroupService implements GroupRules {
   constructor(
     private readonly store: GroupStore,
     private readonly clock: Clock,
-    private readonly news?: MembershipNews,
+    private readonly news?: CacheNews,
   ) {}
 
   /** Another node changed these groups' members: the next read goes to the store. */

@@ -1,5 +1,6 @@
 import { ParleyError } from '../errors.js';
-import type { MuteRow, PermissionStore, RelationKind, SensitiveWordRow } from '../store/permissions.js';
+import type { MuteRow, PermissionStore, RecipientStanding, RelationKind, SensitiveWordRow } from '../store/permissions.js';
+import type { CacheNews } from './cache-news.js';
 import type { App } from './apps.js';
 import type { Clock } from './clock.js';
 import { replaceInContent, SensitiveWordMatcher } from './sensitive-words.js';
@@ -7,6 +8,16 @@ import type { SessionService } from './sessions.js';
 
 /** Other nodes' word changes are picked up within this long. */
 const wordCacheMs = 5_000;
+/** A recipient's relations are cached this long (other nodes' changes arrive sooner, by CacheNews). */
+const relationCacheMs = 5_000;
+/** Beyond this many cached recipients the oldest is dropped first. */
+const relationCacheMax = 50_000;
+
+/** How one recipient stands toward senders, as read at `loadedAt`; a sender without relations maps to undefined. */
+interface CachedRelations {
+  loadedAt: number;
+  bySender: Map<string, RecipientStanding | undefined>;
+}
 
 /**
  * The one-to-one permission model (SERVER-API.md §14, §18): blocklists, allowlists,
@@ -16,16 +27,21 @@ const wordCacheMs = 5_000;
  */
 export class PermissionService {
   private readonly matchers = new Map<string, { matcher: SensitiveWordMatcher; loadedAt: number }>();
+  /** app + recipient → how it stands toward senders: a device's send costs no query per message. */
+  private readonly relations = new Map<string, CachedRelations>();
+  /** Bumped by every relation change, so a read that raced one is not cached. */
+  private relationChanges = 0;
 
   constructor(
     private readonly store: PermissionStore,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
+    private readonly news?: CacheNews,
   ) {}
 
   /** Refuses a device's send to `toUserIds` with the first rule one of them breaks. */
   async checkClientSend(app: App, fromUserId: string, toUserIds: readonly string[]): Promise<void> {
-    const standings = await this.store.standings(app.appKey, fromUserId, toUserIds);
+    const standings = await this.cachedStandings(app, fromUserId, toUserIds);
     for (const userId of toUserIds) {
       const standing = standings.get(userId);
       if (!standing || userId === fromUserId) continue;
@@ -60,12 +76,63 @@ export class PermissionService {
     this.matchers.delete(app.appKey);
   }
 
-  addRelations(app: App, kind: RelationKind, userId: string, others: readonly string[]): Promise<void> {
-    return this.store.addRelations(app.appKey, kind, userId, others, this.clock.now());
+  async addRelations(app: App, kind: RelationKind, userId: string, others: readonly string[]): Promise<void> {
+    await this.changeRelations(app, userId, () => this.store.addRelations(app.appKey, kind, userId, others, this.clock.now()));
   }
 
-  removeRelations(app: App, kind: RelationKind, userId: string, others: readonly string[]): Promise<void> {
-    return this.store.removeRelations(app.appKey, kind, userId, others);
+  async removeRelations(app: App, kind: RelationKind, userId: string, others: readonly string[]): Promise<void> {
+    await this.changeRelations(app, userId, () => this.store.removeRelations(app.appKey, kind, userId, others));
+  }
+
+  /** Another node changed these users' relations: the next check reads them from the store. */
+  forget(appKey: string, userIds: readonly string[]): void {
+    this.relationChanges++;
+    for (const userId of userIds) this.relations.delete(relationKey(appKey, userId));
+  }
+
+  /** The relations of `userId` (as a recipient) change: dropped from the caches here and on the other nodes. */
+  private async changeRelations(app: App, userId: string, change: () => Promise<void>): Promise<void> {
+    try {
+      await change();
+    } finally {
+      this.forget(app.appKey, [userId]);
+      await this.news?.announce(app.appKey, 'relations', [userId]);
+    }
+  }
+
+  /** Each recipient's standing toward `fromUserId`, from the cache where fresh, the rest in one query. */
+  private async cachedStandings(app: App, fromUserId: string, toUserIds: readonly string[]): Promise<Map<string, RecipientStanding | undefined>> {
+    const now = this.clock.now();
+    const found = new Map<string, RecipientStanding | undefined>();
+    const missing: string[] = [];
+    for (const userId of toUserIds) {
+      const cached = this.relations.get(relationKey(app.appKey, userId));
+      if (cached && now - cached.loadedAt < relationCacheMs && now >= cached.loadedAt && cached.bySender.has(fromUserId)) found.set(userId, cached.bySender.get(fromUserId));
+      else missing.push(userId);
+    }
+    if (missing.length === 0) return found;
+    const changesBefore = this.relationChanges;
+    const read = await this.store.standings(app.appKey, fromUserId, missing);
+    for (const userId of missing) {
+      const standing = read.get(userId);
+      found.set(userId, standing);
+      if (changesBefore === this.relationChanges) this.remember(app.appKey, userId, fromUserId, standing, now);
+    }
+    return found;
+  }
+
+  private remember(appKey: string, userId: string, fromUserId: string, standing: RecipientStanding | undefined, now: number): void {
+    const key = relationKey(appKey, userId);
+    let cached = this.relations.get(key);
+    if (!cached || now - cached.loadedAt >= relationCacheMs || now < cached.loadedAt) {
+      if (this.relations.size >= relationCacheMax) {
+        const oldest = this.relations.keys().next();
+        if (!oldest.done) this.relations.delete(oldest.value);
+      }
+      cached = { loadedAt: now, bySender: new Map() };
+      this.relations.set(key, cached);
+    }
+    cached.bySender.set(fromUserId, standing);
   }
 
   listRelations(app: App, kind: RelationKind, userId: string, after: string, limit: number): Promise<string[]> {
@@ -125,3 +192,5 @@ export class PermissionService {
     return matcher;
   }
 }
+
+const relationKey = (appKey: string, userId: string) => `${appKey}\u0000${userId}`;

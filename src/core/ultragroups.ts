@@ -4,7 +4,7 @@ import type { App } from './apps.js';
 import type { Clock } from './clock.js';
 import type { UltraGroupRules } from './conversation-rules.js';
 import { retentionCutoff } from './history-policy.js';
-import type { MembershipNews } from './membership-news.js';
+import type { CacheNews } from './cache-news.js';
 import { conversationTypes } from './message.js';
 
 /** Other nodes' membership and channel changes are picked up within this long. */
@@ -40,7 +40,7 @@ interface CachedAudience {
  *
  * Serves the REST administration and, as UltraGroupRules, the delivery function. The
  * audience of a channel is cached per node and dropped on every membership or channel
- * change, here and on the other nodes (MembershipNews); at worst after audienceCacheMs.
+ * change, here and on the other nodes (CacheNews); at worst after audienceCacheMs.
  */
 export class UltraGroupService implements UltraGroupRules {
   /** appKey → groupId → channel → audience. */
@@ -49,7 +49,7 @@ export class UltraGroupService implements UltraGroupRules {
   constructor(
     private readonly store: UltraGroupStore,
     private readonly clock: Clock,
-    private readonly news?: MembershipNews,
+    private readonly news?: CacheNews,
   ) {}
 
   /** Another node changed these groups' members or channels: the next read goes to the store. */

@@ -15,7 +15,7 @@ import type { RecallService } from '../core/recall.js';
 import type { ChatroomMembers } from '../store/chatroom-members.js';
 import type { SessionService } from '../core/sessions.js';
 import type { UserService } from '../core/users.js';
-import type { Bus, MembershipKind, NodeEvent, PushItem } from '../store/bus.js';
+import type { Bus, CachedKind, NodeEvent, PushItem } from '../store/bus.js';
 import type { Inbox } from '../store/inbox.js';
 import { closeCodes } from './close-codes.js';
 import { Connection } from './connection.js';
@@ -50,12 +50,12 @@ export interface GatewayDeps {
   permissions: PermissionService;
   inbox: Inbox;
   localDelivery: LocalDelivery;
-  /** Another node changed these groups' members: this node drops what it cached of them. */
-  forgetMembers(appKey: string, kind: MembershipKind, groupIds: readonly string[]): void;
+  /** Another node changed these: this node drops what it cached of them. */
+  forgetCached(appKey: string, kind: CachedKind, ids: readonly string[]): void;
 }
 
 /** What a connection needs from the gateway that owns it. */
-export interface GatewayContext extends Omit<GatewayDeps, 'bus' | 'localDelivery' | 'forgetMembers'> {
+export interface GatewayContext extends Omit<GatewayDeps, 'bus' | 'localDelivery' | 'forgetCached'> {
   handshakeTimeoutMs: number;
   register(connection: Connection): void;
   unregister(connection: Connection): void;
@@ -126,8 +126,8 @@ export class Gateway {
       case 'room-left':
         for (const sessionId of event.sessionIds) this.bySession.get(sessionId)?.leftRoom(event.roomId);
         return;
-      case 'members-changed':
-        this.deps.forgetMembers(event.appKey, event.kind, event.groupIds);
+      case 'stale':
+        this.deps.forgetCached(event.appKey, event.kind, event.ids);
         return;
     }
   }

@@ -13,10 +13,11 @@ export type NodeEvent =
   | { type: 'push'; appKey: string; items: PushItem[] }
   /** These sessions were removed from a chatroom (kick, block, destroy). */
   | { type: 'room-left'; appKey: string; roomId: string; sessionIds: string[] }
-  /** These groups' members changed on another node: drop what is cached of them. */
-  | { type: 'members-changed'; appKey: string; kind: MembershipKind; groupIds: string[] };
+  /** Another node changed these: drop what is cached of them. */
+  | { type: 'stale'; appKey: string; kind: CachedKind; ids: string[] };
 
-export type MembershipKind = 'group' | 'ultragroup';
+/** What nodes cache: group members and ultra group audiences (by group id), a user's relations (by user id). */
+export type CachedKind = 'group' | 'ultragroup' | 'relations';
 
 export type NodeEventHandler = (event: NodeEvent) => void;
 

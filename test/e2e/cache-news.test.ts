@@ -4,8 +4,8 @@ import { startServer, type TestApp, type TestServer } from '../helpers/server.js
 import { freshStorage, storageMode, type TestStorage } from '../helpers/storage.js';
 
 /**
- * Two nodes in one process on one Postgres and Redis: a membership change made through one
- * node is seen by the other's next send at once, not after its member cache expires.
+ * Two nodes in one process on one Postgres and Redis: a membership or relation change made
+ * through one node is seen by the other's next send at once, not after its cache expires.
  * (The embedded engine is single-node, so services only.)
  */
 const services = storageMode === 'services';
@@ -33,7 +33,7 @@ afterAll(async () => {
 const txt = (text: string) => JSON.stringify({ content: text });
 const ok = (res: { body: { code: number } }) => expect(res.body).toMatchObject({ code: 200 });
 
-describe.skipIf(!services)('membership news between nodes', () => {
+describe.skipIf(!services)('cache news between nodes', () => {
   it('a group member removed on one node gets nothing from the other node\'s next send; one added gets it', async () => {
     ok(await viaA.post('/group/create.json', { userId: ['mn-a', 'mn-b'], groupId: 'mn', groupName: 'N' }));
     const member = await connectDevice(nodeB, viaB, 'mn-b');
@@ -64,5 +64,18 @@ describe.skipIf(!services)('membership news between nodes', () => {
     ok(await publish('second'));
     await settle();
     expect(member.messages.map((m) => m.content)).toEqual([txt('first')]);
+  });
+
+  it('a block made on one node refuses the next device send on the other node', async () => {
+    await viaA.post('/user/getToken.json', { userId: 'rb-bob', name: 'Bob' });
+    const ann = await connectDevice(nodeB, viaB, 'rb-ann');
+    // Node B reads and caches bob's relations toward ann.
+    await ann.client.send({ conversationType: 1, targetId: 'rb-bob', objectName: 'RC:TxtMsg', content: { content: 'hi' } });
+    ok(await viaA.post('/user/blacklist/add.json', { userId: 'rb-bob', blackUserId: 'rb-ann' }));
+    await settle(50);
+    await expect(ann.client.send({ conversationType: 1, targetId: 'rb-bob', objectName: 'RC:TxtMsg', content: { content: 'again' } })).rejects.toMatchObject({ code: 405 });
+    ok(await viaA.post('/user/blacklist/remove.json', { userId: 'rb-bob', blackUserId: 'rb-ann' }));
+    await settle(50);
+    await ann.client.send({ conversationType: 1, targetId: 'rb-bob', objectName: 'RC:TxtMsg', content: { content: 'friends again' } });
   });
 });
