@@ -53,7 +53,7 @@ export class PermissionService {
 
   /** The recipients who blocked `fromUserId` (a REST send with `verifyBlacklist`). */
   async blockedBy(app: App, fromUserId: string, toUserIds: readonly string[]): Promise<Set<string>> {
-    const standings = await this.store.standings(app.appKey, fromUserId, toUserIds);
+    const standings = await this.cachedStandings(app, fromUserId, toUserIds);
     return new Set(toUserIds.filter((userId) => standings.get(userId)?.blocked));
   }
 
