@@ -160,12 +160,11 @@ return cursor
 
 type Script = (...args: Array<string | number>) => Promise<unknown>;
 interface InboxScripts {
+  parleyInboxAppend: Script;
   parleyInboxRead: Script;
   parleyInboxHead: Script;
   parleyInboxAck: Script;
 }
-/** ioredis flattens array arguments one level. */
-type AppendPipeline = ChainableCommander & { parleyInboxAppend(...args: Array<string | number | Array<string | number>>): AppendPipeline };
 
 /** Users per append script call: bounds how long one call holds Redis (some 30 µs a user). */
 const usersPerCall = 100;
@@ -187,6 +186,20 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
   redis.defineCommand('parleyInboxHead', { numberOfKeys: 2, lua: headLua });
   redis.defineCommand('parleyInboxAck', { numberOfKeys: 1, lua: ackLua });
   const scripts = redis as Redis & InboxScripts;
+
+  /**
+   * One script call per batch: a single one is sent as is (the common one-to-one send, no
+   * pipeline object to build); several go in one pipeline, one socket write for a big group.
+   */
+  async function runAppends(batches: Array<Array<string | number>>): Promise<unknown[]> {
+    if (batches.length <= 1) return Promise.all(batches.map((args) => scripts.parleyInboxAppend(...args)));
+    const pipeline = redis.pipeline() as ChainableCommander & { parleyInboxAppend(...args: Array<string | number>): unknown };
+    for (const args of batches) pipeline.parleyInboxAppend(...args);
+    return ((await pipeline.exec()) ?? []).map(([err, reply]) => {
+      if (err) throw err;
+      return reply;
+    });
+  }
   const streamKey = (appKey: string, userId: string) => `${namespace}:inbox:${appKey}:${userId}`;
   const headKey = (appKey: string, userId: string) => `${namespace}:inbox-head:${appKey}:${userId}`;
   const newEpoch = () => randomBytes(8).toString('base64url');
@@ -201,7 +214,7 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
         else byUser.set(item.userId, [index]);
       });
       const users = [...byUser];
-      const pipeline = redis.pipeline() as AppendPipeline;
+      const batches: Array<Array<string | number>> = [];
       for (let from = 0; from < users.length; from += usersPerCall) {
         const keys: string[] = [];
         const perUser: Array<string | number> = [];
@@ -216,13 +229,12 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
             perUser.push(at);
           }
         }
-        pipeline.parleyInboxAppend(keys.length, keys, now, limits.retentionMs, limits.cap, payloadIndex.size, [...payloadIndex.keys()], perUser);
+        batches.push([keys.length, ...keys, now, limits.retentionMs, limits.cap, payloadIndex.size, ...payloadIndex.keys(), ...perUser]);
       }
-      const replies = users.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+      const replies = await runAppends(batches);
       const results = new Array<{ seq: number; epoch: string }>(items.length);
       users.forEach(([, indexes], u) => {
-        const [err, reply] = replies[Math.floor(u / usersPerCall)] ?? [new Error('inbox append: no reply')];
-        if (err) throw err;
+        const reply = replies[Math.floor(u / usersPerCall)];
         const at = 2 * (u % usersPerCall);
         const [epoch, firstSeq] = [String((reply as unknown[])[at]), Number((reply as unknown[])[at + 1])];
         indexes.forEach((itemIndex, k) => (results[itemIndex] = { seq: firstSeq + k, epoch }));

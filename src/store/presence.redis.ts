@@ -23,30 +23,24 @@ export function createRedisPresence(redis: Redis, namespace: string): Presence {
     const alive = await redis.mget(nodes.map(nodeKey));
     const liveNodes = new Set(nodes.filter((_, i) => alive[i] !== null));
     const result = new Map<string, SessionInfo[]>();
-    const cleanup = redis.pipeline();
-    let dead = 0;
+    const cleanups: Array<Promise<number>> = [];
     for (const [userId, sessions] of byUser) {
       const live = sessions.filter((s) => liveNodes.has(s.nodeId)).sort(bySessionAge);
       const gone = sessions.filter((s) => !liveNodes.has(s.nodeId));
-      if (gone.length > 0) {
-        dead += gone.length;
-        cleanup.hdel(userKey(appKey, userId), ...gone.map((s) => s.sessionId));
-      }
+      if (gone.length > 0) cleanups.push(redis.hdel(userKey(appKey, userId), ...gone.map((s) => s.sessionId)));
       if (live.length > 0) result.set(userId, live);
     }
-    if (dead > 0) await cleanup.exec();
+    await Promise.all(cleanups);
     return result;
   }
 
   async function listMany(appKey: string, userIds: readonly string[]): Promise<Map<string, SessionInfo[]>> {
     if (userIds.length === 0) return new Map();
-    const pipeline = redis.pipeline();
-    for (const userId of userIds) pipeline.hgetall(userKey(appKey, userId));
-    const replies = (await pipeline.exec()) ?? [];
+    // Issued together, the reads share socket writes (auto-pipelining) without a pipeline object.
+    const replies = await Promise.all(userIds.map((userId) => redis.hgetall(userKey(appKey, userId))));
     const byUser = new Map<string, SessionInfo[]>();
-    replies.forEach(([err, hash], i) => {
-      if (err) throw err;
-      const sessions = Object.values(hash as Record<string, string>).map((json) => JSON.parse(json) as SessionInfo);
+    replies.forEach((hash, i) => {
+      const sessions = Object.values(hash).map((json) => JSON.parse(json) as SessionInfo);
       if (sessions.length > 0) byUser.set(userIds[i]!, sessions);
     });
     return keepLive(appKey, byUser);
