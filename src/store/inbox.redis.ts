@@ -219,9 +219,11 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
         const keys: string[] = [];
         const perUser: Array<string | number> = [];
         const payloadIndex = new Map<string, number>();
+        // Used only by an inbox (re)created now: one random draw per batch, made distinct per user.
+        const epochBase = newEpoch();
         for (const [userId, indexes] of users.slice(from, from + usersPerCall)) {
           keys.push(streamKey(appKey, userId), headKey(appKey, userId));
-          perUser.push(newEpoch(), indexes.length);
+          perUser.push(`${epochBase}.${keys.length / 2}`, indexes.length);
           for (const i of indexes) {
             const payload = items[i]!.payload;
             let at = payloadIndex.get(payload);
