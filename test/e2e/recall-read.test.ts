@@ -250,6 +250,12 @@ describe('recall', () => {
     await t.deps.delivery.drain();
     const [broadcast] = await device.received(1);
     expect((await app.post('/message/broadcast/recall.json', { fromUserId: 'sys', messageUID: broadcast!.messageUId, sentTime: broadcast!.sentTime + 5 })).body.code).toBe(25101);
+    expect((await app.post('/message/broadcast/recall.json', { fromUserId: 'sys', messageUID: broadcast!.messageUId })).body.code).toBe(1002);
+    expect((await app.post('/message/broadcast/recall.json', { messageUID: broadcast!.messageUId, sentTime: broadcast!.sentTime })).body.code).toBe(1002);
+    expect((await app.post('/message/broadcast/recall.json', { fromUserId: 'sys', messageUID: 'not-an-id', sentTime: broadcast!.sentTime })).body.code).toBe(25101);
+    await t.deps.delivery.drain();
+    await settle();
+    expect(commands(device)).toHaveLength(0);
     ok(await app.post('/message/broadcast/recall.json', { fromUserId: 'sys', messageUID: broadcast!.messageUId, sentTime: broadcast!.sentTime }));
     await t.deps.delivery.drain();
     await expect.poll(() => commands(device).length).toBe(1);
