@@ -77,6 +77,14 @@ describe('recall', () => {
     expect(commands(receiver)).toHaveLength(1);
   });
 
+  it('an offline receiver learns of the recall from its inbox when it connects', async () => {
+    const sent = await publish(app, 'ofr-a', 'ofr-b', 'gone before you looked');
+    ok(await app.post('/message/recall.json', { fromUserId: 'ofr-a', conversationType: 1, targetId: 'ofr-b', messageUID: sent.messageUID, sentTime: sent.sentTime }));
+    const receiver = await connectDevice(t, app, 'ofr-b');
+    expect(receiver.messages.map((m) => m.objectName)).toEqual(['RC:TxtMsg', 'RC:RcCmd']);
+    expect(commandFor(receiver)[0]).toMatchObject({ messageUId: sent.messageUID });
+  });
+
   it('a device recalls its own message over WebSocket; the receiver and the sender\'s other device learn of it, the recalling device is not sent it back', async () => {
     const phone = await connectDevice(t, app, 'wr-a');
     const desk = await connectDevice(t, app, 'wr-a', { deviceId: 'wr-a-desk', platform: 'desktop' });
