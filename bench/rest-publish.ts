@@ -19,6 +19,7 @@ import {
   loadPublish,
   publishBody,
   publishFeatures,
+  publishLoad,
   publishPath,
   reportFailures,
   settledReceiverCounts,
@@ -29,9 +30,7 @@ import {
 } from './lib/a-common.js';
 import { fmt, runScenario } from './lib/scenario.js';
 
-const connections = 50;
-const warmupSec = 2;
-const measureSec = 8;
+const { connections, warmupSec, measureSec } = publishLoad;
 
 const failures: string[] = [];
 await runScenario(failures, async (scope) => {

@@ -22,6 +22,7 @@ import {
   loadPublish,
   publishBody,
   publishFeatures,
+  publishLoad,
   publishPath,
   reportFailures,
   settledReceiverCounts,
@@ -32,9 +33,7 @@ import {
 } from './lib/a-common.js';
 import { fmt, runScenario } from './lib/scenario.js';
 
-const connections = 50;
-const warmupSec = 2;
-const measureSec = 8;
+const { connections, warmupSec, measureSec } = publishLoad;
 /** Receivers per case: the first half on node a, the second half on node b (two-node case). */
 const receiverCount = 8;
 

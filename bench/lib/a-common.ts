@@ -32,6 +32,8 @@ export async function getToken(app: AppKeys, userId: string): Promise<string> {
 /** The REST send that rest-publish and two-nodes load, and the features both run Parley with. */
 export const publishPath = '/message/private/publish.json';
 export const publishFeatures = { multiDeviceSync: true, historyPrivateGroup: true };
+/** The load both run, the same so that two nodes can be compared with one. */
+export const publishLoad = { connections: 50, warmupSec: 2, measureSec: 8 } as const;
 
 /** The form body of one text message from `fromUserId` to `toUserId`, for `publishPath`. */
 export function publishBody(fromUserId: string, toUserId: string): string {
