@@ -85,6 +85,21 @@ describe('recall', () => {
     expect(commandFor(receiver)[0]).toMatchObject({ messageUId: sent.messageUID });
   });
 
+  it('the sender\'s devices get the recall only with multiDeviceSync: then also a device that was offline', async () => {
+    const sent = await publish(app, 'ms-a', 'ms-b', 'x', { isIncludeSender: 1 });
+    ok(await app.post('/message/recall.json', { fromUserId: 'ms-a', conversationType: 1, targetId: 'ms-b', messageUID: sent.messageUID, sentTime: sent.sentTime }));
+    const laterDevice = await connectDevice(t, app, 'ms-a', { deviceId: 'ms-a-later', platform: 'desktop' });
+    expect(laterDevice.messages.map((m) => m.objectName)).toEqual(['RC:TxtMsg', 'RC:RcCmd']);
+
+    const offSender = await connectDevice(t, off, 'ms-a');
+    const offSent = await publish(off, 'ms-a', 'ms-b', 'y');
+    ok(await off.post('/message/recall.json', { fromUserId: 'ms-a', conversationType: 1, targetId: 'ms-b', messageUID: offSent.messageUID, sentTime: offSent.sentTime }));
+    const offReceiver = await connectDevice(t, off, 'ms-b');
+    expect(offReceiver.messages.map((m) => m.objectName)).toEqual(['RC:TxtMsg', 'RC:RcCmd']);
+    await settle();
+    expect(commands(offSender)).toHaveLength(0);
+  });
+
   it('a device recalls its own message over WebSocket; the receiver and the sender\'s other device learn of it, the recalling device is not sent it back', async () => {
     const phone = await connectDevice(t, app, 'wr-a');
     const desk = await connectDevice(t, app, 'wr-a', { deviceId: 'wr-a-desk', platform: 'desktop' });
