@@ -15,6 +15,7 @@ import { ultraGroupRoutes } from './http/routes/ultragroups.js';
 import { userRoutes } from './http/routes/users.js';
 import { historyRoutes } from './http/routes/history.js';
 import { expansionRoutes } from './http/routes/expansion.js';
+import { serializeRequest } from './http/log-redaction.js';
 import { verifySignature } from './http/signature.js';
 import type { App } from './core/apps.js';
 
@@ -28,7 +29,7 @@ export interface ParleyServer {
 /** Builds a ready server around `deps`; never listens (main.ts and tests do). */
 export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOptions> = {}): Promise<ParleyServer> {
   // Widened to Fastify's logger type so plugins and routes need no logger generic.
-  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({}, { serializers: { req: serializeRequest } });
   const http = Fastify({
     loggerInstance,
     requestIdHeader: 'x-request-id',

@@ -6,7 +6,7 @@ import { AppRegistry, type App } from './core/apps.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { DeliveryService } from './core/delivery.js';
 import { LocalDelivery } from './core/local-delivery.js';
-import { NodeLiveness } from './core/node-liveness.js';
+import { NodeLiveness, nodeIdFor } from './core/node-liveness.js';
 import { PermissionService } from './core/permissions.js';
 import { ConversationDelivery } from './core/conversation-delivery.js';
 import { forgetRoom } from './core/room-exits.js';
@@ -103,13 +103,13 @@ export interface DepsOptions {
 /** Picks each store's implementation from the config (URL set: server; unset: embedded). */
 export async function createDeps(config: Config, logger: Logger, options: DepsOptions = {}): Promise<Deps> {
   const clock = options.clock ?? systemClock;
-  const nodeId = config.nodeId ?? `node-${randomUUID().slice(0, 8)}`;
+  const nodeId = nodeIdFor(config.nodeId ?? `node-${randomUUID().slice(0, 8)}`, randomBytes(4).toString('hex'));
   const namespace = options.redisNamespace ?? 'parley';
   const closers: Array<() => Promise<unknown>> = [];
   const checks: Array<() => Promise<unknown>> = [];
 
   try {
-    const sql = config.databaseUrl ? createPgClient(config.databaseUrl) : await createPgliteClient(config.dataDir);
+    const sql = config.databaseUrl ? createPgClient(config.databaseUrl, { timeoutMs: config.storeTimeoutMs }) : await createPgliteClient(config.dataDir);
     closers.push(() => sql.close());
     checks.push(() => sql.ping());
     const applied = await migrate(sql);
@@ -132,7 +132,14 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     let chatroomMembers: ChatroomMembers;
     let redisClient: Redis | undefined;
     if (config.redisUrl) {
-      const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true });
+      // A Redis that is down or frozen fails a command within the store timeout (answered 1050).
+      const redis = new Redis(config.redisUrl, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 2,
+        enableAutoPipelining: true,
+        connectTimeout: config.storeTimeoutMs,
+        commandTimeout: config.storeTimeoutMs,
+      });
       const subscriber = redis.duplicate();
       await Promise.all([redis.connect(), subscriber.connect()]);
       redisClient = redis;

@@ -34,7 +34,7 @@ export async function catchUp(
   userId: string,
   device: { lastSeq: number; epoch?: string | undefined },
   now: number,
-  out: { onHead(head: InboxHead): void; emit(messages: DeliveredMessage[]): void },
+  out: { onHead(head: InboxHead): void; emit(messages: DeliveredMessage[]): void | Promise<void> },
 ): Promise<CatchUpOutcome> {
   const limits = inboxLimits(app);
   const { multiDeviceSync, offlineCompensationDays, timezone } = app.features;
@@ -65,7 +65,7 @@ export async function catchUp(
     const batch = page.entries
       .filter((entry) => owed(entry.seq, entry.at))
       .map((entry) => ({ ...(JSON.parse(entry.payload) as MessageView), seq: entry.seq }));
-    if (batch.length > 0) out.emit(batch);
+    if (batch.length > 0) await out.emit(batch);
     if (page.entries.length > 0) afterSeq = page.entries[page.entries.length - 1]!.seq;
     if (page.entries.length < pageSize) break;
   }

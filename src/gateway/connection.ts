@@ -10,10 +10,11 @@ import { readSyncTime } from '../core/conversation-list.js';
 import { readSyncType } from '../core/message-types.js';
 import { keepsHistory } from '../core/history-policy.js';
 import { recallCommand } from '../core/recall.js';
-import { errorCatalog, isParleyError, ParleyError } from '../errors.js';
+import { asParleyError, errorCatalog, ParleyError } from '../errors.js';
 import type { SessionInfo } from '../store/presence.js';
 import { closeCodes } from './close-codes.js';
-import { clientFrame, idOf, type ClientFrame, type ConnectFrame, type RequestId, type SendFrame, type ServerFrame } from './frames.js';
+import { SocketWriter } from './socket-writer.js';
+import { parseClientFrame, type ClientFrame, type ConnectFrame, type RequestId, type SendFrame, type ServerFrame } from './frames.js';
 import type { GatewayContext } from './gateway.js';
 
 /**
@@ -32,6 +33,7 @@ export class Connection {
   /** Chatrooms this session joined (left on close). */
   private readonly rooms = new Set<string>();
   private readonly handshakeTimer: NodeJS.Timeout;
+  private readonly writer: SocketWriter;
   /** Cleared by the heartbeat, set by any sign of life. */
   alive = true;
   log: Logger;
@@ -41,8 +43,17 @@ export class Connection {
     private readonly context: GatewayContext,
   ) {
     this.log = context.logger;
+    this.writer = new SocketWriter(socket, context.sendBufferLimits, () => this.log.warn('device stopped reading: closing its socket'));
     this.handshakeTimer = setTimeout(() => this.socket.close(closeCodes.handshakeTimeout, 'connect expected'), context.handshakeTimeoutMs);
-    socket.on('message', (data: Buffer, isBinary) => this.onMessage(isBinary ? null : data.toString()));
+    socket.on('message', (data: Buffer, isBinary) => {
+      try {
+        this.onMessage(isBinary ? null : data.toString());
+      } catch (err) {
+        // A fault of ours on one frame closes this socket, never the process.
+        this.log.error({ err }, 'frame handling failed');
+        this.socket.close(closeCodes.internalError, 'internal error');
+      }
+    });
     socket.on('pong', () => (this.alive = true));
     socket.on('close', () => void this.onClose());
     socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
@@ -74,6 +85,10 @@ export class Connection {
     this.socket.close(code, reason);
   }
 
+  terminate(): void {
+    this.socket.terminate();
+  }
+
   get appKey(): string | undefined {
     return this.app?.appKey;
   }
@@ -89,7 +104,8 @@ export class Connection {
     if (message.conversationType === conversationTypes.chatroom && !this.rooms.has(message.targetId)) return;
     if (message.seq !== undefined) {
       if (this.heldBack) {
-        this.heldBack.push(message);
+        // Held only while the catch-up runs; a catch-up the device does not read cannot hold more.
+        if (this.heldBack.push(message) > this.context.sendBufferLimits.frames) this.writer.cutOff();
         return;
       }
       if (message.seq <= this.coveredUpTo) return;
@@ -98,24 +114,17 @@ export class Connection {
   }
 
   private send(frame: ServerFrame): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
+    this.writer.write(JSON.stringify(frame));
   }
 
   private onMessage(raw: string | null): void {
     this.alive = true;
-    let json: unknown;
-    try {
-      json = raw === null ? undefined : JSON.parse(raw);
-    } catch {
-      json = undefined;
-    }
-    const parsed = clientFrame.safeParse(json);
-    if (!parsed.success) {
-      const detail = json === undefined ? 'not a JSON text frame' : parsed.error.issues.map((i) => `${i.path.join('.') || 'frame'}: ${i.message}`).join('; ');
-      this.fail(idOf(json), new ParleyError('badParameter', detail));
+    const parsed = parseClientFrame(raw);
+    if (!parsed.ok) {
+      this.fail(parsed.id, new ParleyError('badParameter', parsed.detail));
       return;
     }
-    void this.dispatch(parsed.data);
+    void this.dispatch(parsed.frame);
   }
 
   private async dispatch(frame: ClientFrame): Promise<void> {
@@ -226,7 +235,11 @@ export class Connection {
           replied = true;
           this.reply(frame.id, { userId: user.userId, sessionId: session.sessionId, seq: head.seq, epoch: head.epoch });
         },
-        emit: (messages) => messages.forEach((message) => this.send({ op: 'message', message })),
+        emit: async (messages) => {
+          messages.forEach((message) => this.send({ op: 'message', message }));
+          // The next page is read only once this one left: a slow device slows its catch-up, not the node.
+          await this.writer.drained();
+        },
       });
       this.finishCatchUp(outcome.settledUpTo, outcome.gap);
     } catch (err) {
@@ -307,9 +320,11 @@ export class Connection {
   }
 
   private fail(id: RequestId | null, err: unknown): void {
-    if (isParleyError(err)) {
-      this.log.info({ code: err.code, error: err.message }, 'request refused');
-      this.send({ op: 'result', id, ok: false, code: err.code, error: err.message });
+    const known = asParleyError(err);
+    if (known) {
+      if (known.kind === 'storageTimeout') this.log.warn({ err }, 'a store did not answer');
+      else this.log.info({ code: known.code, error: known.message }, 'request refused');
+      this.send({ op: 'result', id, ok: false, code: known.code, error: known.message });
       return;
     }
     this.log.error({ err }, 'request failed');
@@ -318,6 +333,7 @@ export class Connection {
 
   private async onClose(): Promise<void> {
     this.closed = true;
+    this.writer.closed();
     clearTimeout(this.handshakeTimer);
     const { session, app } = this;
     if (!session || !app) return;

@@ -19,18 +19,25 @@ import type { Bus, CachedKind, NodeEvent, PushItem } from '../store/bus.js';
 import type { Inbox } from '../store/inbox.js';
 import { closeCodes } from './close-codes.js';
 import { Connection } from './connection.js';
+import { defaultSendBufferLimits, type SendBufferLimits } from './socket-writer.js';
 
 export interface GatewayOptions {
   handshakeTimeoutMs: number;
   heartbeatMs: number;
   /** Largest client frame; a `content` of 128 KB plus its envelope fits. */
   maxFrameBytes: number;
+  /** What one session may have unwritten before it is closed as too slow. */
+  sendBufferLimits: SendBufferLimits;
+  /** On shutdown, how long devices have to answer the close before their sockets are cut. */
+  closeGraceMs: number;
 }
 
 export const defaultGatewayOptions: GatewayOptions = {
   handshakeTimeoutMs: 10_000,
   heartbeatMs: 30_000,
   maxFrameBytes: 512 * 1024,
+  sendBufferLimits: defaultSendBufferLimits,
+  closeGraceMs: 2_000,
 };
 
 export interface GatewayDeps {
@@ -57,6 +64,7 @@ export interface GatewayDeps {
 /** What a connection needs from the gateway that owns it. */
 export interface GatewayContext extends Omit<GatewayDeps, 'bus' | 'localDelivery' | 'forgetCached'> {
   handshakeTimeoutMs: number;
+  sendBufferLimits: SendBufferLimits;
   register(connection: Connection): void;
   unregister(connection: Connection): void;
 }
@@ -81,6 +89,7 @@ export class Gateway {
     this.context = {
       ...deps,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
+      sendBufferLimits: options.sendBufferLimits,
       register: (c) => c.sessionId && this.bySession.set(c.sessionId, c),
       unregister: (c) => c.sessionId && this.bySession.get(c.sessionId) === c && this.bySession.delete(c.sessionId),
     };
@@ -94,18 +103,28 @@ export class Gateway {
     app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
   }
 
-  /** Stops the heartbeat, tells every device to reconnect elsewhere, stops listening to the bus. */
+  /**
+   * Stops the heartbeat, tells every device to reconnect elsewhere, stops listening to the
+   * bus; sockets that have not closed within `closeGraceMs` (a device that stopped reading)
+   * are cut, so shutdown never waits on a peer.
+   */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     for (const connection of this.connections) connection.close(closeCodes.goingAway, 'server shutting down');
     await this.deps.bus.unsubscribe(this.deps.nodeId);
+    const deadline = Date.now() + this.options.closeGraceMs;
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const connection of this.connections) connection.terminate();
     this.wss.close();
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // A peer may reset the connection at any moment; without a listener that error would
+    // be thrown from the socket and end the process.
+    socket.on('error', (err) => this.deps.logger.debug({ err }, 'upgrade socket error'));
     const path = (request.url ?? '').split('?')[0];
     if (path !== '/ws') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
       return;
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => {

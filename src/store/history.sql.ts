@@ -40,6 +40,17 @@ export const toStored = (r: StoredRow): StoredMessage => ({
   extraContent: r.extra_content,
 });
 
+/**
+ * SQLSTATE classes 22 (data exception) and 23 (integrity violation): the rows were refused,
+ * not the connection, so a statement without them can succeed.
+ */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
+const asError = (err: unknown) => (err instanceof Error ? err : new Error('history write failed'));
+
 /** Rows per INSERT statement at most. */
 const maxBatchRows = 2000;
 
@@ -124,8 +135,12 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
         await writeBatch(batch);
         batch.forEach((p) => p.done());
       } catch (err) {
-        const error = err instanceof Error ? err : new Error('history write failed');
-        batch.forEach((p) => p.done(error));
+        if (batch.length === 1 || !isDataError(err)) {
+          batch.forEach((p) => p.done(asError(err)));
+          continue;
+        }
+        // One send's bad row must not fail the others that shared its statement: each again, alone.
+        for (const pending of batch) await writeBatch([pending]).then(() => pending.done(), (e: unknown) => pending.done(asError(e)));
       }
     }
     writing = false;

@@ -30,6 +30,18 @@ const row = (n: number, sentTime = 1000 + n): HistoryRow => ({
 });
 
 describe('HistoryStore (SQL)', () => {
+  it('a row the database refuses fails only its own send, not the others sharing its statement', async () => {
+    const history = createSqlHistoryStore(sql);
+    // The first insert runs alone; the rest queue behind it and share the next statement.
+    const first = history.insert('R1', [row(1)]);
+    const refused = history.insert('R2', [{ ...row(2), content: 'a\u0000b' }]);
+    const others = Array.from({ length: 20 }, (_, i) => history.insert(`R${3 + i}`, [row(3 + i)]));
+    await expect(refused).rejects.toThrow();
+    await expect(Promise.all([first, ...others])).resolves.toBeDefined();
+    const count = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM messages WHERE app_key LIKE 'R%'");
+    expect(count.rows[0]!.n).toBe(21);
+  });
+
   it('group-commits concurrent inserts into fewer statements, losing none', async () => {
     let inserts = 0;
     const counting: SqlClient = { ...sql, query: (text, params) => ((inserts += /^\s*(INSERT|WITH)/.test(text) ? 1 : 0), sql.query(text, params)) };

@@ -96,9 +96,10 @@ describe('membership', () => {
     expect(await api.post('/group/sync.json', { 'group[s-more]': 'M' })).toMatchObject(badParameter);
     expect(await userGroups('s-u')).toHaveLength(2);
     expect(await api.post('/group/user/query.json', { groupId: 's-more' })).toMatchObject(noGroup);
-    // No group keys: the user is in no group.
-    expect((await api.post('/group/sync.json', { userId: 's-u' })).body.code).toBe(200);
-    expect(await userGroups('s-u')).toEqual([]);
+    // No group keys at all is malformed, not "in no group": refused, and the user keeps its groups.
+    expect(await api.post('/group/sync.json', { userId: 's-u' })).toMatchObject(badParameter);
+    expect(await api.post('/group/sync.json', { userId: 's-u' }, { json: true })).toMatchObject(badParameter);
+    expect(await userGroups('s-u')).toEqual([{ id: 's-keep', name: 'Keep' }, { id: 's-new', name: 'New' }]);
   });
 
   it('refresh renames; an unknown group is 25410, a missing name 1002', async () => {
@@ -237,7 +238,7 @@ describe('GroupService rules for sends', () => {
     expect(await t.deps.groups.members(app, 'mc1')).toEqual(['mc-b', 'mc-c']);
     await api.post('/group/sync.json', { userId: 'mc-d', 'group[mc1]': 'C' });
     expect(await t.deps.groups.members(app, 'mc1')).toEqual(['mc-b', 'mc-c', 'mc-d']);
-    await api.post('/group/sync.json', { userId: 'mc-b' });
+    await api.post('/group/sync.json', { userId: 'mc-b', 'group[mc-elsewhere]': 'E' });
     expect(await t.deps.groups.members(app, 'mc1')).toEqual(['mc-c', 'mc-d']);
 
     // Another node's change (written straight to the database) shows once the entry is 5 s old.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { buildApp, type ParleyServer } from '../../src/app.js';
 import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
 import { appSchema, type AppConfig, type Config } from '../../src/config.js';
@@ -40,6 +40,8 @@ export interface TestServerOptions {
   clock?: Clock;
   storage?: TestStorage;
   nodeId?: string;
+  /** Where the server logs (default: silent, or TEST_LOG_LEVEL to stdout). */
+  logger?: Logger;
 }
 
 let appCounter = 0;
@@ -63,9 +65,10 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     redisUrl: storage.redisUrl,
     apps,
     nodeId: options.nodeId,
+    storeTimeoutMs: 5_000,
     logLevel: 'silent',
   };
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace });
   const server = await buildApp(deps, options.gateway);
   await server.http.listen({ port: 0, host: '127.0.0.1' });

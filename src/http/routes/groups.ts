@@ -33,7 +33,14 @@ const syncBody = z.preprocess(
     });
     return { ...fields, groups };
   },
-  z.object({ userId: id, groups: z.array(z.object({ groupId: id, name: groupName })).max(1000, { message: 'more than 1000 groups' }) }),
+  // No group key at all is a malformed call, not "the user is in no group": it would empty the user's groups.
+  z.object({
+    userId: id,
+    groups: z
+      .array(z.object({ groupId: id, name: groupName }))
+      .min(1, { message: 'needs at least one group[<groupId>]=<name> key' })
+      .max(1000, { message: 'more than 1000 groups' }),
+  }),
 );
 
 /**

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { DeliveryService, SendRequest } from '../../core/delivery.js';
 import { readSyncTime, type ConversationListService } from '../../core/conversation-list.js';
 import { readSyncType } from '../../core/message-types.js';
+import { fillTemplates } from '../../core/templates.js';
 import { conversationTypes } from '../../core/message.js';
 import { ParleyError } from '../../errors.js';
 import { extraKeyVal, flag, id, integer, list, requiredText, text } from '../params.js';
@@ -51,7 +52,7 @@ export const templatePublishBody = z.object({
   /** The template, with `{placeholder}`s replaced per recipient from `values`. */
   content,
   toUserId: list(id, { max: 1000 }),
-  values: z.array(z.record(z.string(), z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string()))),
+  values: z.array(z.record(z.string(), z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string()))).max(1000),
   pushContent: nullableTexts,
   pushData: nullableTexts,
   ...sendOptions,
@@ -102,15 +103,6 @@ function apiSend(
   };
 }
 
-/** JSON-escapes a value spliced into a JSON string template. */
-const jsonEscape = (value: string) => JSON.stringify(value).slice(1, -1);
-
-function fillTemplate(template: string, values: Record<string, string>, escape: (v: string) => string): string {
-  let filled = template;
-  for (const [placeholder, value] of Object.entries(values)) filled = filled.split(placeholder).join(escape(value));
-  return filled;
-}
-
 /** SERVER-API.md §9: one-to-one, system, status, template and broadcast sends. */
 export function messageRoutes(app: FastifyInstance, delivery: DeliveryService, conversationList: ConversationListService): void {
   const single = (
@@ -145,17 +137,13 @@ export function messageRoutes(app: FastifyInstance, delivery: DeliveryService, c
       if (input.values.length !== input.toUserId.length) {
         throw new ParleyError('badParameter', `values: needs one entry per toUserId (${input.toUserId.length}), got ${input.values.length}`);
       }
+      const contents = fillTemplates(input, input.values);
+      // By user, not by position: receivers left out (verifyBlacklist) must not shift the others' values.
+      const byUser = new Map(input.toUserId.map((userId, i) => [userId, contents[i]!]));
       const result = await delivery.send({
         ...apiSend(req, path, input, conversationType),
         toUserIds: input.toUserId,
-        content: (_userId, i) => {
-          const values = input.values[i] ?? {};
-          return {
-            content: fillTemplate(input.content, values, jsonEscape),
-            pushContent: fillTemplate(input.pushContent?.[i] ?? '', values, (v) => v),
-            pushData: fillTemplate(input.pushData?.[i] ?? '', values, (v) => v),
-          };
-        },
+        content: (userId) => byUser.get(userId)!,
         status: false,
       });
       return { messageUIDs: result.messageUIDs };
