@@ -235,10 +235,9 @@ export class Connection {
           replied = true;
           this.reply(frame.id, { userId: user.userId, sessionId: session.sessionId, seq: head.seq, epoch: head.epoch });
         },
+        // Paced by the socket: a slow device slows its own catch-up, and is never cut off for it.
         emit: async (messages) => {
-          messages.forEach((message) => this.send({ op: 'message', message }));
-          // The next page is read only once this one left: a slow device slows its catch-up, not the node.
-          await this.writer.drained();
+          for (const message of messages) await this.writer.writePaced(JSON.stringify({ op: 'message', message }));
         },
       });
       this.finishCatchUp(outcome.settledUpTo, outcome.gap);

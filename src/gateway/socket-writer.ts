@@ -16,6 +16,9 @@ export const defaultSendBufferLimits: SendBufferLimits = { bytes: 2 * 1024 * 102
 /** How long a socket closed for being too slow has to take its close frame before it is cut off. */
 const cutOffMs = 1_000;
 
+/** A paced writer waits for the OS to take what is buffered once this much is waiting. */
+const pacedHighWaterBytes = 256 * 1024;
+
 /**
  * Writes frames to one socket and bounds what a peer that stops reading can cost: past
  * the limits the socket is closed with `tooSlow`, then destroyed, so its buffered frames
@@ -45,6 +48,15 @@ export class SocketWriter {
     this.unflushed++;
     this.socket.send(data, this.flushedOne);
     return true;
+  }
+
+  /**
+   * Writes like `write`, first waiting while much is buffered: for senders of many frames at
+   * once (catch-up), which then go at the pace the device reads and never hit the limits.
+   */
+  async writePaced(data: string | Buffer): Promise<boolean> {
+    if (this.socket.bufferedAmount > pacedHighWaterBytes || this.unflushed >= this.limits.frames / 2) await this.drained();
+    return this.write(data);
   }
 
   /** Resolves once every frame written so far has reached the OS (or the socket is gone). */
