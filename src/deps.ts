@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { AppRegistry, type App } from './core/apps.js';
-import { systemClock, type Clock } from './core/clock.js';
+import { systemClock, type Clock } from './model/clock.js';
 import { DeliveryService } from './core/delivery.js';
 import { LocalDelivery } from './core/local-delivery.js';
 import { NodeLiveness, nodeIdFor } from './core/node-liveness.js';

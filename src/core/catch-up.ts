@@ -2,7 +2,7 @@ import type { Inbox, InboxHead } from '../store/inbox.js';
 import type { App } from './apps.js';
 import { compensationWindowStart } from './compensation-window.js';
 import { inboxLimits } from './delivery.js';
-import type { DeliveredMessage, MessageView } from './message.js';
+import type { DeliveredMessage, MessageView } from '../model/message.js';
 
 export interface Gap {
   fromSeq: number;

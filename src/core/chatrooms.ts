@@ -11,7 +11,7 @@ import type {
   RoomUserListKind,
 } from '../store/chatrooms.js';
 import type { App } from './apps.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import type { ChatroomRules } from './conversation-rules.js';
 
 /** At most this many attributes per room (SERVER-API.md §13). */

@@ -2,11 +2,11 @@ import { ParleyError } from '../errors.js';
 import type { ChatroomMembers } from '../store/chatroom-members.js';
 import type { HistoryRow } from '../store/history.js';
 import type { App } from './apps.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import type { ChatroomRules, GroupRules, UltraGroupRules } from './conversation-rules.js';
 import { skipSender, type Copy, type DeliveryService, type RecipientContent, type SendOrigin, type SendRequest, type ViewBase } from './delivery.js';
 import { normalizeChannel } from './ultragroups.js';
-import { conversationTypes } from './message.js';
+import { conversationTypes } from '../model/message.js';
 import { createMessageUId } from './message-uid.js';
 
 /** A send to one or more conversations of a many-member kind. */

@@ -2,10 +2,10 @@ import { ParleyError } from '../errors.js';
 import { privateConversationKey } from '../store/history.js';
 import type { ExpandableMessage, ExtraContent, MessageExpansionStore } from '../store/message-expansion.js';
 import type { App } from './apps.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import type { ConversationDelivery } from './conversation-delivery.js';
 import type { DeliveryService } from './delivery.js';
-import { conversationTypes } from './message.js';
+import { conversationTypes } from '../model/message.js';
 import { normalizeChannel } from './ultragroups.js';
 
 /** RongCloud's limits on message expansion (SERVER-API.md §12). */

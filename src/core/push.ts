@@ -1,5 +1,5 @@
 import type { Bus, PushItem } from '../store/bus.js';
-import type { SessionInfo } from '../store/presence.js';
+import type { SessionInfo } from '../model/session.js';
 
 /**
  * Carries live pushes to the nodes holding the target sessions: one bus event per

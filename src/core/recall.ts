@@ -1,11 +1,11 @@
 import { ParleyError } from '../errors.js';
 import type { HistoryStore, StoredMessage } from '../store/history.js';
 import type { App } from './apps.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import { keepsHistory } from './history-policy.js';
 import type { ConversationDelivery } from './conversation-delivery.js';
 import type { DeliveryService, SendOrigin } from './delivery.js';
-import { conversationTypes } from './message.js';
+import { conversationTypes } from '../model/message.js';
 import { isMessageUId, messageUIdTime } from './message-uid.js';
 
 /** The recall command clients act on, and the notice a recalled row shows (SERVER-API.md §10, §20). */

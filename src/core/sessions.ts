@@ -1,7 +1,8 @@
 import type { Bus } from '../store/bus.js';
-import { bySessionAge, type Presence, type SessionInfo } from '../store/presence.js';
+import { type Presence } from '../store/presence.js';
+import { bySessionAge, type SessionInfo } from '../model/session.js';
 import type { App } from './apps.js';
-import type { KickReason } from './kick.js';
+import type { KickReason } from '../model/kick.js';
 import { sessionsToEvict } from './session-policy.js';
 
 /**

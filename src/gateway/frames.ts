@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Gap } from '../core/catch-up.js';
-import type { DeliveredMessage } from '../core/message.js';
+import type { DeliveredMessage } from '../model/message.js';
 import { findBadInput, idPattern, jsonDepth, maxJsonDepth } from '../core/input-rules.js';
-import { platforms } from '../core/platform.js';
+import { platforms } from '../model/platform.js';
 
 /** Client-chosen request id, echoed in the result. */
 const requestId = z.union([z.number(), z.string().max(64)]);

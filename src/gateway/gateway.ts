@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../model/clock.js';
 import type { DeliveryService } from '../core/delivery.js';
 import type { LocalDelivery } from '../core/local-delivery.js';
 import type { PermissionService } from '../core/permissions.js';

@@ -1,5 +1,5 @@
-import type { KickReason } from '../core/kick.js';
-import type { DeliveredMessage } from '../core/message.js';
+import type { KickReason } from '../model/kick.js';
+import type { DeliveredMessage } from '../model/message.js';
 
 /** One message for some of a node's sessions ('all': every session of the app). */
 export interface PushItem {

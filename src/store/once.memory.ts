@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../model/clock.js';
 import type { OnceStore } from './once.js';
 
 /** In-process idempotency records. Single node only. */

@@ -1,5 +1,6 @@
-import type { Clock } from '../core/clock.js';
-import { bySessionAge, type Presence, type SessionInfo } from './presence.js';
+import type { Clock } from '../model/clock.js';
+import { type Presence } from './presence.js';
+import { bySessionAge, type SessionInfo } from '../model/session.js';
 
 /** In-process presence. Single node only: other processes cannot see it. */
 export function createMemoryPresence(clock: Clock): Presence {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { bySessionAge, type Presence, type SessionInfo } from './presence.js';
+import { type Presence } from './presence.js';
+import { bySessionAge, type SessionInfo } from '../model/session.js';
 
 /**
  * Presence in Redis, shared by all nodes.

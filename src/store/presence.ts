@@ -1,17 +1,4 @@
-import type { Platform } from '../core/platform.js';
-
-/** One device session as every node sees it. */
-export interface SessionInfo {
-  sessionId: string;
-  userId: string;
-  deviceId: string;
-  platform: Platform;
-  nodeId: string;
-  /** Epoch ms; orders sessions for "evict the earliest". */
-  connectedAt: number;
-  /** Epoch ms the session's token was issued; `token/expire` kicks older ones. */
-  tokenIssuedAt: number;
-}
+import type { SessionInfo } from '../model/session.js';
 
 /**
  * Which node holds which device session, visible to all nodes.
@@ -35,8 +22,4 @@ export interface Presence {
   dropNode(nodeId: string): Promise<void>;
   /** Ids of the nodes currently alive. */
   liveNodes(): Promise<string[]>;
-}
-
-export function bySessionAge(a: SessionInfo, b: SessionInfo): number {
-  return a.connectedAt - b.connectedAt || a.sessionId.localeCompare(b.sessionId);
 }

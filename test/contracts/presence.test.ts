@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionInfo } from '../../src/store/presence.js';
+import type { SessionInfo } from '../../src/model/session.js';
 import { testStores, type TestStores } from '../helpers/stores.js';
 
 let stores: TestStores;

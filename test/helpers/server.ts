@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 import { buildApp, type ParleyServer } from '../../src/app.js';
 import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
 import { appSchema, type AppConfig, type Config } from '../../src/config.js';
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '../../src/model/clock.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import type { GatewayOptions } from '../../src/gateway/gateway.js';
 import { freshStorage, type TestStorage } from './storage.js';

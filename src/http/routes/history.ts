@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HistoryService } from '../../core/history.js';
-import { conversationTypes } from '../../core/message.js';
+import { conversationTypes } from '../../model/message.js';
 import type { RecallService } from '../../core/recall.js';
 import { normalizeChannel } from '../../core/ultragroups.js';
 import { busChannel, flag, id, integer, requiredText, text } from '../params.js';

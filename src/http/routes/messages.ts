@@ -4,7 +4,7 @@ import type { DeliveryService, SendRequest } from '../../core/delivery.js';
 import { readSyncTime, type ConversationListService } from '../../core/conversation-list.js';
 import { readSyncType } from '../../core/message-types.js';
 import { fillTemplates } from '../../core/templates.js';
-import { conversationTypes } from '../../core/message.js';
+import { conversationTypes } from '../../model/message.js';
 import { ParleyError } from '../../errors.js';
 import { extraKeyVal, flag, id, integer, list, requiredText, text } from '../params.js';
 import { post } from '../route.js';
