@@ -52,10 +52,10 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
       request.log = request.log.child({ appKey: app.appKey });
     });
     userRoutes(signed, deps.users);
-    messageRoutes(signed, deps.delivery, deps.conversationList);
+    messageRoutes(signed, deps.delivery, deps.broadcasts);
     permissionRoutes(signed, deps.permissions);
-    conversationMessageRoutes(signed, deps.conversations);
-    groupRoutes(signed, deps.groups, deps.conversations);
+    conversationMessageRoutes(signed, deps.delivery);
+    groupRoutes(signed, deps.groups, deps.delivery);
     chatroomRoutes(signed, deps.chatrooms);
     ultraGroupRoutes(signed, deps.ultraGroups);
     historyRoutes(signed, deps.history, deps.recalls);
@@ -63,29 +63,8 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     expansionRoutes(signed, deps.expansion);
   });
 
-  const gateway = new Gateway(
-    {
-      nodeId: deps.nodeId,
-      clock: deps.clock,
-      logger: deps.logger,
-      bus: deps.bus,
-      users: deps.users,
-      sessions: deps.sessions,
-      delivery: deps.delivery,
-      conversations: deps.conversations,
-      history: deps.history,
-      conversationList: deps.conversationList,
-      recalls: deps.recalls,
-      chatrooms: deps.chatrooms,
-      chatroomMembers: deps.chatroomMembers,
-      permissions: deps.permissions,
-      inbox: deps.inbox,
-      localDelivery: deps.localDelivery,
-      forgetCached: (appKey, kind, ids) => ({ group: deps.groups, ultragroup: deps.ultraGroups, relations: deps.permissions })[kind].forget(appKey, ids),
-    },
-    { ...defaultGatewayOptions, ...gatewayOptions },
-  );
-  await gateway.attach(http);
+  const gateway = new Gateway(deps.logger, deps.devices, { ...defaultGatewayOptions, ...gatewayOptions });
+  gateway.attach(http);
   await http.ready();
 
   return {

@@ -11,10 +11,16 @@ import type { SessionInfo } from '../model/session.js';
  */
 export interface Presence {
   add(appKey: string, session: SessionInfo): Promise<void>;
-  remove(appKey: string, userId: string, sessionId: string): Promise<void>;
+  remove(appKey: string, session: Pick<SessionInfo, 'userId' | 'sessionId' | 'nodeId'>): Promise<void>;
   list(appKey: string, userId: string): Promise<SessionInfo[]>;
   /** The live sessions of many users in one round trip (users with none are absent). */
   listMany(appKey: string, userIds: readonly string[]): Promise<Map<string, SessionInfo[]>>;
+  /**
+   * The nodes holding sessions of each user, in one round trip and without reading the
+   * sessions (users with none are absent): where a live push must go. A node that died
+   * may still be listed until its sessions are cleaned up; a push to it is lost harmlessly.
+   */
+  nodesOf(appKey: string, userIds: readonly string[]): Promise<Map<string, string[]>>;
   isOnline(appKey: string, userId: string): Promise<boolean>;
   /** Declares `nodeId` alive for `ttlMs` more milliseconds. */
   keepNodeAlive(nodeId: string, ttlMs: number): Promise<void>;

@@ -101,8 +101,8 @@ describe('a Parley process under attack', () => {
     expect(again.messages).toHaveLength(total);
     expect(new Set(again.messages.map((m) => m.messageUId)).size).toBe(total);
     expect(await healthy(parley)).toBe(true);
-    again.client.close();
-    sender.client.close();
+    await again.client.close();
+    await sender.client.close();
   }, 120_000);
 
   it('SIGTERM with a socket that stopped reading exits within 5 s (M5)', async () => {
@@ -122,7 +122,7 @@ describe('a Parley process under attack', () => {
     const device = await deviceOn(first, 'ghost');
     expect((await postTo(first, '/user/checkOnline.json', { userId: 'ghost' })).body.status).toBe('1');
     await first.stop('SIGKILL');
-    device.client.close();
+    await device.client.close();
     const second = await start(env, { appKey: first.appKey, appSecret: first.appSecret });
     expect((await postTo(second, '/user/checkOnline.json', { userId: 'ghost' })).body.status).toBe('0');
   }, 90_000);

@@ -226,7 +226,7 @@ describe('history', () => {
   beforeAll(async () => {
     await ok('create', { userId: 'h-a', groupId: 'hist', groupName: 'History' });
     await ok('channel/create', { groupId: 'hist', busChannel: 'side' });
-    await createSqlHistoryStore(t.deps.sql).insert(app.appKey, [
+    await createSqlHistoryStore(t.deps.sql).commit(app.appKey, [
       row('H000-0000-0000-0001', 1000),
       row('H000-0000-0000-0002', 2000, { fromUserId: 'h-b' }),
       row('H000-0000-0000-0003', 3000),

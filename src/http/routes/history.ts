@@ -46,7 +46,7 @@ export function historyRoutes(app: FastifyInstance, history: HistoryService, rec
   post(app, { path: '/message/recall', summary: 'Recall a message (RC:RcCmd to its conversation; the stored row shows the recall)', body: recallBody }, async (input, req) => {
     await recalls.recall({
       app: req.imApp,
-      origin: { kind: 'api' },
+      origin: { kind: 'api', echo: false },
       fromUserId: input.fromUserId,
       messageUId: input.messageUID,
       described: { conversationType: input.conversationType, targetId: input.targetId, busChannel: normalizeChannel(input.busChannel ?? ''), sentTime: input.sentTime },
