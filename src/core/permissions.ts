@@ -1,5 +1,6 @@
 import { ParleyError } from '../errors.js';
-import type { MuteRow, PermissionStore, RecipientStanding, RelationKind, SensitiveWordRow } from '../store/permissions.js';
+import type { MuteRow, PermissionStore, RecipientStanding, SensitiveWordRow } from '../store/permissions.js';
+import type { RelationKind } from '../model/relations.js';
 import type { CacheNews } from './cache-news.js';
 import { cacheKey, NodeCache } from './cache.js';
 import type { App } from './apps.js';

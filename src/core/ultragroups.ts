@@ -1,5 +1,6 @@
 import { ParleyError } from '../errors.js';
-import type { UltraGroupChannelRow, UltraGroupMessageRow, UltraGroupStore, UltraGroupUserList } from '../store/ultragroups.js';
+import type { UltraGroupChannelRow, UltraGroupStore } from '../store/ultragroups.js';
+import type { UltraGroupMessageRow, UltraGroupUserList } from '../model/ultragroup.js';
 import type { App } from './apps.js';
 import type { Clock } from '../model/clock.js';
 import type { UltraGroupRules } from './conversation-rules.js';
