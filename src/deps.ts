@@ -130,7 +130,12 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const apps = new AppRegistry(devApp ? [devApp] : config.apps);
 
     const engine: Engine = config.redisUrl
-      ? await createRedisEngine({ url: config.redisUrl, namespace: options.redisNamespace ?? 'parley', timeoutMs: config.storeTimeoutMs })
+      ? await createRedisEngine({
+          url: config.redisUrl,
+          namespace: options.redisNamespace ?? 'parley',
+          timeoutMs: config.storeTimeoutMs,
+          onConnectionError: (err) => logger.error({ err }, 'lost the connection to Redis; reconnecting'),
+        })
       : createMemoryEngine();
     closers.push(() => engine.close());
     const { presence, inbox, roomMembers } = engine;

@@ -42,6 +42,8 @@ export interface TestServerOptions {
   nodeId?: string;
   /** Where the server logs (default: silent, or TEST_LOG_LEVEL to stdout). */
   logger?: Logger;
+  /** STORE_TIMEOUT_MS (default 5000). */
+  storeTimeoutMs?: number;
 }
 
 let appCounter = 0;
@@ -65,7 +67,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     redisUrl: storage.redisUrl,
     apps,
     nodeId: options.nodeId,
-    storeTimeoutMs: 5_000,
+    storeTimeoutMs: options.storeTimeoutMs ?? 5_000,
     logLevel: 'silent',
   };
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
