@@ -5,7 +5,7 @@ import { buildApp, type ParleyServer } from '../../src/app.js';
 import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
 import { appSchema, type AppConfig, type Config } from '../../src/config.js';
 import type { Clock } from '../../src/model/clock.js';
-import { createDeps, type Deps } from '../../src/deps.js';
+import { createDeps, type Deps, type DepsOptions } from '../../src/deps.js';
 import type { GatewayOptions } from '../../src/gateway/gateway.js';
 import { freshStorage, type TestStorage } from './storage.js';
 
@@ -44,6 +44,9 @@ export interface TestServerOptions {
   logger?: Logger;
   /** STORE_TIMEOUT_MS (default 5000). */
   storeTimeoutMs?: number;
+  /** Stores shared with other servers of this process (several nodes in one test). */
+  shared?: DepsOptions['shared'];
+  wrapBus?: DepsOptions['wrapBus'];
 }
 
 let appCounter = 0;
@@ -71,7 +74,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     logLevel: 'silent',
   };
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace });
+  const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace, shared: options.shared, wrapBus: options.wrapBus });
   const server = await buildApp(deps, options.gateway);
   await server.http.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.http.server.address() as AddressInfo;
