@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
-/** Per-app feature toggles (ARCHITECTURE.md "Config"); every field optional in the input. */
+/** Per-app feature toggles (docs/architecture.md "Config"); every field optional in the input. */
 export const featuresSchema = z
   .object({
     multiDeviceSync: z.boolean().default(false),
@@ -29,7 +29,7 @@ export const appSchema = z
   .object({
     appKey: z.string().min(1).max(64),
     appSecret: z.string().min(1).max(128),
-    /** Optional freshness window for signed REST calls; absent means none (SERVER-API.md §2). */
+    /** Optional freshness window for signed REST calls; absent means none (docs/server-api.md). */
     signatureMaxAgeSeconds: z.number().int().positive().optional(),
     features: featuresSchema.default(featuresSchema.parse({})),
   })

@@ -1,6 +1,6 @@
 /**
  * The one error catalog: every failure Parley reports, with the RongCloud code app
- * backends and SDKs already know (SERVER-API.md §5), its HTTP status and a default
+ * backends and SDKs already know (docs/errors.md), its HTTP status and a default
  * message. REST bodies are `{"code":N,"errorMessage":"…"}`; WebSocket results carry
  * the same code. docs/errors.md lists the table; a test keeps the two in step.
  */

@@ -59,7 +59,7 @@ interface Pending {
 const finalCloseCodes = new Set([4001, 4002]);
 
 /**
- * The typed Parley device client (PROTOCOL.md): handshake, requests with ids and
+ * The typed Parley device client (docs/protocol.md): handshake, requests with ids and
  * timeouts, and automatic reconnect that resumes from the highest `seq` it holds.
  *
  * It holds a seq once it holds every seq below it too (a contiguous watermark): a live

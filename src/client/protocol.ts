@@ -1,4 +1,4 @@
-/** Wire types of PROTOCOL.md as a device sees them (types only: nothing of the server is bundled). */
+/** Wire types of docs/protocol.md as a device sees them (types only: nothing of the server is bundled). */
 import type { DeliveredMessage } from '../model/message.js';
 
 /** A message as the device receives it; `seq` is present on inbox entries only. */

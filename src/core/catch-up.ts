@@ -21,7 +21,7 @@ const pageSize = 500;
 
 /**
  * Sends a connecting device every inbox entry it is owed, in seq order, page by page
- * (ARCHITECTURE.md "Delivery rules"):
+ * (docs/architecture.md "Delivery rules"):
  * - without multiDeviceSync, entries no device of the user has acknowledged (consumed once);
  * - with it, entries after the device's `lastSeq` that are inside the compensation
  *   window or were never acknowledged by any device;

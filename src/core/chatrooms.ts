@@ -6,7 +6,7 @@ import type { App } from './apps.js';
 import type { Clock } from '../model/clock.js';
 import type { ChatroomRules } from './conversation-rules.js';
 
-/** At most this many attributes per room (SERVER-API.md §13). */
+/** At most this many attributes per room (docs/server-api.md "Chatrooms"). */
 export const maxEntriesPerRoom = 100;
 export const kvNoticeObjectName = 'RC:chrmKVNotiMsg';
 
@@ -33,7 +33,7 @@ export interface EntryNotice {
 export type RoomDetails = ChatroomRow & { memberCount: number };
 
 /**
- * Chatrooms (SERVER-API.md §13, §16): what app backends set up — rooms, gags, bans,
+ * Chatrooms (docs/server-api.md "Chatrooms"): what app backends set up — rooms, gags, bans,
  * blocks, whitelists, mutes, distribution and attributes — and the rules the delivery
  * function and the gateway apply to joins and sends (ChatroomRules). Who is in a room
  * now is the ChatroomMembers store's; this service only reads it, and removes sessions

@@ -1,6 +1,6 @@
 /**
  * Start of the multi-device compensation window: 00:00 of the day
- * `days - 1` days before today, in `timeZone` (ARCHITECTURE.md "Delivery rules").
+ * `days - 1` days before today, in `timeZone` (docs/architecture.md "Delivery rules").
  */
 export function compensationWindowStart(now: number, days: number, timeZone: string): number {
   const today = localDate(now, timeZone);

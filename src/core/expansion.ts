@@ -30,7 +30,7 @@ export interface ExpansionChange {
 type Notice = { put: Readonly<Record<string, string>> } | { del: readonly string[] };
 
 /**
- * Message expansion (SERVER-API.md §12): key/values on a message kept in cloud history
+ * Message expansion (docs/server-api.md "Message expansion"): key/values on a message kept in cloud history
  * and sent with `expansion`. A change is written atomically (its row locked), then announced
  * to the message's conversation with an `RC:MsgExMsg` signal; a refused change writes
  * and delivers nothing.

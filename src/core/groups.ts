@@ -12,7 +12,7 @@ const memberCacheOptions = { ttlMs: 5_000, max: 10_000 };
 export const maxGagMinutes = 43_200;
 
 /**
- * Server-maintained groups (SERVER-API.md §15): membership, member gags, whole-group
+ * Server-maintained groups (docs/server-api.md "Groups"): membership, member gags, whole-group
  * mute and its whitelist. The app backend (REST) administers them; the delivery
  * function asks `members` and `assertCanSend` (GroupRules) for each group send.
  */

@@ -39,7 +39,7 @@ export interface ExportHour {
 }
 
 /**
- * The hourly history files (SERVER-API.md §11): one zip per app and hour with one JSON
+ * The hourly history files (docs/server-api.md "Recall and history"): one zip per app and hour with one JSON
  * line per cloud-history message, made the first time the hour is asked for once it is
  * over, stored for any node to serve, and handed out as a signed link.
  */

@@ -1,7 +1,7 @@
 import type { App } from './apps.js';
 import { conversationTypes } from '../model/message.js';
 
-/** Whether the app keeps cloud history of this conversation kind (ARCHITECTURE.md, history column). */
+/** Whether the app keeps cloud history of this conversation kind (docs/architecture.md "Delivery rules"). */
 export function keepsHistory(app: App, conversationType: number): boolean {
   if (conversationType === conversationTypes.ultraGroup) return true;
   if (conversationType === conversationTypes.chatroom) return app.features.historyChatroom;

@@ -32,7 +32,7 @@ export interface HistoryRangeRequest extends ConversationName {
   pageSize: number;
 }
 
-/** Cloud history reads (PROTOCOL.md `history`, SERVER-API.md §11) and clears, with who may read what. */
+/** Cloud history reads (docs/protocol.md `history`, docs/server-api.md "Recall and history") and clears, with who may read what. */
 export class HistoryService {
   constructor(
     private readonly store: HistoryStore,

@@ -2,7 +2,7 @@ import { ParleyError } from '../errors.js';
 import { isTooDeepJson, maxJsonDepth } from './input-rules.js';
 
 /**
- * Built-in RongCloud message types (SERVER-API.md §20) and the rules a message must pass
+ * Built-in RongCloud message types (docs/architecture.md "Message types") and the rules a message must pass
  * before it is stored or delivered: content size, content shape for `RC:` types, and the
  * storage flags that follow from the type and the sender's overrides.
  */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ParleyError } from '../errors.js';
 
 /**
- * RongCloud-shaped message ids (SERVER-API.md §7): 16 base32hex digits (`0-9A-V`) in four
+ * RongCloud-shaped message ids (docs/server-api.md "Sending"): 16 base32hex digits (`0-9A-V`) in four
  * dash-separated groups, encoding the 80-bit big-endian value `(ms << 38) | rand38`.
  * Fixed width plus an alphabet whose ASCII order matches digit order means ids compare as
  * strings exactly as their timestamps do, and the send time can be read back from the id.

@@ -19,7 +19,7 @@ interface CachedStanding {
 }
 
 /**
- * The one-to-one permission model (SERVER-API.md §14, §18): blocklists, allowlists,
+ * The one-to-one permission model (docs/server-api.md "Users", docs/server-api.md "Permissions"): blocklists, allowlists,
  * friends-only apps, banned users and sensitive words. Devices are held to every rule;
  * the app backend (REST) is the administrator and is held only to what it asks for
  * (`verifyBlacklist`). Called by the delivery function and the gateway, never per route.

@@ -9,7 +9,7 @@ import { targetOf, type Origin } from './delivery/send.js';
 import { conversationTypes } from '../model/message.js';
 import { isMessageUId, messageUIdTime } from './message-uid.js';
 
-/** The recall command clients act on, and the notice a recalled row shows (SERVER-API.md §10, §20). */
+/** The recall command clients act on, and the notice a recalled row shows (docs/server-api.md "Recall and history"). */
 export const recallCommand = 'RC:RcCmd';
 const recallNotice = 'RC:RcNtf';
 
@@ -35,7 +35,7 @@ export interface RecallRequest {
 }
 
 /**
- * Recall (SERVER-API.md §10, PROTOCOL.md `recall`): RC:RcCmd goes to the message's
+ * Recall (docs/server-api.md "Recall and history", docs/protocol.md `recall`): RC:RcCmd goes to the message's
  * conversation like the message did (and to the sender's other devices with
  * multiDeviceSync), then the stored row is marked recalled and shows the recall notice
  * (`delete: true` with `isDelete`, for devices to drop it silently). The command goes first, so a failure leaves the row as it was and the

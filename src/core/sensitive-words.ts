@@ -1,5 +1,5 @@
 /**
- * RongCloud-style sensitive words (SERVER-API.md `/sensitiveword/*`): type 0 words are
+ * RongCloud-style sensitive words (docs/server-api.md "Permissions"): type 0 words are
  * replaced in the message text, type 1 words make the message refused.
  *
  * One Aho–Corasick automaton is built over every word, so scanning a message costs about

@@ -10,7 +10,7 @@ export interface Eviction {
 
 /**
  * Which of a user's live sessions (oldest first) a new login on `platform` evicts
- * (ARCHITECTURE.md "Sessions"):
+ * (docs/architecture.md "Sessions"):
  * - mobile, desktop, miniprogram: one session per class; `multiMobile` lifts it for mobile;
  * - web: up to `webMaxConnections` with `multiDeviceSync` (else 1), evicting the earliest;
  * - a reconnect of the same device always replaces its old session.

@@ -1,7 +1,7 @@
 import { ParleyError } from '../errors.js';
 import { maxContentBytes } from './message-types.js';
 
-/** Bounds on a templated send (SERVER-API.md §9 gives none; these keep one call's work small). */
+/** Bounds on a templated send (docs/server-api.md "Sending" gives none; these keep one call's work small). */
 export const templateLimits = {
   /** Placeholders one recipient's `values` may name. */
   placeholdersPerRecipient: 100,

@@ -30,7 +30,7 @@ export interface UltraGroupHistoryQuery {
 }
 
 /**
- * Ultra groups (SERVER-API.md §17.1): membership, channels (public, or private with a
+ * Ultra groups (docs/server-api.md "Ultra groups"): membership, channels (public, or private with a
  * user list), user and whole-group/channel mutes with a whitelist, and the two history
  * reads. The default channel is '' (`RCDefault` is taken as the same); it always exists
  * and is public. Mute scope '' is the whole group and counts in every channel.

@@ -11,7 +11,7 @@ export interface AuthenticatedUser {
   tokenIssuedAt: number;
 }
 
-/** User registration, profiles, tokens and online status (SERVER-API.md §14). */
+/** User registration, profiles, tokens and online status (docs/server-api.md "Users"). */
 export class UserService {
   constructor(
     private readonly apps: AppRegistry,

@@ -1,4 +1,4 @@
-/** WebSocket close codes the server uses (PROTOCOL.md). */
+/** WebSocket close codes the server uses (docs/protocol.md). */
 export const closeCodes = {
   normal: 1000,
   /** No `connect` frame within the handshake time. */

@@ -38,7 +38,7 @@ export async function registerBodyParsers(app: FastifyInstance): Promise<void> {
       done(err as Error);
     }
   });
-  // Some SDKs post form bodies with no Content-Type, or a generic one (SERVER-API.md §3).
+  // Some SDKs post form bodies with no Content-Type, or a generic one (docs/server-api.md).
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (!text.trimStart().startsWith('{')) return done(null, parseForm(text));

@@ -4,7 +4,7 @@ import { idPattern } from '../core/input-rules.js';
 /**
  * Field types for RongCloud wire parameters. Form bodies carry strings (or string
  * arrays for repeated keys); JSON bodies from different SDKs carry the same values
- * as numbers, booleans or strings. Each helper accepts all of those (SERVER-API.md §3).
+ * as numbers, booleans or strings. Each helper accepts all of those (docs/server-api.md).
  */
 
 const byteLength = (value: string) => Buffer.byteLength(value, 'utf8');
@@ -36,7 +36,7 @@ export const id = z.preprocess(
   z.string().regex(idPattern, { message: 'must be 1–64 letters, digits or + | = - _' }),
 );
 
-/** Ultra group channel ids: up to 20 letters or digits (SERVER-API.md §6). */
+/** Ultra group channel ids: up to 20 letters or digits (docs/server-api.md). */
 export const busChannel = text(20).refine((c) => /^[A-Za-z0-9]*$/.test(c), { message: 'may hold only letters and digits' });
 
 /** `1`/`0`, `true`/`false`, as text, number or boolean. */

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { App, AppRegistry } from '../core/apps.js';
 import { ParleyError } from '../errors.js';
 
-/** Reads a signing header under its plain or `RC-` name (SERVER-API.md §2). */
+/** Reads a signing header under its plain or `RC-` name (docs/server-api.md). */
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name] ?? request.headers[`rc-${name}`];
   return Array.isArray(value) ? value[0] : value;

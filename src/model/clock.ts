@@ -1,4 +1,4 @@
-/** Source of the current time, injected so tests can move it (STYLE.md §11). */
+/** Source of the current time, injected so that tests can move it instead of sleeping. */
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;

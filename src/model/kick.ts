@@ -1,2 +1,2 @@
-/** Why a session is closed by the server (PROTOCOL.md "Server pushes"). */
+/** Why a session is closed by the server (docs/protocol.md "Server pushes"). */
 export type KickReason = 'same-platform-login' | 'web-limit' | 'token-revoked' | 'user-blocked';

@@ -1,9 +1,9 @@
-/** Conversation types Parley routes (SERVER-API.md §6). */
+/** Conversation types Parley routes (docs/server-api.md). */
 export const conversationTypes = { private: 1, group: 3, chatroom: 4, system: 6, ultraGroup: 10 } as const;
 export type ConversationType = (typeof conversationTypes)[keyof typeof conversationTypes];
 
 /**
- * A message as one user sees it (PROTOCOL.md "Message"): `targetId` is the
+ * A message as one user sees it (docs/protocol.md "Message"): `targetId` is the
  * conversation from that user's side. Inbox entries store this JSON; `seq` is
  * added when an inbox entry is delivered.
  */

@@ -1,7 +1,7 @@
 export const platforms = ['ios', 'android', 'harmony', 'web', 'desktop', 'miniprogram'] as const;
 export type Platform = (typeof platforms)[number];
 
-/** The session policy counts sessions per class, not per platform (ARCHITECTURE.md "Sessions"). */
+/** The session policy counts sessions per class, not per platform (docs/architecture.md "Sessions"). */
 export type PlatformClass = 'mobile' | 'web' | 'desktop' | 'miniprogram';
 
 export function platformClass(platform: Platform): PlatformClass {

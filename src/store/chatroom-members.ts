@@ -9,7 +9,7 @@ export interface RoomMember {
 
 /**
  * Who is in each chatroom now: device sessions that joined and have not left or
- * disconnected (ARCHITECTURE.md: chatroom members are those connected and joined now).
+ * disconnected (docs/architecture.md: chatroom members are those connected and joined now).
  * Implementations: chatroom-members.memory.ts (single node only), chatroom-members.redis.ts.
  * Sessions of a node that stopped renewing its liveness are not listed.
  */

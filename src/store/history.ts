@@ -15,7 +15,7 @@ export interface HistoryRow {
   senderVisible: boolean;
   /** Raises the unread count of the other party (RongCloud's isCounted). */
   counted: boolean;
-  /** Sent with `expansion`: key/values may be set on it (SERVER-API.md §12). */
+  /** Sent with `expansion`: key/values may be set on it (docs/server-api.md "Message expansion"). */
   expansion: boolean;
   /** Key/values it was sent with, JSON text `{"key":{"v":"value","ts":ms}}` (default none). */
   extraContent?: string | undefined;

@@ -1,5 +1,5 @@
 /**
- * Per-user inbox: the ordered, durable queue of deliverable messages (ARCHITECTURE.md
+ * Per-user inbox: the ordered, durable queue of deliverable messages (docs/architecture.md
  * "Delivery rules"). Implementations: inbox.memory.ts (single node only) and
  * inbox.redis.ts (one Redis Stream per user plus one hash per user, Lua scripts).
  *

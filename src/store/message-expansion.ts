@@ -1,4 +1,4 @@
-/** Expansion key/values of one message: `{"key": {"v": "value", "ts": <ms>}}` (SERVER-API.md §12). */
+/** Expansion key/values of one message: `{"key": {"v": "value", "ts": <ms>}}` (docs/server-api.md "Message expansion"). */
 export type ExtraContent = Record<string, { v: string; ts: number }>;
 
 /** What expansion needs of a cloud history row. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDevice, settle } from '../helpers/device.js';
 import { startServer, type TestApp, type TestServer } from '../helpers/server.js';
 
-/** The delivery rules of groups, chatrooms and ultra groups (ARCHITECTURE.md), end to end. */
+/** The delivery rules of groups, chatrooms and ultra groups (docs/architecture.md), end to end. */
 let t: TestServer;
 let app: TestApp;
 let kept: TestApp;

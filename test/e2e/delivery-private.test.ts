@@ -3,7 +3,7 @@ import { connectDevice, settle } from '../helpers/device.js';
 import { startServer, type TestApp, type TestServer } from '../helpers/server.js';
 
 /**
- * The delivery table (ARCHITECTURE.md) for private, system and status messages,
+ * The delivery table (docs/architecture.md) for private, system and status messages,
  * with and without multiDeviceSync: signed HTTP in, real WebSocket devices out.
  */
 let t: TestServer;

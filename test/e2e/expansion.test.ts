@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDevice, ManualClock, settle, type Device } from '../helpers/device.js';
 import { startServer, type ApiResponse, type FormBody, type TestApp, type TestServer } from '../helpers/server.js';
 
-/** Message expansion (SERVER-API.md §12): set, delete and query, and the RC:MsgExMsg notices. */
+/** Message expansion (docs/server-api.md "Message expansion"): set, delete and query, and the RC:MsgExMsg notices. */
 let t: TestServer;
 let app: TestApp;
 let noHistory: TestApp;

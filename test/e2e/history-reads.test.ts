@@ -3,8 +3,8 @@ import { connectDevice, ManualClock, type Device } from '../helpers/device.js';
 import { startServer, type ApiResponse, type FormBody, type TestApp, type TestServer } from '../helpers/server.js';
 
 /**
- * Reading cloud history: the WS `history` op (PROTOCOL.md), the REST v3 range queries
- * (SERVER-API.md §11), the history clean (§10) and the history column of ARCHITECTURE.md.
+ * Reading cloud history: the WS `history` op (docs/protocol.md), the REST v3 range queries
+ * (docs/server-api.md "Recall and history"), the history clean (§10) and the history column of docs/architecture.md.
  */
 
 /** A fixed base well in the past of the real clock but inside every retention window. */

@@ -6,7 +6,7 @@ import type { ClientMessage } from '../../src/client/protocol.js';
 import { freshStorage, storageMode, type TestStorage } from '../helpers/storage.js';
 
 /**
- * Real Parley processes on one Postgres and one Redis (ARCHITECTURE.md "Many nodes"):
+ * Real Parley processes on one Postgres and one Redis (docs/architecture.md "Many nodes"):
  * cross-node delivery and kicks, kill -9 without losing what was acknowledged, and a
  * graceful shutdown that drops nothing. Needs the services, so it runs in that project.
  */

@@ -4,7 +4,7 @@ import type { ClientMessage } from '../../src/client/protocol.js';
 import { connectDevice, ManualClock, settle, type Device } from '../helpers/device.js';
 import { startServer, type TestApp, type TestServer } from '../helpers/server.js';
 
-/** Recall (SERVER-API.md §10, PROTOCOL.md `recall`), read positions and the conversation list (`read`, `conversations`). */
+/** Recall (docs/server-api.md "Recall and history", docs/protocol.md `recall`), read positions and the conversation list (`read`, `conversations`). */
 type Call = (message: Record<string, unknown>) => Promise<Record<string, unknown>>;
 const RongSDK = createRequire(import.meta.url)('rongcloud-sdk') as (config: { appkey: string; secret: string; api: string }) => {
   Message: { Private: { recall: Call }; Group: { recall: Call } };

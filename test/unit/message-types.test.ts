@@ -16,7 +16,7 @@ const uncounted: MessageFlags = { persisted: true, counted: false, status: false
 const none: MessageFlags = { persisted: false, counted: false, status: false };
 const status: MessageFlags = { persisted: false, counted: false, status: true };
 
-/** SERVER-API.md §20, with the brief's calls on RC:RcCmd and RC:chrmKVNotiMsg. */
+/** the built-in types table, with the brief's calls on RC:RcCmd and RC:chrmKVNotiMsg. */
 const expectedFlags: Record<string, MessageFlags> = {
   'RC:TxtMsg': stored,
   'RC:ImgMsg': stored,

@@ -67,7 +67,7 @@ function objectNameRoutes(app: FastifyInstance, chatrooms: ChatroomService, path
   });
 }
 
-/** SERVER-API.md §16: gags, bans, blocks, mutes, whitelists, priorities, distribution, keep-alive. */
+/** docs/server-api.md "Chatrooms": gags, bans, blocks, mutes, whitelists, priorities, distribution, keep-alive. */
 export function chatroomModerationRoutes(app: FastifyInstance, chatrooms: ChatroomService): void {
   roomLimitRoutes(app, chatrooms, '/chatroom/user/gag', 'gag');
   roomLimitRoutes(app, chatrooms, '/chatroom/user/block', 'block');

@@ -9,7 +9,7 @@ import { chatroomModerationRoutes } from './chatroom-moderation.js';
 const roomName = text(256);
 const roomKey = /^chatroom\[(.+)\]$/;
 
-/** `chatroom[<id>]=<name>` keys (SERVER-API.md §3); other keys are ignored. At least one room. */
+/** `chatroom[<id>]=<name>` keys (docs/server-api.md); other keys are ignored. At least one room. */
 const createBody = z.record(z.string(), z.unknown()).transform((body, ctx) => {
   const rooms: Array<{ roomId: string; name: string }> = [];
   for (const [key, value] of Object.entries(body)) {
@@ -71,7 +71,7 @@ const entryInfo = text(200 * 1024).transform((raw, ctx) => {
   return pairs;
 });
 
-/** SERVER-API.md §16 (rooms and who is in them) and §13 (attributes). */
+/** docs/server-api.md "Chatrooms" (rooms and who is in them) and §13 (attributes). */
 export function chatroomRoutes(app: FastifyInstance, chatrooms: ChatroomService): void {
   post(app, { path: '/chatroom/create', summary: 'Create chatrooms (chatroom[<id>]=<name>)', body: createBody }, async (input, req) => {
     await chatrooms.create(req.imApp, input);
@@ -145,7 +145,7 @@ export function chatroomRoutes(app: FastifyInstance, chatrooms: ChatroomService)
   chatroomModerationRoutes(app, chatrooms);
 }
 
-/** SERVER-API.md §13: chatroom attributes. */
+/** docs/server-api.md "Chatrooms": chatroom attributes. */
 function entryRoutes(app: FastifyInstance, chatrooms: ChatroomService): void {
   const notice = { objectName: objectName.optional(), content: noticeContent.optional() };
   const setBody = z.object({ chatroomId: id, userId: id, key: entryKey, value: entryValue, autoDelete: flag.optional(), ...notice });

@@ -37,7 +37,7 @@ const ultraGroupChange = (app: App, input: z.infer<z.ZodObject<typeof ultraGroup
   syncSender: false,
 });
 
-/** SERVER-API.md §12: key/values on messages sent with `expansion`. */
+/** docs/server-api.md "Message expansion": key/values on messages sent with `expansion`. */
 export function expansionRoutes(app: FastifyInstance, expansion: ExpansionService): void {
   post(app, { path: '/message/expansion/set', summary: 'Set key/values on a private or group message sent with expansion', body: expansionSetBody }, async (input, req) => {
     await expansion.set(conversationChange(req.imApp, input), input.extraKeyVal);

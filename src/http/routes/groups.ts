@@ -45,7 +45,7 @@ const syncBody = z.preprocess(
 );
 
 /**
- * The notify block of create/join/quit/dismiss (SERVER-API.md §15): with
+ * The notify block of create/join/quit/dismiss (docs/server-api.md "Groups"): with
  * `bindNotifyMsg`, the given message is also sent to the group, and the answer carries
  * its `messageUID` and the `memberCount`.
  */

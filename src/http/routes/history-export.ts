@@ -13,7 +13,7 @@ const filesPath = '/message/history/files';
 /** A link always carries both; anything else (missing, repeated) is refused like a wrong one. */
 const linkQuery = z.object({ expires: z.string(), signature: z.string() });
 
-/** SERVER-API.md §11: the hourly history files, signed like every server-API call. */
+/** docs/server-api.md "Recall and history": the hourly history files, signed like every server-API call. */
 export function historyExportRoutes(app: FastifyInstance, exports: HistoryExportService): void {
   post(app, { path: '/message/history', summary: 'Link to the zip of one hour of messages (valid 3 days; "" when none)', body: hourBody }, async (input, request) => {
     const link = await exports.link(request.imApp, input.date);

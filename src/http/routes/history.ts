@@ -41,7 +41,7 @@ export const historyCleanBody = z.object({
   msgTimestamp: time.optional(),
 });
 
-/** SERVER-API.md §10 and §11: recall, the per-conversation history queries and the history clean. */
+/** docs/server-api.md "Recall and history": recall, the per-conversation history queries and the history clean. */
 export function historyRoutes(app: FastifyInstance, history: HistoryService, recalls: RecallService): void {
   post(app, { path: '/message/recall', summary: 'Recall a message (RC:RcCmd to its conversation; the stored row shows the recall)', body: recallBody }, async (input, req) => {
     await recalls.recall({

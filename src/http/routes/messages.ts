@@ -13,7 +13,7 @@ const objectName = requiredText(32);
 const content = z.preprocess((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : v), text(16 * 1024 * 1024));
 const pushFields = { pushContent: text(1024).optional(), pushData: text(4096).optional() };
 
-/** Flags and options every send endpoint accepts (SERVER-API.md §9); unknown ones are ignored. */
+/** Flags and options every send endpoint accepts (docs/server-api.md "Sending"); unknown ones are ignored. */
 const sendOptions = {
   isPersisted: flag.optional(),
   isCounted: flag.optional(),

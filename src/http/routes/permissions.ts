@@ -38,7 +38,7 @@ function relationRoutes(app: FastifyInstance, permissions: PermissionService, pa
   });
 }
 
-/** SERVER-API.md §14 (blocklist, allowlist, bans), §18 (sensitive words, mute) and friends. */
+/** docs/server-api.md "Users" (blocklist, allowlist, bans), §18 (sensitive words, mute) and friends. */
 export function permissionRoutes(app: FastifyInstance, permissions: PermissionService): void {
   relationRoutes(app, permissions, '/user/blacklist', 'block', 'blackUserId');
   relationRoutes(app, permissions, '/user/whitelist', 'allow', 'whiteUserId');

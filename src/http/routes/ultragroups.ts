@@ -10,7 +10,7 @@ import { formatTime } from '../time-format.js';
 const maxHistorySpanMs = 14 * 24 * 60 * 60 * 1000;
 
 const alphanumeric = (value: string) => /^[A-Za-z0-9]*$/.test(value);
-/** busChannel: ≤ 20 letters and digits (SERVER-API.md §6); '' or `RCDefault` is the default channel. */
+/** busChannel: ≤ 20 letters and digits (docs/server-api.md); '' or `RCDefault` is the default channel. */
 const channel = busChannel;
 const namedChannel = requiredText(20).refine(alphanumeric, { message: 'may hold only letters and digits' });
 /** An optional id that some SDKs send as ''. */
@@ -47,7 +47,7 @@ const aroundQuery = z.object({ groupId: id, busChannel: channel.optional(), msgU
 const pageWindow = (page: number | undefined, size: number) => ({ offset: ((page ?? 1) - 1) * size, limit: size });
 const asIds = (users: readonly string[]) => users.map((userId) => ({ id: userId }));
 
-/** SERVER-API.md §17.1 (ultra groups, v1 form endpoints) and the ultra group rows of §11. */
+/** docs/server-api.md "Ultra groups" (ultra groups, v1 form endpoints) and the ultra group rows of §11. */
 export function ultraGroupRoutes(app: FastifyInstance, ultraGroups: UltraGroupService): void {
   post(app, { path: '/ultragroup/create', summary: 'Create an ultra group with its first member', body: z.object({ userId: id, groupId: id, groupName: requiredText(256) }) }, async (input, req) => {
     await ultraGroups.create(req.imApp, input.groupId, input.groupName, input.userId);

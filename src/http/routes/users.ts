@@ -13,7 +13,7 @@ export const refreshBody = z.object({ userId: id, name: name.optional(), portrai
 export const userIdBody = z.object({ userId: id });
 export const expireTokenBody = z.object({ userId: list(id, { max: 20, commaJoined: true }), time: integer });
 
-/** SERVER-API.md §14: registration, profile, tokens, online status. */
+/** docs/server-api.md "Users": registration, profile, tokens, online status. */
 export function userRoutes(app: FastifyInstance, users: UserService): void {
   post(app, { path: '/user/getToken', summary: 'Register a user and issue a token', body: getTokenBody }, async (input, req) => {
     const token = await users.getToken(req.imApp, {
@@ -40,7 +40,7 @@ export function userRoutes(app: FastifyInstance, users: UserService): void {
   });
 
   post(app, { path: '/user/checkOnline', summary: 'Whether a user has a session on any node', body: userIdBody }, async (input, req) => {
-    // A string, not a number: the Go SDK decodes it into a string (SERVER-API.md §14).
+    // A string, not a number: the Go SDK decodes it into a string (docs/server-api.md "Users").
     return { status: (await users.isOnline(req.imApp, input.userId)) ? '1' : '0' };
   });
 }
