@@ -40,7 +40,9 @@ export async function startParleyProcess(options: ParleyProcessOptions = {}): Pr
     IM_APPS: JSON.stringify([{ appKey, appSecret, features: options.features ?? {} }]),
     ...options.env,
   };
-  const node = [process.execPath, '--import', 'tsx', 'src/main.ts'];
+  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits (bench/profile-summary.ts reads it).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const node = [process.execPath, ...profile, '--import', 'tsx', 'src/main.ts'];
   const command = options.cpus && existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', '-c', options.cpus, ...node] : node;
   const child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

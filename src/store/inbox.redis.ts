@@ -225,7 +225,18 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
   }
   const streamKey = (appKey: string, userId: string) => `${namespace}:inbox:${appKey}:${userId}`;
   const headKey = (appKey: string, userId: string) => `${namespace}:inbox-head:${appKey}:${userId}`;
-  const newEpoch = () => randomBytes(8).toString('base64url');
+  // Candidates for a new epoch, used only where an inbox is (re)created, are needed on every
+  // call: drawn from the system's randomness 64 at a time rather than once per call.
+  let pool = Buffer.alloc(0);
+  let at = 0;
+  const newEpoch = () => {
+    if (at + 8 > pool.length) {
+      pool = randomBytes(8 * 64);
+      at = 0;
+    }
+    at += 8;
+    return pool.toString('base64url', at - 8, at);
+  };
 
   return {
     atomicUsers: usersPerCall,
