@@ -1,47 +1,50 @@
 /**
- * One-to-one relay over WebSocket: device A sends `send` frames to B, B receives them as
- * `message` frames, with at most `window` messages sent but not yet delivered. Parley
- * (default features, Postgres + Redis: an inbox entry per message, B acks as a device
- * does) against a bare `ws` server that forwards every frame of A to B untouched.
+ * One-to-one relay, 100 pairs, closed loop: in each pair device A sends to device B, one
+ * message in flight per pair. Parley (default features, Postgres + Redis: an inbox entry
+ * per message, B acks as a device does) against a bare `ws` server that forwards each A's
+ * frames to its B untouched, and against ejabberd relaying the same shape over XMPP
+ * (Debian's package, installed if missing; the case is skipped with a line if it cannot be).
  *
- * Servers run pinned to core 0; both devices in a separate load process pinned to core 1.
- * Parley gets a fresh Postgres database (dropped at the end) and Redis db 13 (flushed at
- * start and end).
+ * Servers run pinned to core 0; every device in one load process pinned to core 1.
  *
  * Run: npm run bench:relay
  */
 import { cpuCells, cpuNote, getToken, reportFailures, table, withCpu, type CpuUse } from './lib/a-common.js';
 import type { RelayResult } from './lib/a-ws-load.js';
+import { ensureEjabberd, startEjabberd, type Ejabberd } from './lib/ejabberd.js';
 import { fmt, runScenario } from './lib/scenario.js';
 
-const window = 50;
+const pairs = 100;
+const window = 1;
 const warmupSec = 2;
 const measureSec = 8;
+const targets = { raw: 0.35, ejabberd: 1.0 };
 
 const failures: string[] = [];
+let ejabberd: Ejabberd | undefined;
 await runScenario(failures, async (scope) => {
   const storage = await scope.storage();
   const [server, raw, loader] = await Promise.all([scope.parley({ env: storage.env }), scope.baseline('a-raw-ws-relay.ts'), scope.load('a-ws-load.ts')]);
-  const sender = { userId: 'bench-a', token: await getToken(server, 'bench-a') };
-  const receiver = { userId: 'bench-b', token: await getToken(server, 'bench-b') };
+  const users = await Promise.all(Array.from({ length: 2 * pairs }, async (_, i) => ({ userId: `bench-${i}`, token: await getToken(server, `bench-${i}`) })));
+  const missing = ensureEjabberd();
+  if (!missing) ejabberd = await startEjabberd('0');
 
   const measure = async (label: string, pid: number, command: Record<string, unknown>) => {
     const { result, cpu } = await withCpu({ server: pid, load: loader.pid }, () =>
-      loader.call<RelayResult>({ op: 'relay', window, warmupSec, measureSec, ...command }),
+      loader.call<RelayResult>({ op: 'relay', pairs, window, warmupSec, measureSec, ...command }),
     );
     if (result.undelivered !== 0 || result.duplicates !== 0 || result.failedSends !== 0 || result.delivered === 0) {
-      failures.push(
-        `${label}: ${result.sent} sent, ${result.okSends} answered ok, ${result.failedSends} failed, ${result.delivered} delivered, ${result.duplicates} duplicates`,
-      );
+      failures.push(`${label}: ${result.sent} sent, ${result.okSends} answered ok, ${result.failedSends} failed, ${result.delivered} delivered, ${result.duplicates} duplicates`);
     }
     return { r: result, cpu };
   };
 
   const rawRun = await measure('raw ws', raw.pid, { kind: 'raw', wsUrl: raw.wsUrl });
-  const parleyRun = await measure('parley', server.child.pid!, { kind: 'parley', wsUrl: server.wsUrl, sender, receiver });
+  const xmppRun = ejabberd ? await measure('ejabberd', ejabberd.pid, { kind: 'xmpp', port: ejabberd.port }) : undefined;
+  const parleyRun = await measure('parley', server.child.pid!, { kind: 'parley', wsUrl: server.wsUrl, users });
 
-  const ratio = parleyRun.r.deliveredPerSecond / rawRun.r.deliveredPerSecond;
-  const row = (label: string, { r, cpu }: { r: RelayResult; cpu: CpuUse }, vs: string) => [
+  const versus = (run: { r: RelayResult }) => parleyRun.r.deliveredPerSecond / run.r.deliveredPerSecond;
+  const row = (label: string, { r, cpu }: { r: RelayResult; cpu: CpuUse }) => [
     label,
     fmt(r.deliveredPerSecond),
     fmt(r.p50, 1),
@@ -50,21 +53,23 @@ await runScenario(failures, async (scope) => {
     fmt(r.delivered),
     fmt(r.failedSends + r.undelivered + r.duplicates),
     ...cpuCells(cpu),
-    vs,
   ];
+  const verdict = (ratio: number, target: number) => `${fmt(ratio, 2)}  (target >= ${fmt(target, 2)}: ${ratio >= target ? 'met' : 'missed'})`;
   const lines = [
-    `ws-relay: device A -> device B one-to-one over WebSocket, window ${window} in flight, ${measureSec} s per case after ${warmupSec} s warm-up`,
-    `  parley: default features, Postgres (fresh db ${storage.databaseName}) + Redis (${storage.redisUrl}); server on core 0, both devices in the load process on core 1`,
+    `ws-relay: ${pairs} pairs, device A -> device B one-to-one, ${window} in flight per pair (closed loop), ${measureSec} s per case after ${warmupSec} s warm-up`,
+    `  parley: default features, Postgres (fresh db ${storage.databaseName}) + Redis (${storage.redisUrl}); servers on core 0, every device in the load process on core 1`,
     ...table(
-      ['case', 'msgs/s', 'p50 ms', 'p99 ms', 'sent', 'delivered', 'failed', 'server cpu', 'load cpu', 'other cpu', 'vs raw'],
-      [row('raw ws relay', rawRun, '1.00x'), row('parley', parleyRun, `${fmt(ratio, 2)}x`)],
+      ['case', 'msgs/s', 'p50 ms', 'p99 ms', 'sent', 'delivered', 'failed', 'server cpu', 'load cpu', 'other cpu'],
+      [row('raw ws relay', rawRun), ...(xmppRun ? [row('ejabberd (XMPP)', xmppRun)] : []), row('parley', parleyRun)],
     ),
-    `ratio (parley / raw ws msgs/s, same run): ${fmt(ratio, 2)}  (target >= 0.50)`,
+    `ratio parley / raw ws (msgs/s, same run): ${verdict(versus(rawRun), targets.raw)}`,
+    xmppRun ? `ratio parley / ejabberd (msgs/s, same run): ${verdict(versus(xmppRun), targets.ejabberd)}` : `ejabberd case skipped: ${missing}`,
     '  latency: send to delivery at B, end to end; sent = delivered is checked (warm-up included), and every parley send answered ok.',
     cpuNote,
     '',
   ];
   process.stdout.write(lines.join('\n'));
 });
+await ejabberd?.stop();
 
 reportFailures(failures);

@@ -1,21 +1,23 @@
 /**
  * The ws-relay baseline: a bare `ws` server that forwards every frame from the socket
- * that connected with `?role=a` to the one that connected with `?role=b`, untouched.
- * Prints `{"port":N}` once listening.
+ * that connected with `?role=a&pair=N` to the one that connected with `?role=b&pair=N`,
+ * untouched. Prints `{"port":N}` once listening.
  */
 import { createServer } from 'node:http';
 import WebSocket, { WebSocketServer } from 'ws';
 
 const http = createServer();
 const wss = new WebSocketServer({ server: http, path: '/ws' });
-let receiver: WebSocket | undefined;
+const receivers = new Map<string, WebSocket>();
 wss.on('connection', (socket, request) => {
-  const role = new URL(request.url ?? '/', 'http://relay').searchParams.get('role');
-  if (role === 'b') {
-    receiver = socket;
+  const query = new URL(request.url ?? '/', 'http://relay').searchParams;
+  const pair = query.get('pair') ?? '0';
+  if (query.get('role') === 'b') {
+    receivers.set(pair, socket);
     return;
   }
   socket.on('message', (data: Buffer, isBinary) => {
+    const receiver = receivers.get(pair);
     if (receiver?.readyState === WebSocket.OPEN) receiver.send(data, { binary: isBinary });
   });
 });

@@ -1,21 +1,26 @@
 /**
- * WebSocket load process of ws-relay, started pinned to the load core (ScenarioScope.load
- * in bench/lib/scenario.ts). One JSON command per stdin line, one JSON answer per stdout
- * line (bench/lib/load-commands.ts):
+ * Relay load process of ws-relay, started pinned to the load core (ScenarioScope.load in
+ * bench/lib/scenario.ts). One JSON command per stdin line, one JSON answer per stdout line
+ * (bench/lib/load-commands.ts):
  *
- * `{op:"relay", kind:"parley"|"raw", window, warmupSec, measureSec, …}`: device A sends
- * one-to-one messages to device B, keeping at most `window` sent but not yet delivered to
- * B; answers the messages per second B received during the measured seconds, the
- * end-to-end latency, and the counts to check (sent, delivered, duplicates, failed sends).
+ * `{op:"relay", kind, pairs, window, warmupSec, measureSec, …}`: in each of `pairs` pairs,
+ * device A sends one-to-one messages to device B, keeping at most `window` of that pair
+ * sent but not yet delivered (a closed loop); answers the messages per second all Bs
+ * received during the measured seconds, the end-to-end latency, and the counts to check
+ * (sent, delivered, duplicates, failed sends).
  *
- * - parley: `wsUrl`, `sender` / `receiver` {userId, token}: two ParleyClients; A uses `send`
- *   requests (each answered with a result), B acks what it receives as a device does.
+ * - parley: `wsUrl`, `users` [{userId, token}, …] (A of pair i is users[2i], B users[2i+1]):
+ *   ParleyClients; A uses `send` requests (each answered with a result), B acks what it
+ *   receives as a device does.
  * - raw: `wsUrl` of bench/lib/a-raw-ws-relay.ts: A writes the same `send` frames, the relay
  *   forwards them to B.
+ * - xmpp: `port` of the private ejabberd (bench/lib/ejabberd.ts): A sends `<message>`s to
+ *   B's full JID over raw XMPP (bench/lib/xmpp-client.ts).
  */
 import WebSocket from 'ws';
 import { ParleyClient } from '../../src/client/client.js';
 import { answerCommands } from './load-commands.js';
+import { xmppClient } from './xmpp-client.js';
 
 export interface RelayResult {
   deliveredPerSecond: number;
@@ -32,20 +37,24 @@ export interface RelayResult {
 }
 
 interface RelayCommand {
-  kind: 'parley' | 'raw';
-  wsUrl: string;
+  kind: 'parley' | 'raw' | 'xmpp';
+  pairs: number;
   window: number;
   warmupSec: number;
   measureSec: number;
-  sender?: { userId: string; token: string };
-  receiver?: { userId: string; token: string };
+  wsUrl?: string;
+  port?: number;
+  users?: Array<{ userId: string; token: string }>;
 }
 
-interface Endpoints {
-  /** Sends message number `n`. */
-  send(n: number): void;
+/** One pair's two ends: A sends `body` to B. */
+interface PairEnds {
+  send(body: string): void;
   close(): Promise<void>;
 }
+
+/** Connects pair `pair`; B calls `delivered` with each body that arrives, A `answered` for each send. */
+type Connect = (pair: number, delivered: (body: string) => void, answered: (ok: boolean) => void) => Promise<PairEnds>;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -54,9 +63,70 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+const closeSocket = (socket: WebSocket) =>
+  new Promise<void>((resolve) => (socket.readyState === WebSocket.CLOSED ? resolve() : (socket.once('close', () => resolve()), socket.close())));
+
+function openSocket(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.once('open', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** The text of message `n` of `pair`, and back. */
+const bodyOf = (pair: number, n: number) => `m ${pair} ${n}`;
+const parseBody = (body: string): [number, number] => {
+  const [, pair, n] = body.split(' ');
+  return [Number(pair), Number(n)];
+};
+
+const connectors: Record<RelayCommand['kind'], (cmd: RelayCommand) => Connect> = {
+  parley: (cmd) => async (pair, delivered, answered) => {
+    const [sender, receiver] = [cmd.users![2 * pair]!, cmd.users![2 * pair + 1]!];
+    const client = (user: typeof sender) => new ParleyClient({ url: cmd.wsUrl!, token: user.token, deviceId: `${user.userId}-bench`, platform: 'ios', reconnect: false });
+    const [a, b] = [client(sender), client(receiver)];
+    b.on('message', (message) => delivered((JSON.parse(message.content) as { content: string }).content));
+    await Promise.all([a.connect(), b.connect()]);
+    return {
+      send: (body) =>
+        void a.send({ conversationType: 1, targetId: receiver.userId, objectName: 'RC:TxtMsg', content: { content: body } }).then(
+          () => answered(true),
+          () => answered(false),
+        ),
+      close: async () => void (await Promise.all([a.close(), b.close()])),
+    };
+  },
+  raw: (cmd) => async (pair, delivered, answered) => {
+    const b = await openSocket(`${cmd.wsUrl!}?role=b&pair=${pair}`);
+    const a = await openSocket(`${cmd.wsUrl!}?role=a&pair=${pair}`);
+    b.on('message', (data: Buffer) => delivered((JSON.parse(data.toString()) as { content: { content: string } }).content.content));
+    let id = 0;
+    return {
+      send: (body) => {
+        a.send(JSON.stringify({ op: 'send', id: ++id, conversationType: 1, targetId: 'b', objectName: 'RC:TxtMsg', content: { content: body } }));
+        answered(true);
+      },
+      close: async () => void (await Promise.all([closeSocket(a), closeSocket(b)])),
+    };
+  },
+  xmpp: (cmd) => async (_pair, delivered, answered) => {
+    const [a, b] = await Promise.all([xmppClient(cmd.port!), xmppClient(cmd.port!)]);
+    b.onBody(delivered);
+    return {
+      send: (body) => {
+        a.send(b.jid, body);
+        answered(true);
+      },
+      close: async () => void (await Promise.all([a.close(), b.close()])),
+    };
+  },
+};
+
 async function relay(cmd: RelayCommand): Promise<RelayResult> {
-  const sentAt: number[] = [];
-  const seen = new Uint8Array(10_000_000);
+  const sentAt: number[][] = [];
+  const inFlight: number[] = [];
+  const seen: Array<Set<number>> = [];
   let sent = 0;
   let delivered = 0;
   let duplicates = 0;
@@ -65,82 +135,38 @@ async function relay(cmd: RelayCommand): Promise<RelayResult> {
   let sending = true;
   let measuring = false;
   const latencies: number[] = [];
+  const ends: PairEnds[] = [];
 
-  const pump = () => {
-    while (sending && sent - delivered < cmd.window && sent < seen.length) {
-      const n = sent++;
-      sentAt[n] = performance.now();
-      endpoints.send(n);
+  const pump = (pair: number) => {
+    while (sending && inFlight[pair]! < cmd.window) {
+      const n = sentAt[pair]!.length;
+      sentAt[pair]!.push(performance.now());
+      inFlight[pair]!++;
+      sent++;
+      ends[pair]!.send(bodyOf(pair, n));
     }
   };
-  const onDelivered = (n: number) => {
-    if (!(n >= 0 && n < sent) || seen[n]) {
+  const onDelivered = (body: string) => {
+    const [pair, n] = parseBody(body);
+    if (!(pair >= 0 && pair < cmd.pairs) || !(n >= 0 && n < sentAt[pair]!.length) || seen[pair]!.has(n)) {
       duplicates++;
       return;
     }
-    seen[n] = 1;
+    seen[pair]!.add(n);
     delivered++;
-    if (measuring) latencies.push(performance.now() - sentAt[n]!);
-    pump();
+    inFlight[pair]!--;
+    if (measuring) latencies.push(performance.now() - sentAt[pair]![n]!);
+    pump(pair);
   };
-  const numberIn = (content: unknown): number => {
-    const body = (typeof content === 'string' ? JSON.parse(content) : content) as { content?: string };
-    return Number(body.content?.slice(4));
-  };
-  const frameFor = (n: number) => ({
-    conversationType: 1,
-    targetId: cmd.receiver?.userId ?? 'b',
-    objectName: 'RC:TxtMsg',
-    content: { content: `msg ${n}` },
-  });
-
-  let endpoints: Endpoints;
-  if (cmd.kind === 'parley') {
-    const { sender, receiver } = cmd;
-    if (!sender || !receiver) throw new Error('parley relay needs sender and receiver');
-    const a = new ParleyClient({ url: cmd.wsUrl, token: sender.token, deviceId: `${sender.userId}-bench`, platform: 'ios', reconnect: false });
-    const b = new ParleyClient({ url: cmd.wsUrl, token: receiver.token, deviceId: `${receiver.userId}-bench`, platform: 'ios', reconnect: false });
-    b.on('message', (message) => onDelivered(numberIn(message.content)));
-    await Promise.all([a.connect(), b.connect()]);
-    endpoints = {
-      send: (n) => {
-        a.send(frameFor(n)).then(
-          () => okSends++,
-          () => failedSends++,
-        );
-      },
-      close: async () => {
-        await Promise.all([a.close(), b.close()]);
-      },
-    };
-  } else {
-    const open = (role: string) =>
-      new Promise<WebSocket>((resolve, reject) => {
-        const socket = new WebSocket(`${cmd.wsUrl}?role=${role}`);
-        socket.once('open', () => resolve(socket));
-        socket.once('error', reject);
-      });
-    const b = await open('b');
-    const a = await open('a');
-    b.on('message', (data: Buffer) => {
-      const frame = JSON.parse(data.toString()) as { content: unknown };
-      onDelivered(numberIn(frame.content));
-    });
-    let id = 0;
-    endpoints = {
-      send: (n) => {
-        a.send(JSON.stringify({ op: 'send', id: ++id, ...frameFor(n) }));
-        okSends++;
-      },
-      close: async () => {
-        await Promise.all(
-          [a, b].map((s) => new Promise<void>((resolve) => (s.readyState === WebSocket.CLOSED ? resolve() : (s.once('close', () => resolve()), s.close())))),
-        );
-      },
-    };
+  const connect = connectors[cmd.kind](cmd);
+  for (let pair = 0; pair < cmd.pairs; pair++) {
+    sentAt.push([]);
+    inFlight.push(0);
+    seen.push(new Set());
+    ends.push(await connect(pair, onDelivered, (ok) => (ok ? okSends++ : failedSends++)));
   }
 
-  pump();
+  for (let pair = 0; pair < cmd.pairs; pair++) pump(pair);
   await sleep(cmd.warmupSec * 1_000);
   const startDelivered = delivered;
   const started = performance.now();
@@ -155,7 +181,7 @@ async function relay(cmd: RelayCommand): Promise<RelayResult> {
   const drainDeadline = Date.now() + 10_000;
   while ((delivered < sent || okSends + failedSends < sent) && Date.now() < drainDeadline) await sleep(50);
   await sleep(200); // late duplicates would show here
-  await endpoints.close();
+  await Promise.all(ends.map((e) => e.close()));
   latencies.sort((x, y) => x - y);
   return {
     deliveredPerSecond: measuredDelivered / elapsedSec,
