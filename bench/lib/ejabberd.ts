@@ -95,14 +95,22 @@ export async function startEjabberd(cpus: string): Promise<Ejabberd> {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`ejabberd did not start (see ${dir})`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  const beam = beamUnder(child.pid!) ?? child.pid!;
   return {
     port,
-    pid: beamUnder(child.pid!) ?? child.pid!,
+    pid: beam,
     async stop() {
       try {
-        execFileSync(ejabberdctl, ['--config-dir', dir, '--node', node, 'halt'], { stdio: 'ignore', timeout: 20_000 });
+        execFileSync(ejabberdctl, ['--config-dir', dir, '--node', node, 'stop'], { stdio: 'ignore', timeout: 20_000 });
       } catch {
-        process.kill(-child.pid!, 'SIGKILL');
+        // not answering: killed below
+      }
+      for (let tries = 0; tries < 50 && (await listening(port)); tries++) await new Promise((resolve) => setTimeout(resolve, 200));
+      // The VM runs under su, outside ejabberdctl's process group: it is stopped by its own pid.
+      try {
+        process.kill(beam, 'SIGKILL');
+      } catch {
+        // already gone
       }
       rmSync(dir, { recursive: true, force: true });
     },
