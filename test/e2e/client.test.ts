@@ -106,7 +106,7 @@ describe('ParleyClient', () => {
   });
 
   it('rejects a request with the server code, and times out an unanswered one', async () => {
-    const client = new ParleyClient({ url, token: 't', deviceId: 'd', platform: 'desktop', reconnect: false, requestTimeoutMs: 50 });
+    const client = new ParleyClient({ url, token: 't', deviceId: 'd', platform: 'desktop', reconnect: false, requestTimeoutMs: 500 });
     await client.connect();
     await expect(client.request('bogus')).rejects.toMatchObject({ code: 1002, message: 'nope' });
     await expect(client.request('slow')).rejects.toMatchObject({ code: 30003 });

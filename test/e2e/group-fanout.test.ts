@@ -49,9 +49,12 @@ describe('group fan-out', () => {
       }
       return writes;
     };
-    const small = await roundTrips('small');
-    const huge = await roundTrips('huge');
+    // The fewest of three sends: the node's own timers (liveness) may write during one.
+    const fewest = async (groupId: string) => Math.min(await roundTrips(groupId), await roundTrips(groupId), await roundTrips(groupId));
+    const small = await fewest('small');
+    const huge = await fewest('huge');
     expect(small).toBeGreaterThan(0);
+    // A big group adds one write (its inbox calls go as one pipeline), whatever its size.
     expect(huge).toBeLessThanOrEqual(small + 1);
   });
 });
