@@ -16,6 +16,9 @@ import { userRoutes } from './http/routes/users.js';
 import { historyRoutes } from './http/routes/history.js';
 import { expansionRoutes } from './http/routes/expansion.js';
 import { verifySignature } from './http/signature.js';
+import { CorePort } from './gateway/rongcloud/core-port.js';
+import { rongCloudEndpoint } from './gateway/rongcloud/endpoint.js';
+import { registerNavigation } from './gateway/rongcloud/navi.js';
 import type { App } from './core/apps.js';
 
 export interface ParleyServer {
@@ -84,6 +87,10 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     },
     { ...defaultGatewayOptions, ...gatewayOptions },
   );
+  // RongCloud's client protocol: its SDKs navigate here, then open `/websocket`.
+  const rongCloud = new CorePort({ ...deps, roomEntries: deps.chatrooms });
+  registerNavigation(http, rongCloud);
+  gateway.addEndpoint(rongCloudEndpoint(rongCloud));
   await gateway.attach(http);
   await http.ready();
 

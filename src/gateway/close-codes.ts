@@ -9,6 +9,8 @@ export const closeCodes = {
   kicked: 4002,
   /** The node is shutting down: reconnect (to another node). */
   goingAway: 4003,
+  /** A frame that breaks the protocol (RongCloud gateway): the socket is closed. */
+  protocolError: 1002,
   /** The server failed while opening the session: reconnect. */
   internalError: 1011,
 } as const;

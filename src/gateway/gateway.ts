@@ -17,8 +17,31 @@ import type { SessionService } from '../core/sessions.js';
 import type { UserService } from '../core/users.js';
 import type { Bus, CachedKind, NodeEvent, PushItem } from '../store/bus.js';
 import type { Inbox } from '../store/inbox.js';
+import type { KickReason } from '../core/kick.js';
+import type { DeliveredMessage } from '../core/message.js';
+import type { WebSocket } from 'ws';
 import { closeCodes } from './close-codes.js';
 import { Connection } from './connection.js';
+
+/** What the gateway needs of one device's socket, whichever protocol it speaks. */
+export interface DeviceSocket {
+  readonly sessionId: string | undefined;
+  readonly appKey: string | undefined;
+  push(message: DeliveredMessage): void;
+  kick(reason: KickReason): void;
+  leftRoom(roomId: string): void;
+  /** Heartbeat: drops a socket that did not answer the previous probe. */
+  probe(): void;
+  close(code: number, reason: string): void;
+}
+
+/** Another protocol served beside `/ws` on the same HTTP server (RongCloud's, at `/websocket`). */
+export interface GatewayEndpoint {
+  path: string;
+  /** Largest frame this protocol accepts. */
+  maxFrameBytes: number;
+  accept(ws: WebSocket, request: IncomingMessage, context: GatewayContext): DeviceSocket;
+}
 
 export interface GatewayOptions {
   handshakeTimeoutMs: number;
@@ -57,8 +80,8 @@ export interface GatewayDeps {
 /** What a connection needs from the gateway that owns it. */
 export interface GatewayContext extends Omit<GatewayDeps, 'bus' | 'localDelivery' | 'forgetCached'> {
   handshakeTimeoutMs: number;
-  register(connection: Connection): void;
-  unregister(connection: Connection): void;
+  register(connection: DeviceSocket): void;
+  unregister(connection: DeviceSocket): void;
 }
 
 /**
@@ -68,8 +91,9 @@ export interface GatewayContext extends Omit<GatewayDeps, 'bus' | 'localDelivery
  */
 export class Gateway {
   private readonly wss: WebSocketServer;
-  private readonly connections = new Set<Connection>();
-  private readonly bySession = new Map<string, Connection>();
+  private readonly endpoints = new Map<string, { endpoint: GatewayEndpoint; wss: WebSocketServer }>();
+  private readonly connections = new Set<DeviceSocket>();
+  private readonly bySession = new Map<string, DeviceSocket>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly context: GatewayContext;
 
@@ -87,6 +111,11 @@ export class Gateway {
     this.heartbeat = setInterval(() => this.connections.forEach((c) => c.probe()), options.heartbeatMs);
   }
 
+  /** Serves another protocol's path; its sockets get the same pushes, kicks and heartbeat. */
+  addEndpoint(endpoint: GatewayEndpoint): void {
+    this.endpoints.set(endpoint.path, { endpoint, wss: new WebSocketServer({ noServer: true, maxPayload: endpoint.maxFrameBytes }) });
+  }
+
   /** Subscribes to this node's events and serves upgrades on `app.server`. */
   async attach(app: FastifyInstance): Promise<void> {
     this.deps.localDelivery.install((appKey, items) => this.deliver(appKey, items));
@@ -100,16 +129,18 @@ export class Gateway {
     for (const connection of this.connections) connection.close(closeCodes.goingAway, 'server shutting down');
     await this.deps.bus.unsubscribe(this.deps.nodeId);
     this.wss.close();
+    for (const { wss } of this.endpoints.values()) wss.close();
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = (request.url ?? '').split('?')[0];
-    if (path !== '/ws') {
+    const path = (request.url ?? '').split('?')[0] ?? '';
+    const other = this.endpoints.get(path);
+    if (path !== '/ws' && !other) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new Connection(ws, this.context);
+    (other?.wss ?? this.wss).handleUpgrade(request, socket, head, (ws) => {
+      const connection = other ? other.endpoint.accept(ws, request, this.context) : new Connection(ws, this.context);
       this.connections.add(connection);
       ws.on('close', () => this.connections.delete(connection));
     });

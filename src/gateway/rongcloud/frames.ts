@@ -17,9 +17,19 @@ export const commands = {
   disconnect: 14,
 } as const;
 
+/** A client request: a PUBLISH (a send) or a QUERY, both answered by the message id. */
+export interface RequestFrame {
+  kind: 'publish' | 'query';
+  qos: number;
+  topic: string;
+  targetId: string;
+  messageId: number;
+  payload: Uint8Array;
+}
+
 /** What a client sends. */
 export type ClientFrame =
-  | { kind: 'publish' | 'query'; qos: number; topic: string; targetId: string; messageId: number; payload: Uint8Array }
+  | RequestFrame
   | { kind: 'puback' | 'queryCon'; messageId: number }
   | { kind: 'ping' }
   | { kind: 'disconnect'; status: number };

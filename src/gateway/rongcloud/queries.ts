@@ -1,0 +1,149 @@
+import type { Logger } from 'pino';
+import type { App } from '../../core/apps.js';
+import { ParleyError } from '../../errors.js';
+import type { CorePort, Session } from './core-port.js';
+import { toDownStream, toRelation } from './messages.js';
+import type { RoomFeed } from './room-feed.js';
+import { decodeMessage, encodeMessage, type MessageName, type Messages } from './schema.js';
+import { historyTopics } from './topics.js';
+
+/** What a query handler may use of its connection. */
+export interface QueryContext {
+  app: App;
+  session: Session;
+  port: CorePort;
+  log: Logger;
+  rooms: ReadonlyMap<string, RoomFeed>;
+  /** Starts a room's feed when the session joins; stops it when it leaves. */
+  openFeed(roomId: string): void;
+  closeFeed(roomId: string): void;
+  /** The SDK is pulling its inbox: a new entry needs a new notice. */
+  pulling(): void;
+}
+
+export interface Query {
+  topic: string;
+  targetId: string;
+  payload: Uint8Array;
+}
+
+/** A payload that does not decode: the connection is closed (it breaks the protocol). */
+export class UndecodablePayload extends Error {}
+
+/** Answers one query with its protobuf answer; a refusal is thrown as a ParleyError. */
+type QueryHandler = (c: QueryContext, query: Query) => Promise<Uint8Array>;
+
+const historyPageMax = 100;
+const conversationListMax = 1000;
+/** `ChrmKVEntity.status` bits the SDK sets. */
+const kvAutoDelete = 1;
+
+function read<N extends MessageName>(name: N, payload: Uint8Array): Messages[N] {
+  const decoded = decodeMessage(name, payload);
+  if (!decoded.ok) throw new UndecodablePayload(decoded.reason);
+  return decoded.value;
+}
+
+const pullInbox: QueryHandler = async (c, { payload }) => {
+  const request = read('SyncRequestMsg', payload);
+  c.pulling();
+  const pull = await c.port.pullInbox(c.app, c.session, request.syncTime);
+  if (pull.gap) c.log.info({ gap: pull.gap }, 'inbox entries owed to the device no longer exist');
+  return encodeMessage('DownStreamMessages', {
+    list: pull.messages.map((m) => toDownStream(m, c.session.userId)),
+    syncTime: pull.syncTime,
+    finished: true,
+    // The SDK does not read these; they name the part of the stream known complete.
+    ...(pull.gap && { credibleStartTime: pull.gap.toSeq + 1, credibleEndTime: pull.syncTime }),
+  });
+};
+
+const history: QueryHandler = async (c, { topic, payload }) => {
+  const request = read('HistoryMsgInput', payload);
+  // Newer-than reads (order 1) have no matching history read in the core yet.
+  if (request.order === 1) throw new ParleyError('badParameter', 'order: reading newer messages is not supported');
+  const limit = Math.min(Math.max(request.count ?? 20, 1), historyPageMax);
+  const before = request.time && request.time > 0 ? request.time : c.port.now() + 1;
+  const page = await c.port.history(c.app, c.session.userId, {
+    conversationType: historyTopics[topic]!,
+    targetId: request.targetId ?? '',
+    busChannel: request.busChannel ?? '',
+    before,
+    limit,
+  });
+  return encodeMessage('HistoryMsgOuput', {
+    list: page.messages.map((m) => toDownStream(m, c.session.userId)),
+    syncTime: page.messages.at(-1)?.sentTime ?? 0,
+    hasMsg: page.hasMore ? 1 : 0,
+  });
+};
+
+/** The server's conversation list, newest first; `startTime` pages older (order 0) or newer (1). */
+const conversations: QueryHandler = async (c, { payload }) => {
+  const request = read('RelationQryInput', payload);
+  const count = Math.min(Math.max(request.count ?? 100, 1), conversationListMax);
+  const start = request.startTime ?? 0;
+  const all = await c.port.conversations(c.app, c.session.userId, conversationListMax);
+  const inRange = all.filter((e) => start === 0 || (request.order === 1 ? e.latestMessage.sentTime > start : e.latestMessage.sentTime < start));
+  const page = request.order === 1 ? inRange.reverse().slice(0, count) : inRange.slice(0, count);
+  return encodeMessage('RelationsOutput', { info: page.map((e) => toRelation(e, c.session.userId)), isFinished: page.length === inRange.length });
+};
+
+const joinRoom: QueryHandler = async (c, { targetId, payload }) => {
+  read('ChrmInput', payload);
+  await c.port.joinRoom(c.app, c.session, targetId);
+  c.openFeed(targetId);
+  return encodeMessage('ChrmOutput', { nothing: 1, joinTime: c.port.now() });
+};
+
+const leaveRoom: QueryHandler = async (c, { targetId, payload }) => {
+  read('ChrmInput', payload);
+  c.closeFeed(targetId);
+  await c.port.leaveRoom(c.app, c.session, targetId);
+  return encodeMessage('ChrmOutput', { nothing: 1 });
+};
+
+const pullRoom: QueryHandler = async (c, { targetId, payload }) => {
+  const request = read('ChrmPullMsg', payload);
+  const feed = c.rooms.get(targetId);
+  if (!feed) throw new ParleyError('notInChatroom');
+  const { messages, syncTime } = feed.after(request.syncTime, request.count);
+  return encodeMessage('ChrmDownStreamMessages', { list: messages.map((m) => encodeMessage('DownStreamMessage', toDownStream(m, c.session.userId))), syncTime });
+};
+
+const roomEntries: QueryHandler = async (c, { targetId, payload }) => {
+  read('QueryChrmKV', payload);
+  const entries = await c.port.roomEntries(c.app, targetId);
+  return encodeMessage('ChrmKVOutput', {
+    entries: entries.map((e) => ({ key: e.key, value: e.value, status: e.autoDelete ? kvAutoDelete : 0, timestamp: e.setAt, uid: e.userId, version: e.setAt })),
+    bFullUpdate: true,
+    syncTime: Math.max(0, ...entries.map((e) => e.setAt)),
+  });
+};
+
+const setRoomEntry: QueryHandler = async (c, { targetId, payload }) => {
+  const { entry } = read('SetChrmKV', payload);
+  await c.port.setRoomEntry(c.app, c.session, targetId, { key: entry.key, value: entry.value, autoDelete: ((entry.status ?? 0) & kvAutoDelete) !== 0 });
+  return new Uint8Array(0);
+};
+
+const removeRoomEntry: QueryHandler = async (c, { targetId, payload }) => {
+  const { entry } = read('SetChrmKV', payload);
+  await c.port.removeRoomEntry(c.app, c.session, targetId, entry.key);
+  return new Uint8Array(0);
+};
+
+/** Every query topic Parley answers (docs/rongcloud-client-protocol.md §7). */
+export const queryHandlers: Readonly<Record<string, QueryHandler>> = {
+  pullMsg: pullInbox,
+  ...Object.fromEntries(Object.keys(historyTopics).map((topic) => [topic, history])),
+  qryRelationR: conversations,
+  qryRelation: conversations,
+  joinChrm: joinRoom,
+  joinChrmR: joinRoom,
+  exitChrm: leaveRoom,
+  chrmPull: pullRoom,
+  pullKV: roomEntries,
+  setKV: setRoomEntry,
+  delKV: removeRoomEntry,
+};

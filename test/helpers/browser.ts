@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/**
+ * RongCloud's unchanged Web SDK (the pinned npm packages) in Debian's Chromium, on a page
+ * served from its own origin, as an app page would be. One browser per test file; each
+ * SDK user gets its own browser context (its own localStorage, so its own device).
+ */
+const require = createRequire(import.meta.url);
+// The packages export only their bundles: the ES module sits beside the CommonJS entry.
+const sdkFile = (name: string) => join(dirname(require.resolve(`@rongcloud/${name}`)), 'index.esm.js');
+
+const page = `<!doctype html><html><head><meta charset="utf-8">
+<script type="importmap">{ "imports": { "@rongcloud/engine": "/engine.js" } }</script>
+<script type="module">
+import * as RongIMLib from '/imlib.js';
+window.RongIMLib = RongIMLib;
+window.received = [];
+window.statuses = [];
+RongIMLib.addEventListener(RongIMLib.Events.MESSAGES, (event) => window.received.push(...event.messages));
+RongIMLib.addEventListener(RongIMLib.Events.DISCONNECT, (code) => window.statuses.push(code));
+window.sdkReady = true;
+</script></head><body>Parley browser test</body></html>`;
+
+export interface ReceivedMessage {
+  conversationType: number;
+  targetId: string;
+  senderUserId: string;
+  messageType: string;
+  messageUId: string;
+  sentTime: number;
+  content: Record<string, unknown>;
+  messageDirection: number;
+}
+
+export interface SdkResult<T = unknown> {
+  code: number;
+  data?: T;
+}
+
+export class SdkBrowser {
+  private constructor(
+    private readonly browser: Browser,
+    private readonly pageServer: Server,
+    readonly pageUrl: string,
+  ) {}
+
+  static async launch(): Promise<SdkBrowser> {
+    const files: Record<string, { body: string | Buffer; type: string }> = {
+      '/': { body: page, type: 'text/html' },
+      '/imlib.js': { body: readFileSync(sdkFile('imlib-next')), type: 'text/javascript' },
+      '/engine.js': { body: readFileSync(sdkFile('engine')), type: 'text/javascript' },
+    };
+    const pageServer = createServer((request, response) => {
+      const file = files[(request.url ?? '/').split('?')[0]!];
+      if (!file) return void response.writeHead(404).end();
+      response.writeHead(200, { 'content-type': file.type }).end(file.body);
+    });
+    await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    return new SdkBrowser(browser, pageServer, `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`);
+  }
+
+  /** A new SDK user (its own context and page) with `init` done against `navigator`. */
+  async user(appKey: string, navigator: string): Promise<SdkUser> {
+    const context = await this.browser.newContext();
+    const tab = await context.newPage();
+    await tab.goto(this.pageUrl);
+    await tab.waitForFunction(() => (window as unknown as { sdkReady?: boolean }).sdkReady === true);
+    await tab.evaluate(({ appKey, navigator }) => (window as unknown as { RongIMLib: Sdk }).RongIMLib.init!({ appkey: appKey, navigators: [navigator], logOutputLevel: 4 }), {
+      appKey,
+      navigator,
+    });
+    return new SdkUser(context, tab);
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+    await new Promise((resolve) => this.pageServer.close(resolve));
+  }
+}
+
+/** The SDK inside the page (typed loosely: the tests only call its public functions). */
+type Sdk = Record<string, (...args: unknown[]) => Promise<SdkResult> | unknown> & { TextMessage: new (content: { content: string }) => unknown };
+
+export class SdkUser {
+  constructor(
+    readonly context: BrowserContext,
+    readonly page: Page,
+  ) {}
+
+  /** Runs `fn` in the page with `RongIMLib` as `R`. */
+  run<T, A>(fn: (R: Sdk, arg: A) => T | Promise<T>, arg: A): Promise<T> {
+    return this.page.evaluate(
+      async ({ source, arg }) => {
+        const f = new Function('R', 'arg', `return (${source})(R, arg);`) as (R: unknown, arg: unknown) => unknown;
+        return f((window as unknown as { RongIMLib: unknown }).RongIMLib, arg);
+      },
+      { source: fn.toString(), arg },
+    ) as Promise<T>;
+  }
+
+  connect(token: string): Promise<SdkResult<{ userId: string }>> {
+    return this.run((R, token) => R.connect!(token) as Promise<SdkResult<{ userId: string }>>, token);
+  }
+
+  disconnect(): Promise<unknown> {
+    return this.run((R) => R.disconnect!(), null);
+  }
+
+  sendText(conversationType: number, targetId: string, text: string): Promise<SdkResult<ReceivedMessage>> {
+    return this.run(
+      (R, { conversationType, targetId, text }) => R.sendMessage!({ conversationType, targetId }, new R.TextMessage({ content: text })) as Promise<SdkResult<ReceivedMessage>>,
+      { conversationType, targetId, text },
+    );
+  }
+
+  received(): Promise<ReceivedMessage[]> {
+    return this.page.evaluate(() => (window as unknown as { received: ReceivedMessage[] }).received);
+  }
+
+  /** Waits until at least `count` messages (matching `filter`) arrived, and returns them. */
+  async waitFor(count: number, filter: (m: ReceivedMessage) => boolean = () => true): Promise<ReceivedMessage[]> {
+    let matching: ReceivedMessage[] = [];
+    await expect
+      .poll(
+        async () => {
+          matching = (await this.received()).filter(filter);
+          return matching.length;
+        },
+        { timeout: 8000 },
+      )
+      .toBeGreaterThanOrEqual(count);
+    return matching;
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+  }
+}
