@@ -74,8 +74,8 @@ export class SdkBrowser {
     const context = await this.browser.newContext();
     const tab = await context.newPage();
     await tab.goto(this.pageUrl);
-    await tab.waitForFunction(() => (window as unknown as { sdkReady?: boolean }).sdkReady === true);
-    await tab.evaluate(({ appKey, navigator }) => (window as unknown as { RongIMLib: Sdk }).RongIMLib.init!({ appkey: appKey, navigators: [navigator], logOutputLevel: 4 }), {
+    await tab.waitForFunction(() => (globalThis as unknown as { sdkReady?: boolean }).sdkReady === true);
+    await tab.evaluate(({ appKey, navigator }) => (globalThis as unknown as { RongIMLib: Sdk }).RongIMLib.init!({ appkey: appKey, navigators: [navigator], logOutputLevel: 4 }), {
       appKey,
       navigator,
     });
@@ -89,7 +89,7 @@ export class SdkBrowser {
 }
 
 /** The SDK inside the page (typed loosely: the tests only call its public functions). */
-type Sdk = Record<string, (...args: unknown[]) => Promise<SdkResult> | unknown> & { TextMessage: new (content: { content: string }) => unknown };
+type Sdk = Record<string, (...args: unknown[]) => unknown> & { TextMessage: new (content: { content: string }) => unknown };
 
 export class SdkUser {
   constructor(
@@ -97,15 +97,9 @@ export class SdkUser {
     readonly page: Page,
   ) {}
 
-  /** Runs `fn` in the page with `RongIMLib` as `R`. */
+  /** Runs `fn` in the page with `RongIMLib` as `R` (its source is sent: it may use only its arguments). */
   run<T, A>(fn: (R: Sdk, arg: A) => T | Promise<T>, arg: A): Promise<T> {
-    return this.page.evaluate(
-      async ({ source, arg }) => {
-        const f = new Function('R', 'arg', `return (${source})(R, arg);`) as (R: unknown, arg: unknown) => unknown;
-        return f((window as unknown as { RongIMLib: unknown }).RongIMLib, arg);
-      },
-      { source: fn.toString(), arg },
-    ) as Promise<T>;
+    return this.page.evaluate<T>(`(${fn.toString()})(window.RongIMLib, ${JSON.stringify(arg)})`);
   }
 
   connect(token: string): Promise<SdkResult<{ userId: string }>> {
@@ -124,7 +118,7 @@ export class SdkUser {
   }
 
   received(): Promise<ReceivedMessage[]> {
-    return this.page.evaluate(() => (window as unknown as { received: ReceivedMessage[] }).received);
+    return this.page.evaluate(() => (globalThis as unknown as { received: ReceivedMessage[] }).received);
   }
 
   /** Waits until at least `count` messages (matching `filter`) arrived, and returns them. */
