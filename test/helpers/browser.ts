@@ -21,9 +21,12 @@ const page = `<!doctype html><html><head><meta charset="utf-8">
 import * as RongIMLib from '/imlib.js';
 window.RongIMLib = RongIMLib;
 window.received = [];
-window.statuses = [];
+window.events = {};
 RongIMLib.addEventListener(RongIMLib.Events.MESSAGES, (event) => window.received.push(...event.messages));
-RongIMLib.addEventListener(RongIMLib.Events.DISCONNECT, (code) => window.statuses.push(code));
+for (const name of ['DISCONNECT', 'READ_RECEIPT_RECEIVED', 'MESSAGE_RECEIPT_REQUEST', 'MESSAGE_RECEIPT_RESPONSE', 'TYPING_STATUS', 'CHATROOM', 'EXPANSION', 'CONVERSATION']) {
+  window.events[name] = [];
+  RongIMLib.addEventListener(RongIMLib.Events[name], (event) => window.events[name].push(JSON.parse(JSON.stringify(event ?? null))));
+}
 window.sdkReady = true;
 </script></head><body>Parley browser test</body></html>`;
 
@@ -119,6 +122,21 @@ export class SdkUser {
 
   received(): Promise<ReceivedMessage[]> {
     return this.page.evaluate(() => (globalThis as unknown as { received: ReceivedMessage[] }).received);
+  }
+
+  /** Events of `name` the SDK reported (`READ_RECEIPT_RECEIVED`, `TYPING_STATUS`, …), waiting for at least `count`. */
+  async events(name: string, count = 1): Promise<unknown[]> {
+    let events: unknown[] = [];
+    await expect
+      .poll(
+        async () => {
+          events = await this.page.evaluate((n) => (globalThis as unknown as { events: Record<string, unknown[]> }).events[n] ?? [], name);
+          return events.length;
+        },
+        { timeout: 8000 },
+      )
+      .toBeGreaterThanOrEqual(count);
+    return events;
   }
 
   /** Waits until at least `count` messages (matching `filter`) arrived, and returns them. */
