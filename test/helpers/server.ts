@@ -40,6 +40,8 @@ export interface TestServerOptions {
   clock?: Clock;
   storage?: TestStorage;
   nodeId?: string;
+  /** Collects the server's log records (level info and up) here. */
+  logs?: Array<Record<string, unknown>>;
 }
 
 let appCounter = 0;
@@ -65,7 +67,10 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     nodeId: options.nodeId,
     logLevel: 'silent',
   };
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logs = options.logs;
+  const logger = logs
+    ? pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace });
   const server = await buildApp(deps, options.gateway);
   await server.http.listen({ port: 0, host: '127.0.0.1' });
