@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { App } from '../../core/apps.js';
 import type { KickReason } from '../../core/kick.js';
+import { kvNoticeObjectName } from '../../core/chatrooms.js';
 import { conversationTypes, type DeliveredMessage } from '../../core/message.js';
 import { errorCatalog, isParleyError } from '../../errors.js';
 import { closeCodes } from '../close-codes.js';
@@ -12,14 +13,11 @@ import type { CorePort, Session } from './core-port.js';
 import { decodeClientFrame, encodeServerFrame, type ClientFrame, type ProtocolVersion, type RequestFrame, type ServerFrame } from './frames.js';
 import { fromUpStream, toDownStream } from './messages.js';
 import { queryHandlers, UndecodablePayload, type QueryContext } from './queries.js';
-import { RoomFeed } from './room-feed.js';
 import { decodeMessage, encodeMessage } from './schema.js';
 import { isRongCloudTopic, notSupportedStatus, sendTopics, serverTopics } from './topics.js';
 
 export interface RongCloudOptions {
   maxFrameBytes: number;
-  /** Room messages a session keeps until the SDK pulls them. */
-  roomFeedSize: number;
 }
 
 /** CONNACK status bytes (docs/rongcloud-client-protocol.md §4). */
@@ -35,7 +33,8 @@ const kickStatus: Record<KickReason, number> = {
 /** Above any version the SDK holds, so a notice during a pull always brings one more pull. */
 const alwaysNewer = Number.MAX_SAFE_INTEGER;
 const pullNotice = 1;
-const roomNotice = 2;
+/** `s_cmd` type: a room's key/values changed, pull them. */
+const roomEntriesNotice = 2;
 const maxStatus = 0xffff;
 
 /**
@@ -53,7 +52,7 @@ export class RongCloudConnection implements DeviceSocket {
   /** A pull notice went out and the SDK has not pulled since. */
   private notified = false;
   private publishIds = 0;
-  private readonly rooms = new Map<string, RoomFeed>();
+  private readonly rooms = new Set<string>();
   private alive = true;
   private log: Logger;
 
@@ -89,12 +88,11 @@ export class RongCloudConnection implements DeviceSocket {
   push(message: DeliveredMessage): void {
     if (!this.session) return;
     if (message.conversationType === conversationTypes.chatroom) {
-      const feed = this.rooms.get(message.targetId);
-      if (feed) this.notify({ type: roomNotice, time: feed.add(message), chrmId: message.targetId });
-      return;
-    }
-    if (message.seq !== undefined) {
-      if (!this.notified) this.notify({ type: pullNotice, time: alwaysNewer });
+      // A room's message read before this session left it must not reach it after.
+      if (!this.rooms.has(message.targetId)) return;
+      if (message.objectName === kvNoticeObjectName) this.notify(serverTopics.command, { type: roomEntriesNotice, time: alwaysNewer, chrmId: message.targetId });
+    } else if (message.seq !== undefined) {
+      if (!this.notified) this.notify(serverTopics.notify, { type: pullNotice, time: alwaysNewer });
       this.notified = true;
       return;
     }
@@ -234,8 +232,6 @@ export class RongCloudConnection implements DeviceSocket {
       port: this.port,
       log: this.log,
       rooms: this.rooms,
-      openFeed: (roomId) => this.rooms.set(roomId, new RoomFeed(this.options.roomFeedSize, this.port.now())),
-      closeFeed: (roomId) => this.rooms.delete(roomId),
       pulling: () => (this.notified = false),
     };
   }
@@ -267,8 +263,8 @@ export class RongCloudConnection implements DeviceSocket {
     return { app: this.app!, session: this.session! };
   }
 
-  private notify(notice: { type: number; time: number; chrmId?: string }): void {
-    this.publish(serverTopics.notify, encodeMessage('NotifyMsg', notice));
+  private notify(topic: string, notice: { type: number; time: number; chrmId?: string }): void {
+    this.publish(topic, encodeMessage('NotifyMsg', notice));
   }
 
   private publish(topic: string, payload: Uint8Array): void {

@@ -5,7 +5,6 @@ import type { CorePort } from './core-port.js';
 export const defaultRongCloudOptions: RongCloudOptions = {
   // A content of 128 KB plus its envelope fits, as on `/ws`.
   maxFrameBytes: 512 * 1024,
-  roomFeedSize: 200,
 };
 
 /** RongCloud's WebSocket path, served by the gateway beside `/ws`. */

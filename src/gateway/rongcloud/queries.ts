@@ -3,7 +3,6 @@ import type { App } from '../../core/apps.js';
 import { ParleyError } from '../../errors.js';
 import type { CorePort, Session } from './core-port.js';
 import { toDownStream, toRelation } from './messages.js';
-import type { RoomFeed } from './room-feed.js';
 import { decodeMessage, encodeMessage, type MessageName, type Messages } from './schema.js';
 import { historyTopics } from './topics.js';
 
@@ -13,10 +12,8 @@ export interface QueryContext {
   session: Session;
   port: CorePort;
   log: Logger;
-  rooms: ReadonlyMap<string, RoomFeed>;
-  /** Starts a room's feed when the session joins; stops it when it leaves. */
-  openFeed(roomId: string): void;
-  closeFeed(roomId: string): void;
+  /** The rooms this session joined: their messages are pushed to it. */
+  rooms: Set<string>;
   /** The SDK is pulling its inbox: a new entry needs a new notice. */
   pulling(): void;
 }
@@ -92,32 +89,35 @@ const conversations: QueryHandler = async (c, { payload }) => {
 const joinRoom: QueryHandler = async (c, { targetId, payload }) => {
   read('ChrmInput', payload);
   await c.port.joinRoom(c.app, c.session, targetId);
-  c.openFeed(targetId);
+  c.rooms.add(targetId);
   return encodeMessage('ChrmOutput', { nothing: 1, joinTime: c.port.now() });
 };
 
 const leaveRoom: QueryHandler = async (c, { targetId, payload }) => {
   read('ChrmInput', payload);
-  c.closeFeed(targetId);
+  c.rooms.delete(targetId);
   await c.port.leaveRoom(c.app, c.session, targetId);
   return encodeMessage('ChrmOutput', { nothing: 1 });
 };
 
+/**
+ * Room messages reach the session as they are sent (`s_msg`), and Parley keeps no
+ * per-session backlog of a room, so the SDK's pull after joining finds nothing more.
+ */
 const pullRoom: QueryHandler = async (c, { targetId, payload }) => {
   const request = read('ChrmPullMsg', payload);
-  const feed = c.rooms.get(targetId);
-  if (!feed) throw new ParleyError('notInChatroom');
-  const { messages, syncTime } = feed.after(request.syncTime, request.count);
-  return encodeMessage('ChrmDownStreamMessages', { list: messages.map((m) => encodeMessage('DownStreamMessage', toDownStream(m, c.session.userId))), syncTime });
+  if (!c.rooms.has(targetId)) throw new ParleyError('notInChatroom');
+  return encodeMessage('ChrmDownStreamMessages', { list: [], syncTime: Math.max(request.syncTime, c.port.now()) });
 };
 
 const roomEntries: QueryHandler = async (c, { targetId, payload }) => {
-  read('QueryChrmKV', payload);
+  const request = read('QueryChrmKV', payload);
   const entries = await c.port.roomEntries(c.app, targetId);
   return encodeMessage('ChrmKVOutput', {
     entries: entries.map((e) => ({ key: e.key, value: e.value, status: e.autoDelete ? kvAutoDelete : 0, timestamp: e.setAt, uid: e.userId, version: e.setAt })),
     bFullUpdate: true,
-    syncTime: Math.max(0, ...entries.map((e) => e.setAt)),
+    // The SDK refuses a version that goes back (a removal lowers the newest setAt).
+    syncTime: Math.max(request.timestamp, c.port.now()),
   });
 };
 

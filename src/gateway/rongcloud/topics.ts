@@ -55,9 +55,11 @@ export const historyTopics: Readonly<Record<string, number>> = {
 
 /** Server → client topics. */
 export const serverTopics = {
-  /** `NotifyMsg`: pull now (type 1: inbox, type 2: a chatroom). */
+  /** `NotifyMsg`: pull now (type 1: the inbox). */
   notify: 's_ntf',
-  /** `DownStreamMessage` delivered as is (status messages, copies that are not in the inbox). */
+  /** `NotifyMsg`: a command (type 2: pull a room's key/values). */
+  command: 's_cmd',
+  /** `DownStreamMessage` delivered as is (room messages, status messages, copies that are not in the inbox). */
   message: 's_msg',
 } as const;
 
