@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 /**
@@ -47,6 +47,9 @@ export interface SdkResult<T = unknown> {
 }
 
 export class SdkBrowser {
+  /** Pages whose user logged out, ready for the next user of the same app (no reload, no new context). */
+  private readonly idle: SdkUser[] = [];
+
   private constructor(
     private readonly browser: Browser,
     private readonly pageServer: Server,
@@ -72,8 +75,13 @@ export class SdkBrowser {
     return new SdkBrowser(browser, pageServer, `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`);
   }
 
-  /** A new SDK user (its own context and page) with `init` done against `navigator`. */
+  /**
+   * An SDK page with `init` done against `navigator`: a page another user left (each page
+   * is its own browser context, so its own localStorage and device), or a new one.
+   */
   async user(appKey: string, navigator: string): Promise<SdkUser> {
+    const reused = this.idle.findIndex((u) => u.appKey === appKey && u.navigator === navigator);
+    if (reused >= 0) return this.idle.splice(reused, 1)[0]!;
     const context = await this.browser.newContext();
     const tab = await context.newPage();
     await tab.goto(this.pageUrl);
@@ -82,7 +90,7 @@ export class SdkBrowser {
       appKey,
       navigator,
     });
-    return new SdkUser(context, tab);
+    return new SdkUser(tab, appKey, navigator, (user) => this.idle.push(user));
   }
 
   async close(): Promise<void> {
@@ -96,8 +104,10 @@ type Sdk = Record<string, (...args: unknown[]) => unknown> & { TextMessage: new 
 
 export class SdkUser {
   constructor(
-    readonly context: BrowserContext,
     readonly page: Page,
+    readonly appKey: string,
+    readonly navigator: string,
+    private readonly release: (user: SdkUser) => void,
   ) {}
 
   /** Runs `fn` in the page with `RongIMLib` as `R` (its source is sent: it may use only its arguments). */
@@ -154,7 +164,14 @@ export class SdkUser {
     return matching;
   }
 
+  /** Logs out and forgets what was received; the page waits for the next user. */
   async close(): Promise<void> {
-    await this.context.close();
+    await this.disconnect();
+    await this.page.evaluate(() => {
+      const page = globalThis as unknown as { received: unknown[]; events: Record<string, unknown[]> };
+      page.received.length = 0;
+      for (const list of Object.values(page.events)) list.length = 0;
+    });
+    this.release(this);
   }
 }
