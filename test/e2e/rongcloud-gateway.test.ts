@@ -106,6 +106,27 @@ describe('RongCloud connection', () => {
     writer.close();
   });
 
+  it('sends to an ultra group (ugMsg): members on the Parley protocol get it, and it is in the channel history (qryUgMsg)', async () => {
+    expect((await t.app().post('/ultragroup/create.json', { userId: 'ug-owner', groupId: 'ug1', groupName: 'ug' })).body.code).toBe(200);
+    expect((await t.app().post('/ultragroup/join.json', { userId: 'ug-member', groupId: 'ug1' })).body.code).toBe(200);
+    const [sender, member] = await Promise.all([connect('ug-owner'), connectDevice(t, t.app(), 'ug-member')]);
+    const ack = await sender.publish('ugMsg', 'ug1', text('to everyone'));
+    expect(ack).toMatchObject({ status: 0 });
+    const [got] = await member.received(1);
+    expect(got).toMatchObject({ conversationType: 10, targetId: 'ug1', senderUserId: 'ug-owner', messageUId: ack.messageUId });
+    const history = decodeMessage('HistoryMsgOuput', (await sender.query('qryUgMsg', 'ug-owner', encodeMessage('HistoryMsgInput', { targetId: 'ug1', time: 0, count: 10, order: 0 }))).payload);
+    expect(history).toMatchObject({ ok: true, value: { list: [{ msgId: ack.messageUId, type: 10, groupId: 'ug1', fromUserId: 'ug-owner', direction: 1 }], hasMsg: 0 } });
+    sender.close();
+    await member.close();
+  });
+
+  it('refuses a send the core refuses with its RongCloud code, and stays open', async () => {
+    const outsider = await connect('outsider');
+    expect(await outsider.publish('pgMsgP', 'no-such-group', text('hello?'))).toMatchObject({ status: 25410 });
+    expect(await outsider.publish('ppMsgP', 'someone', encodeMessage('UpStreamMessage', { sessionId: 3, classname: 'RC:RcCmd', content: '{}' }))).toMatchObject({ status: 1002 });
+    outsider.close();
+  });
+
   it('turns kicks into RongCloud disconnect statuses: another web login (1), revoked tokens (7)', async () => {
     const first = await connect('twice');
     await connect('twice');
