@@ -45,6 +45,21 @@ describe('RongCloud Web SDK against Parley', () => {
     await Promise.all([ann.close(), bob.close()]);
   });
 
+  it("an app's own message type goes through with its flags", async () => {
+    const [pat, quinn] = await Promise.all([sdkUser('pat'), sdkUser('quinn')]);
+    const sent = await pat.run(
+      (R) => {
+        const Poll = R.registerMessageType!('App:Poll', true, true) as new (content: unknown) => unknown;
+        return R.sendMessage!({ conversationType: 1, targetId: 'quinn' }, new Poll({ question: 'lunch?' }));
+      },
+      null,
+    );
+    expect(sent).toMatchObject({ code: 0 });
+    const [got] = await quinn.waitFor(1);
+    expect(got).toMatchObject({ messageType: 'App:Poll', content: { question: 'lunch?' }, senderUserId: 'pat' });
+    await Promise.all([pat.close(), quinn.close()]);
+  });
+
   it('a wrong token fails fast with 31004, before any socket', async () => {
     const user = await browser.user(t.app().appKey, t.baseUrl);
     const started = Date.now();

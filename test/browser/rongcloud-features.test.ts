@@ -46,6 +46,8 @@ describe('RongCloud Web SDK features on Parley', () => {
 
     expect(await cat.run((R) => R.setChatRoomEntry!('lobby', { key: 'topic', value: 'music' }), null)).toMatchObject({ code: 0 });
     await expect.poll(() => dov.run((R) => R.getChatRoomEntry!('lobby', 'topic'), null), { timeout: 8000 }).toMatchObject({ code: 0, data: 'music' });
+    expect(await cat.run((R) => R.removeChatRoomEntry!('lobby', { key: 'topic' }), null)).toMatchObject({ code: 0 });
+    await expect.poll(() => dov.run((R) => R.getAllChatRoomEntries!('lobby'), null), { timeout: 8000 }).toMatchObject({ code: 0, data: {} });
 
     expect(await dov.run((R) => R.quitChatRoom!('lobby'), null)).toMatchObject({ code: 0 });
     const before = (await dov.received()).length;
@@ -88,6 +90,9 @@ describe('RongCloud Web SDK features on Parley', () => {
     expect(await ida.run((R, message) => R.updateMessageExpansion!({ likes: '1' }, message), sent.data)).toMatchObject({ code: 0 });
     const [change] = await jay.events('EXPANSION');
     expect(change).toMatchObject({ updatedExpansion: { messageUId: sent.data.messageUId, expansion: { likes: '1' } } });
+    expect(await ida.run((R, message) => R.removeMessageExpansionForKey!(['likes'], message), sent.data)).toMatchObject({ code: 0 });
+    const [, removal] = await jay.events('EXPANSION', 2);
+    expect(removal).toMatchObject({ deletedExpansion: { messageUId: sent.data.messageUId, deletedKeys: ['likes'] } });
     await Promise.all([ida.close(), jay.close()]);
   });
 });

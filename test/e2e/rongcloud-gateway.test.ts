@@ -138,6 +138,17 @@ describe('RongCloud connection', () => {
   });
 });
 
+describe('RongCloud sessions when a node stops', () => {
+  it('are told "redirected" (status 6), on which the SDK reconnects at once', async () => {
+    const own = await startServer();
+    const { body } = await own.app().post('/user/getToken.json', { userId: 'leaving' });
+    const { client } = await RongCloudTestClient.connect(own.baseUrl, own.app().appKey, String(body.token));
+    await own.close();
+    expect(await client.next((f) => f.kind === 'disconnect')).toEqual({ kind: 'disconnect', status: 6 });
+    expect((await client.closed).code).toBe(4003);
+  });
+});
+
 describe('RongCloud frames that break the protocol', () => {
   const broken: Array<[string, () => Uint8Array | string]> = [
     ['a truncated header', () => Uint8Array.of(0x32, 0, 9, 0x70)],
