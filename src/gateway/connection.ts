@@ -13,6 +13,7 @@ import { recallCommand } from '../core/recall.js';
 import { errorCatalog, isParleyError, ParleyError } from '../errors.js';
 import type { SessionInfo } from '../store/presence.js';
 import { closeCodes } from './close-codes.js';
+import { Heartbeat } from './heartbeat.js';
 import { clientFrame, idOf, type ClientFrame, type ConnectFrame, type RequestId, type SendFrame, type ServerFrame } from './frames.js';
 import type { GatewayContext } from './gateway.js';
 
@@ -32,8 +33,7 @@ export class Connection {
   /** Chatrooms this session joined (left on close). */
   private readonly rooms = new Set<string>();
   private readonly handshakeTimer: NodeJS.Timeout;
-  /** Cleared by the heartbeat, set by any sign of life. */
-  alive = true;
+  private readonly heartbeat: Heartbeat;
   log: Logger;
 
   constructor(
@@ -43,7 +43,7 @@ export class Connection {
     this.log = context.logger;
     this.handshakeTimer = setTimeout(() => this.socket.close(closeCodes.handshakeTimeout, 'connect expected'), context.handshakeTimeoutMs);
     socket.on('message', (data: Buffer, isBinary) => this.onMessage(isBinary ? null : data.toString()));
-    socket.on('pong', () => (this.alive = true));
+    this.heartbeat = new Heartbeat(socket);
     socket.on('close', () => void this.onClose());
     socket.on('error', (err) => this.log.debug({ err }, 'socket error'));
   }
@@ -61,13 +61,7 @@ export class Connection {
 
   /** Heartbeat: a socket that did not answer the previous ping is dropped. */
   probe(): void {
-    if (!this.alive) {
-      this.log.info('no pong: dropping dead socket');
-      this.socket.terminate();
-      return;
-    }
-    this.alive = false;
-    this.socket.ping();
+    this.heartbeat.probe(this.log);
   }
 
   close(code: number, reason: string): void {
@@ -102,7 +96,7 @@ export class Connection {
   }
 
   private onMessage(raw: string | null): void {
-    this.alive = true;
+    this.heartbeat.seen();
     let json: unknown;
     try {
       json = raw === null ? undefined : JSON.parse(raw);

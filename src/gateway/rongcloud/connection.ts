@@ -8,6 +8,7 @@ import { kvNoticeObjectName } from '../../core/chatrooms.js';
 import { conversationTypes, type DeliveredMessage } from '../../core/message.js';
 import { errorCatalog, isParleyError } from '../../errors.js';
 import { closeCodes } from '../close-codes.js';
+import { Heartbeat } from '../heartbeat.js';
 import type { DeviceSocket, GatewayContext } from '../gateway.js';
 import type { CorePort, Session } from './core-port.js';
 import { decodeClientFrame, encodeServerFrame, type ClientFrame, type ProtocolVersion, type RequestFrame, type ServerFrame } from './frames.js';
@@ -53,7 +54,7 @@ export class RongCloudConnection implements DeviceSocket {
   private notified = false;
   private publishIds = 0;
   private readonly rooms = new Set<string>();
-  private alive = true;
+  private readonly heartbeat: Heartbeat;
   private log: Logger;
 
   constructor(
@@ -67,7 +68,7 @@ export class RongCloudConnection implements DeviceSocket {
     const url = new URL(request.url ?? '/', 'http://localhost');
     this.version = url.searchParams.get('protocolVer') === '4' ? 4 : 3;
     socket.on('message', (data: Buffer, isBinary) => this.onMessage(data, isBinary));
-    socket.on('pong', () => (this.alive = true));
+    this.heartbeat = new Heartbeat(socket);
     socket.on('close', () => void this.onClose());
     socket.on('error', (err) => this.log.info({ err: err.message }, 'closing: socket error'));
     this.ready = this.handshake(url.searchParams).catch((err: unknown) => {
@@ -112,13 +113,7 @@ export class RongCloudConnection implements DeviceSocket {
   }
 
   probe(): void {
-    if (!this.alive) {
-      this.log.info('no pong: dropping dead socket');
-      this.socket.terminate();
-      return;
-    }
-    this.alive = false;
-    this.socket.ping();
+    this.heartbeat.probe(this.log);
   }
 
   close(code: number, reason: string): void {
@@ -159,7 +154,7 @@ export class RongCloudConnection implements DeviceSocket {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
-    this.alive = true;
+    this.heartbeat.seen();
     const decoded = isBinary ? decodeClientFrame(data, this.options.maxFrameBytes) : ({ ok: false, reason: 'a text frame' } as const);
     if (!decoded.ok) {
       this.breakOff(decoded.reason);

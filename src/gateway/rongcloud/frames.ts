@@ -181,6 +181,12 @@ function decode<F>(data: Uint8Array, maxBytes: number, read: (command: number, q
   }
 }
 
+/** A DISCONNECT body, the same both ways: a zero byte, then the status. */
+function readDisconnect(r: Reader): { kind: 'disconnect'; status: number } {
+  r.byte('disconnect');
+  return { kind: 'disconnect', status: r.byte('disconnect status') };
+}
+
 export function decodeClientFrame(data: Uint8Array, maxBytes: number): DecodeResult<ClientFrame> {
   return decode<ClientFrame>(data, maxBytes, (command, qos, _dup, r) => {
     switch (command) {
@@ -198,8 +204,7 @@ export function decodeClientFrame(data: Uint8Array, maxBytes: number): DecodeRes
       case commands.pingReq:
         return { kind: 'ping' };
       case commands.disconnect:
-        r.byte('disconnect');
-        return { kind: 'disconnect', status: r.byte('disconnect status') };
+        return readDisconnect(r);
       default:
         return `command ${command} is not one a client sends`;
     }
@@ -304,8 +309,7 @@ export function decodeServerFrame(data: Uint8Array, maxBytes: number, version: P
       case commands.pingResp:
         return { kind: 'pong' };
       case commands.disconnect:
-        r.byte('disconnect');
-        return { kind: 'disconnect', status: r.byte('disconnect status') };
+        return readDisconnect(r);
       default:
         return `command ${command} is not one the server sends`;
     }
