@@ -10,7 +10,7 @@ let t: TestServer;
 const logs: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
-  t = await startServer({ apps: [{ features: { historyPrivateGroup: true } }], logs });
+  t = await startServer({ apps: [{ features: { historyPrivateGroup: true } }, { features: { offlineMessageCap: 2 } }], logs });
 });
 afterAll(async () => {
   await t?.close();
@@ -125,6 +125,25 @@ describe('RongCloud connection', () => {
     expect(await outsider.publish('pgMsgP', 'no-such-group', text('hello?'))).toMatchObject({ status: 25410 });
     expect(await outsider.publish('ppMsgP', 'someone', encodeMessage('UpStreamMessage', { sessionId: 3, classname: 'RC:RcCmd', content: '{}' }))).toMatchObject({ status: 1002 });
     outsider.close();
+  });
+
+  it('names a gap when entries the device was owed were trimmed, and logs it', async () => {
+    const capped = t.app(1);
+    const { body } = await capped.post('/user/getToken.json', { userId: 'late' });
+    for (const n of [1, 2, 3, 4, 5]) {
+      await capped.post('/message/private/publish.json', { fromUserId: 'early', toUserId: 'late', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: `m${n}` }) });
+    }
+    const { client } = await RongCloudTestClient.connect(t.baseUrl, capped.appKey, String(body.token));
+    const before = logs.length;
+    const pulled = decodeMessage('DownStreamMessages', (await client.query('pullMsg', 'late', encodeMessage('SyncRequestMsg', { syncTime: 0, ispolling: false }))).payload);
+    expect(pulled.ok).toBe(true);
+    if (!pulled.ok) return;
+    expect(pulled.value.list.map((m) => JSON.parse(m.content) as unknown)).toEqual([{ content: 'm4' }, { content: 'm5' }]);
+    // The SDK does not read these fields; they say from which seq the stream is complete.
+    expect(pulled.value.credibleEndTime).toBe(pulled.value.syncTime);
+    expect(pulled.value.credibleStartTime).toBe(pulled.value.syncTime - 1);
+    expect(logs.slice(before).find((l) => l.userId === 'late' && l.gap)).toMatchObject({ gap: { reason: 'cap', fromSeq: pulled.value.syncTime - 4, toSeq: pulled.value.syncTime - 2 } });
+    client.close();
   });
 
   it('turns kicks into RongCloud disconnect statuses: another web login (1), revoked tokens (7)', async () => {
