@@ -50,6 +50,8 @@ export class RongCloudConnection implements DeviceSocket {
   private readonly version: ProtocolVersion;
   private readonly ready: Promise<boolean>;
   private closed = false;
+  /** The CONNACK went out: pushes may follow. */
+  private live = false;
   /** A pull notice went out and the SDK has not pulled since. */
   private notified = false;
   private publishIds = 0;
@@ -72,8 +74,10 @@ export class RongCloudConnection implements DeviceSocket {
     socket.on('close', () => void this.onClose());
     socket.on('error', (err) => this.log.info({ err: err.message }, 'closing: socket error'));
     this.ready = this.handshake(url.searchParams).catch((err: unknown) => {
-      this.log.error({ err }, 'handshake failed');
-      this.close(closeCodes.internalError, 'try again');
+      // The SDK reports "server unavailable" and tries again later.
+      this.log.error({ err }, 'handshake failed after authentication');
+      this.send({ kind: 'connack', status: connack.serverUnavailable, userId: '', sessionId: '', time: 0 });
+      this.socket.close(closeCodes.internalError, 'try again');
       return false;
     });
   }
@@ -87,7 +91,8 @@ export class RongCloudConnection implements DeviceSocket {
   }
 
   push(message: DeliveredMessage): void {
-    if (!this.session) return;
+    // Nothing goes out before the CONNACK; the SDK pulls its inbox right after it.
+    if (!this.session || !this.live) return;
     if (message.conversationType === conversationTypes.chatroom) {
       // A room's message read before this session left it must not reach it after.
       if (!this.rooms.has(message.targetId)) return;
@@ -136,7 +141,8 @@ export class RongCloudConnection implements DeviceSocket {
     }
     if (this.closed) return false;
     const { app, user, tokenIssuedAt } = authenticated;
-    const deviceId = params.get('deviceId') || randomUUID();
+    // The SDK keeps a random id per browser in localStorage; Parley's protocol allows 128 characters.
+    const deviceId = (params.get('deviceId') || randomUUID()).slice(0, 128);
     const session: Session = { sessionId: randomUUID(), userId: user.userId, deviceId, platform: 'web', nodeId: this.context.nodeId, connectedAt: this.port.now(), tokenIssuedAt };
     this.log = this.log.child({ appKey: app.appKey, userId: user.userId, deviceId });
     this.app = app;
@@ -149,6 +155,7 @@ export class RongCloudConnection implements DeviceSocket {
       return false;
     }
     this.send({ kind: 'connack', status: connack.ok, userId: user.userId, sessionId: session.sessionId, time: this.port.now() });
+    this.live = true;
     this.log.info({ sessionId: session.sessionId, sdkVer: params.get('sdkVer') }, 'session opened');
     return true;
   }
