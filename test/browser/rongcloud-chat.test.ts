@@ -79,9 +79,13 @@ describe('RongCloud Web SDK against Parley', () => {
 
   it('an SDK user and a Parley-protocol device talk both ways', async () => {
     const [eve, phone] = await Promise.all([sdkUser('eve'), connectDevice(t, t.app(), 'fay')]);
-    await eve.sendText(1, 'fay', 'to the phone');
+    const sent = await eve.run(
+      (R) => R.sendMessage!({ conversationType: 1, targetId: 'fay' }, new R.TextMessage({ content: 'to the phone' }), { pushConfig: { pushContent: 'Eve wrote' } }),
+      null,
+    );
+    expect(sent).toMatchObject({ code: 0 });
     const [atPhone] = await phone.received(1);
-    expect(atPhone).toMatchObject({ conversationType: 1, targetId: 'eve', senderUserId: 'eve', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: 'to the phone' }) });
+    expect(atPhone).toMatchObject({ conversationType: 1, targetId: 'eve', senderUserId: 'eve', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: 'to the phone' }), pushContent: 'Eve wrote' });
     await phone.client.send({ conversationType: 1, targetId: 'eve', objectName: 'RC:TxtMsg', content: { content: 'to the browser' } });
     const [atBrowser] = await eve.waitFor(1);
     expect(atBrowser).toMatchObject({ targetId: 'fay', senderUserId: 'fay', content: { content: 'to the browser' } });
