@@ -57,6 +57,19 @@ describe('RongCloud Web SDK features on Parley', () => {
     await Promise.all([cat.close(), dov.close()]);
   });
 
+  it('ultra group: a member gets messages live and reads the channel history', async () => {
+    expect((await t.app().post('/ultragroup/create.json', { userId: 'kai', groupId: 'ug-web', groupName: 'ug' })).body.code).toBe(200);
+    expect((await t.app().post('/ultragroup/join.json', { userId: 'lou', groupId: 'ug-web' })).body.code).toBe(200);
+    const [kai, lou] = await Promise.all([sdkUser('kai'), sdkUser('lou')]);
+    const sent = await kai.sendText(10, 'ug-web', 'hello ultra');
+    expect(sent).toMatchObject({ code: 0 });
+    const [got] = await lou.waitFor(1);
+    expect(got).toMatchObject({ conversationType: 10, targetId: 'ug-web', senderUserId: 'kai', content: { content: 'hello ultra' }, messageUId: sent.data!.messageUId });
+    const history = await lou.run((R) => R.getHistoryMessages!({ conversationType: 10, targetId: 'ug-web', channelId: '' }, { timestamp: 0, count: 10 }), null);
+    expect(history).toMatchObject({ code: 0, data: { list: [expect.objectContaining({ messageUId: sent.data!.messageUId })] } });
+    await Promise.all([kai.close(), lou.close()]);
+  });
+
   it('typing state reaches the other side as a status message', async () => {
     const [eli, flo] = await Promise.all([sdkUser('eli'), sdkUser('flo')]);
     expect(await eli.run((R) => R.sendTypingStatusMessage!({ conversationType: 1, targetId: 'flo' }, 'RC:TxtMsg'), null)).toMatchObject({ code: 0 });

@@ -16,9 +16,12 @@ import { fromUpStream, toDownStream } from './messages.js';
 import { queryHandlers, UndecodablePayload, type QueryContext } from './queries.js';
 import { decodeMessage, encodeMessage } from './schema.js';
 import { isRongCloudTopic, notSupportedStatus, sendTopics, serverTopics } from './topics.js';
+import { UltraGroupFeed } from './ultra-group-feed.js';
 
 export interface RongCloudOptions {
   maxFrameBytes: number;
+  /** Ultra-group messages a session keeps until the SDK pulls them. */
+  ultraGroupFeedSize: number;
 }
 
 /** CONNACK status bytes (docs/rongcloud-client-protocol.md §4). */
@@ -34,8 +37,9 @@ const kickStatus: Record<KickReason, number> = {
 /** Above any version the SDK holds, so a notice during a pull always brings one more pull. */
 const alwaysNewer = Number.MAX_SAFE_INTEGER;
 const pullNotice = 1;
-/** `s_cmd` type: a room's key/values changed, pull them. */
+/** `s_cmd` types: a room's key/values changed; ultra-group messages came. Pull them. */
 const roomEntriesNotice = 2;
+const ultraGroupNotice = 6;
 const maxStatus = 0xffff;
 
 /**
@@ -56,6 +60,7 @@ export class RongCloudConnection implements DeviceSocket {
   private notified = false;
   private publishIds = 0;
   private readonly rooms = new Set<string>();
+  private ultraGroups: UltraGroupFeed | undefined;
   private readonly heartbeat: Heartbeat;
   private log: Logger;
 
@@ -102,8 +107,12 @@ export class RongCloudConnection implements DeviceSocket {
       this.notified = true;
       return;
     }
-    // The SDK syncs ultra groups by a pull of its own, which Parley does not serve yet.
-    if (message.conversationType === conversationTypes.ultraGroup) return;
+    // The SDK takes ultra-group messages only from its own pull.
+    if (message.conversationType === conversationTypes.ultraGroup) {
+      this.ultraGroups?.add(message);
+      this.notify(serverTopics.command, { type: ultraGroupNotice, time: alwaysNewer });
+      return;
+    }
     this.publish(serverTopics.message, encodeMessage('DownStreamMessage', toDownStream(message, this.session.userId)));
   }
 
@@ -147,6 +156,7 @@ export class RongCloudConnection implements DeviceSocket {
     this.log = this.log.child({ appKey: app.appKey, userId: user.userId, deviceId });
     this.app = app;
     this.session = session;
+    this.ultraGroups = new UltraGroupFeed(this.options.ultraGroupFeedSize, session.connectedAt);
     this.context.register(this);
     await this.port.openSession(app, session);
     // The socket may have closed while presence was written: take the entry back out.
@@ -234,6 +244,7 @@ export class RongCloudConnection implements DeviceSocket {
       port: this.port,
       log: this.log,
       rooms: this.rooms,
+      ultraGroups: this.ultraGroups!,
       pulling: () => (this.notified = false),
     };
   }

@@ -5,6 +5,7 @@ import type { CorePort } from './core-port.js';
 export const defaultRongCloudOptions: RongCloudOptions = {
   // A content of 128 KB plus its envelope fits, as on `/ws`.
   maxFrameBytes: 512 * 1024,
+  ultraGroupFeedSize: 500,
 };
 
 /** RongCloud's WebSocket path, served by the gateway beside `/ws`. */

@@ -71,6 +71,8 @@ async function navigation(request: FastifyRequest, port: CorePort, appKey: strin
     joinMChrm: true,
     // Live messages not in the inbox come as they are; inbox messages by notice and pull.
     openHistoryMsg: 0,
+    // Ultra groups on: the SDK pulls their messages after a notice (no per-user sync).
+    ugMsg: 1,
     logSwitch: 0,
     logPolicy: '',
     voipCallInfo: null,

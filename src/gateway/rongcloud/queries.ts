@@ -5,6 +5,7 @@ import type { CorePort, Session } from './core-port.js';
 import { toDownStream, toRelation } from './messages.js';
 import { decodeMessage, encodeMessage, type MessageName, type Messages } from './schema.js';
 import { historyTopics } from './topics.js';
+import type { UltraGroupFeed } from './ultra-group-feed.js';
 
 /** What a query handler may use of its connection. */
 export interface QueryContext {
@@ -14,6 +15,8 @@ export interface QueryContext {
   log: Logger;
   /** The rooms this session joined: their messages are pushed to it. */
   rooms: Set<string>;
+  /** Ultra-group messages pushed to this session, until the SDK pulls them. */
+  ultraGroups: UltraGroupFeed;
   /** The SDK is pulling its inbox: a new entry needs a new notice. */
   pulling(): void;
 }
@@ -133,6 +136,18 @@ const removeRoomEntry: QueryHandler = async (c, { targetId, payload }) => {
   return new Uint8Array(0);
 };
 
+const pullUltraGroups: QueryHandler = async (c, { payload }) => {
+  const request = read('UltraGrpPullMsg', payload);
+  const { messages, syncTime } = c.ultraGroups.after(request.syncTime);
+  return encodeMessage('DownStreamMessages', { list: messages.map((m) => toDownStream(m, c.session.userId)), syncTime, finished: true });
+};
+
+/** The SDK's ultra-group conversation sync: Parley keeps none per user (devices read by channel). */
+const pullUltraGroupConversations: QueryHandler = async (_c, { payload }) => {
+  read('UltraGrpPullSes', payload);
+  return encodeMessage('RelationsOutput', { info: [], isFinished: true });
+};
+
 /** Every query topic Parley answers (docs/rongcloud-client-protocol.md §7). */
 export const queryHandlers: Readonly<Record<string, QueryHandler>> = {
   pullMsg: pullInbox,
@@ -146,4 +161,6 @@ export const queryHandlers: Readonly<Record<string, QueryHandler>> = {
   pullKV: roomEntries,
   setKV: setRoomEntry,
   delKV: removeRoomEntry,
+  pullUgMsg: pullUltraGroups,
+  pullUgSes: pullUltraGroupConversations,
 };

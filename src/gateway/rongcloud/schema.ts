@@ -119,6 +119,16 @@ message RelationsOutput {
   optional bool isFinished = 2;
 }
 
+message UltraGrpPullMsg {
+  required int64 syncTime = 1;
+  optional bool compressioEnabled = 2;
+}
+
+message UltraGrpPullSes {
+  required int64 syncTime = 1;
+  optional bool isEraseMsgContent = 2;
+}
+
 message ChrmInput {
   required int32 nothing = 1;
   optional string extra = 2;
@@ -196,6 +206,8 @@ export interface HistoryMsgOuput { list: DownStreamMessage[]; syncTime: number; 
 export interface RelationQryInput { type?: number; count?: number; startTime?: number; order?: number }
 export interface RelationInfo { type: number; userId: string; msg?: DownStreamMessage; unreadCount?: number; busChannel?: string; versionTime?: number }
 export interface RelationsOutput { info: RelationInfo[]; isFinished?: boolean }
+export interface UltraGrpPullMsg { syncTime: number }
+export interface UltraGrpPullSes { syncTime: number }
 export interface ChrmInput { nothing: number; extra?: string }
 export interface ChrmOutput { nothing: number; joinTime?: number; memberCount?: number }
 export interface ChrmPullMsg { syncTime: number; count: number }
@@ -216,6 +228,8 @@ export interface Messages {
   HistoryMsgOuput: HistoryMsgOuput;
   RelationQryInput: RelationQryInput;
   RelationsOutput: RelationsOutput;
+  UltraGrpPullMsg: UltraGrpPullMsg;
+  UltraGrpPullSes: UltraGrpPullSes;
   ChrmInput: ChrmInput;
   ChrmOutput: ChrmOutput;
   ChrmPullMsg: ChrmPullMsg;
