@@ -79,7 +79,7 @@ export class RongCloudConnection implements DeviceSocket {
     socket.on('close', () => void this.onClose());
     socket.on('error', (err) => this.log.info({ err: err.message }, 'closing: socket error'));
     this.ready = this.handshake(url.searchParams).catch((err: unknown) => {
-      // The SDK reports "server unavailable" and tries again later.
+      // The SDK reports "server unavailable" (31003).
       this.log.error({ err }, 'handshake failed after authentication');
       this.send({ kind: 'connack', status: connack.serverUnavailable, userId: '', sessionId: '', time: 0 });
       this.socket.close(closeCodes.internalError, 'try again');
