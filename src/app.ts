@@ -15,9 +15,10 @@ import { ultraGroupRoutes } from './http/routes/ultragroups.js';
 import { userRoutes } from './http/routes/users.js';
 import { historyRoutes } from './http/routes/history.js';
 import { expansionRoutes } from './http/routes/expansion.js';
+import { serializeRequest } from './http/log-redaction.js';
 import { verifySignature } from './http/signature.js';
-import { CorePort } from './gateway/rongcloud/core-port.js';
-import { rongCloudEndpoint } from './gateway/rongcloud/endpoint.js';
+import type { RongCloudOptions } from './gateway/rongcloud/connection.js';
+import { defaultRongCloudOptions, rongCloudEndpoint } from './gateway/rongcloud/endpoint.js';
 import { registerNavigation } from './gateway/rongcloud/navi.js';
 import type { App } from './core/apps.js';
 
@@ -29,9 +30,9 @@ export interface ParleyServer {
 }
 
 /** Builds a ready server around `deps`; never listens (main.ts and tests do). */
-export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOptions> = {}): Promise<ParleyServer> {
+export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOptions> = {}, rongCloudOptions: Partial<RongCloudOptions> = {}): Promise<ParleyServer> {
   // Widened to Fastify's logger type so plugins and routes need no logger generic.
-  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({}, { serializers: { req: serializeRequest } });
   const http = Fastify({
     loggerInstance,
     requestIdHeader: 'x-request-id',
@@ -54,10 +55,10 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
       request.log = request.log.child({ appKey: app.appKey });
     });
     userRoutes(signed, deps.users);
-    messageRoutes(signed, deps.delivery, deps.conversationList);
+    messageRoutes(signed, deps.delivery, deps.broadcasts);
     permissionRoutes(signed, deps.permissions);
-    conversationMessageRoutes(signed, deps.conversations);
-    groupRoutes(signed, deps.groups, deps.conversations);
+    conversationMessageRoutes(signed, deps.delivery);
+    groupRoutes(signed, deps.groups, deps.delivery);
     chatroomRoutes(signed, deps.chatrooms);
     ultraGroupRoutes(signed, deps.ultraGroups);
     historyRoutes(signed, deps.history, deps.recalls);
@@ -65,33 +66,12 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     expansionRoutes(signed, deps.expansion);
   });
 
-  const gateway = new Gateway(
-    {
-      nodeId: deps.nodeId,
-      clock: deps.clock,
-      logger: deps.logger,
-      bus: deps.bus,
-      users: deps.users,
-      sessions: deps.sessions,
-      delivery: deps.delivery,
-      conversations: deps.conversations,
-      history: deps.history,
-      conversationList: deps.conversationList,
-      recalls: deps.recalls,
-      chatrooms: deps.chatrooms,
-      chatroomMembers: deps.chatroomMembers,
-      permissions: deps.permissions,
-      inbox: deps.inbox,
-      localDelivery: deps.localDelivery,
-      forgetCached: (appKey, kind, ids) => ({ group: deps.groups, ultragroup: deps.ultraGroups, relations: deps.permissions })[kind].forget(appKey, ids),
-    },
-    { ...defaultGatewayOptions, ...gatewayOptions },
-  );
+  const gateway = new Gateway(deps.logger, deps.devices, { ...defaultGatewayOptions, ...gatewayOptions });
   // RongCloud's client protocol: its SDKs navigate here, then open `/websocket`.
-  const rongCloud = new CorePort({ ...deps, roomEntries: deps.chatrooms });
-  registerNavigation(http, rongCloud);
-  gateway.addEndpoint(rongCloudEndpoint(rongCloud));
-  await gateway.attach(http);
+  const rongCloud = { clock: deps.clock, users: deps.users, expansion: deps.expansion, roomEntries: deps.chatrooms };
+  registerNavigation(http, rongCloud.users);
+  gateway.addEndpoint(rongCloudEndpoint(rongCloud, { ...defaultRongCloudOptions, ...rongCloudOptions }));
+  gateway.attach(http);
   await http.ready();
 
   return {

@@ -1,17 +1,9 @@
 import { ParleyError } from '../errors.js';
 import type { ChatroomMembers, RoomMember } from '../store/chatroom-members.js';
-import type {
-  ChatroomEntry,
-  ChatroomRow,
-  ChatroomStore,
-  LimitKind,
-  NewChatroom,
-  ObjectNameKind,
-  RoomFlag,
-  RoomUserListKind,
-} from '../store/chatrooms.js';
+import type { ChatroomEntry, ChatroomRow, ChatroomStore, NewChatroom, RoomFlag } from '../store/chatrooms.js';
+import type { LimitKind, ObjectNameKind, RoomUserListKind } from '../model/chatroom.js';
 import type { App } from './apps.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import type { ChatroomRules } from './conversation-rules.js';
 
 /** At most this many attributes per room (SERVER-API.md §13). */

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { App } from '../core/apps.js';
+import { findBadInput } from '../core/input-rules.js';
 import { ParleyError } from '../errors.js';
 
 export interface RouteSpec<S extends z.ZodType> {
@@ -29,14 +30,17 @@ export type Handler<S extends z.ZodType> = (
 
 /**
  * Registers a signed RongCloud-style POST route: the body is parsed with `spec.body`
- * (bad input → 1002 naming the field, nothing done), the handler's object is
- * answered as `{"code":200, …}`.
+ * (bad input, or text Postgres cannot store → 1002 naming the field, nothing done), the
+ * handler's object is answered as `{"code":200, …}`.
  */
 export function post<S extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<S>, handler: Handler<S>): void {
   app.routeCatalog.push(spec);
   const serve = async (request: FastifyRequest, reply: FastifyReply) => {
     const parsed = spec.body.safeParse(request.body ?? {});
     if (!parsed.success) throw new ParleyError('badParameter', describeIssues(parsed.error));
+    // After parsing, so values decoded from JSON text (extraKeyVal) are checked too.
+    const bad = findBadInput(parsed.data);
+    if (bad) throw new ParleyError('badParameter', `${bad.path || 'body'}: ${bad.problem}`);
     const result = await handler(parsed.data, request, reply);
     return { code: 200, ...result };
   };

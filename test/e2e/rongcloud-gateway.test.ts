@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeClientFrame } from '../../src/gateway/rongcloud/frames.js';
 import { decodeMessage, encodeMessage } from '../../src/gateway/rongcloud/schema.js';
@@ -10,7 +11,8 @@ let t: TestServer;
 const logs: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
-  t = await startServer({ apps: [{ features: { historyPrivateGroup: true } }, { features: { offlineMessageCap: 2 } }], logs });
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  t = await startServer({ apps: [{ features: { historyPrivateGroup: true } }, { features: { offlineMessageCap: 2 } }], logger, rongCloud: { pullPageSize: 3 } });
 });
 afterAll(async () => {
   await t?.close();
@@ -104,6 +106,28 @@ describe('RongCloud connection', () => {
     expect(again).toMatchObject({ ok: true, value: { list: [] } });
     reader.close();
     writer.close();
+  });
+
+  it('answers a long inbox page by page (`finished` false until the last), in order, none twice', async () => {
+    const { body } = await t.app().post('/user/getToken.json', { userId: 'long-reader' });
+    for (const n of [1, 2, 3, 4, 5, 6, 7]) {
+      await t.app().post('/message/private/publish.json', { fromUserId: 'long-writer', toUserId: 'long-reader', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: `m${n}` }) });
+    }
+    const { client } = await RongCloudTestClient.connect(t.baseUrl, t.app().appKey, String(body.token));
+    const pages: Array<{ contents: string[]; finished: boolean | undefined }> = [];
+    let syncTime = 0;
+    do {
+      const pulled = decodeMessage('DownStreamMessages', (await client.query('pullMsg', 'long-reader', encodeMessage('SyncRequestMsg', { syncTime, ispolling: false }))).payload);
+      if (!pulled.ok) throw new Error(pulled.reason);
+      pages.push({ contents: pulled.value.list.map((m) => (JSON.parse(m.content) as { content: string }).content), finished: pulled.value.finished });
+      syncTime = pulled.value.syncTime;
+    } while (!pages.at(-1)!.finished);
+    expect(pages).toEqual([
+      { contents: ['m1', 'm2', 'm3'], finished: false },
+      { contents: ['m4', 'm5', 'm6'], finished: false },
+      { contents: ['m7'], finished: true },
+    ]);
+    client.close();
   });
 
   it('sends to an ultra group (ugMsg): members on the Parley protocol get it, and it is in the channel history (qryUgMsg)', async () => {

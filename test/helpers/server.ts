@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { buildApp, type ParleyServer } from '../../src/app.js';
+import type { RongCloudOptions } from '../../src/gateway/rongcloud/connection.js';
 import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
 import { appSchema, type AppConfig, type Config } from '../../src/config.js';
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '../../src/model/clock.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import type { GatewayOptions } from '../../src/gateway/gateway.js';
 import { freshStorage, type TestStorage } from './storage.js';
@@ -37,11 +38,12 @@ export interface TestServer {
 export interface TestServerOptions {
   apps?: Array<Partial<Omit<AppConfig, 'features'>> & { features?: Partial<AppConfig['features']> }>;
   gateway?: Partial<GatewayOptions>;
+  rongCloud?: Partial<RongCloudOptions>;
   clock?: Clock;
   storage?: TestStorage;
   nodeId?: string;
-  /** Collects the server's log records (level info and up) here. */
-  logs?: Array<Record<string, unknown>>;
+  /** Where the server logs (default: silent, or TEST_LOG_LEVEL to stdout). */
+  logger?: Logger;
 }
 
 let appCounter = 0;
@@ -65,14 +67,12 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     redisUrl: storage.redisUrl,
     apps,
     nodeId: options.nodeId,
+    storeTimeoutMs: 5_000,
     logLevel: 'silent',
   };
-  const logs = options.logs;
-  const logger = logs
-    ? pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) })
-    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace });
-  const server = await buildApp(deps, options.gateway);
+  const server = await buildApp(deps, options.gateway, options.rongCloud);
   await server.http.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.http.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageView } from '../../src/core/message.js';
+import type { MessageView } from '../../src/model/message.js';
 import { fromUpStream, toDownStream } from '../../src/gateway/rongcloud/messages.js';
 
 const view = (fields: Partial<MessageView>): MessageView => ({
@@ -56,8 +56,8 @@ describe('RongCloud message mapping', () => {
       busChannel: undefined,
       isPersisted: true,
       isCounted: false,
-      clientMessageId: '42',
-      expansion: { votes: '0' },
+      clientMsgId: 'rc:42',
+      expansion: { initial: { votes: '0' } },
     });
   });
 

@@ -2,19 +2,23 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import type { App } from '../../core/apps.js';
-import type { KickReason } from '../../core/kick.js';
+import type { Gap } from '../../core/catch-up.js';
 import { kvNoticeObjectName } from '../../core/chatrooms.js';
-import { conversationTypes, type DeliveredMessage } from '../../core/message.js';
-import { errorCatalog, isParleyError } from '../../errors.js';
+import type { DeviceLink, DeviceSession } from '../../core/device-session.js';
+import type { OutgoingMessage } from '../../core/outgoing.js';
+import { asParleyError, errorCatalog } from '../../errors.js';
+import type { KickReason } from '../../model/kick.js';
+import { conversationTypes } from '../../model/message.js';
 import { closeCodes } from '../close-codes.js';
-import { Heartbeat } from '../heartbeat.js';
 import type { DeviceSocket, GatewayContext } from '../gateway.js';
-import type { CorePort, Session } from './core-port.js';
+import { Heartbeat } from '../heartbeat.js';
+import { SocketWriter } from '../socket-writer.js';
+import { changeExpansion, expansionNotice } from './expansion.js';
 import { decodeClientFrame, encodeServerFrame, type ClientFrame, type ProtocolVersion, type RequestFrame, type ServerFrame } from './frames.js';
 import { fromUpStream, toDownStream } from './messages.js';
 import { queryHandlers, UndecodablePayload, type QueryContext } from './queries.js';
 import { decodeMessage, encodeMessage } from './schema.js';
+import type { RongCloudServices } from './services.js';
 import { isRongCloudTopic, notSupportedStatus, sendTopics, serverTopics } from './topics.js';
 import { UltraGroupFeed } from './ultra-group-feed.js';
 
@@ -22,6 +26,8 @@ export interface RongCloudOptions {
   maxFrameBytes: number;
   /** Ultra-group messages a session keeps until the SDK pulls them. */
   ultraGroupFeedSize: number;
+  /** Inbox entries one `pullMsg` answers at most (the SDK pulls again until `finished`). */
+  pullPageSize: number;
 }
 
 /** CONNACK status bytes (docs/rongcloud-client-protocol.md §4). */
@@ -43,15 +49,16 @@ const ultraGroupNotice = 6;
 const maxStatus = 0xffff;
 
 /**
- * One device speaking RongCloud's client protocol, from the token in its URL to close:
- * answers each PUBLISH with a PUBACK and each QUERY with a QUERYACK, tells the SDK to
- * pull when its inbox grows, and closes the socket, with a logged reason, on a frame
- * that breaks the protocol. Nothing thrown escapes a socket listener.
+ * One device speaking RongCloud's client protocol, from the token in its URL to close: a
+ * `DeviceLink` of the core's device sessions that pulls its inbox itself. Answers each
+ * PUBLISH with a PUBACK and each QUERY with a QUERYACK, tells the SDK to pull when its
+ * inbox grows, and closes the socket, with a logged reason, on a frame that breaks the
+ * protocol. Nothing thrown escapes a socket listener; every decision is the core's.
  */
-export class RongCloudConnection implements DeviceSocket {
-  private app: App | undefined;
-  private session: Session | undefined;
+export class RongCloudConnection implements DeviceLink, DeviceSocket {
+  private session: DeviceSession | undefined;
   private readonly version: ProtocolVersion;
+  private readonly address: string | undefined;
   private readonly ready: Promise<boolean>;
   private closed = false;
   /** The CONNACK went out: pushes may follow. */
@@ -59,72 +66,82 @@ export class RongCloudConnection implements DeviceSocket {
   /** A pull notice went out and the SDK has not pulled since. */
   private notified = false;
   private publishIds = 0;
-  private readonly rooms = new Set<string>();
   private ultraGroups: UltraGroupFeed | undefined;
   private readonly heartbeat: Heartbeat;
+  private readonly writer: SocketWriter;
   private log: Logger;
 
   constructor(
     private readonly socket: WebSocket,
     request: IncomingMessage,
     private readonly context: GatewayContext,
-    private readonly port: CorePort,
+    private readonly services: RongCloudServices,
     private readonly options: RongCloudOptions,
   ) {
     this.log = context.logger.child({ protocol: 'rongcloud' });
+    this.address = request.socket.remoteAddress;
     const url = new URL(request.url ?? '/', 'http://localhost');
     this.version = url.searchParams.get('protocolVer') === '4' ? 4 : 3;
-    socket.on('message', (data: Buffer, isBinary) => this.onMessage(data, isBinary));
+    this.writer = new SocketWriter(socket, context.sendBufferLimits, () => this.log.warn('device stopped reading: closing its socket'));
     this.heartbeat = new Heartbeat(socket);
+    socket.on('message', (data: Buffer, isBinary) => this.onMessage(data, isBinary));
     socket.on('close', () => void this.onClose());
     socket.on('error', (err) => this.log.info({ err: err.message }, 'closing: socket error'));
     this.ready = this.handshake(url.searchParams).catch((err: unknown) => {
-      // The SDK reports "server unavailable" (31003).
-      this.log.error({ err }, 'handshake failed after authentication');
-      this.send({ kind: 'connack', status: connack.serverUnavailable, userId: '', sessionId: '', time: 0 });
-      this.socket.close(closeCodes.internalError, 'try again');
+      this.log.error({ err }, 'handshake failed');
       return false;
     });
   }
 
-  get sessionId(): string | undefined {
-    return this.session?.sessionId;
-  }
+  // --- DeviceLink: what the core sends this device ------------------------------------
 
-  get appKey(): string | undefined {
-    return this.app?.appKey;
-  }
-
-  push(message: DeliveredMessage): void {
+  message(message: OutgoingMessage, seq: number | undefined): void {
     // Nothing goes out before the CONNACK; the SDK pulls its inbox right after it.
     if (!this.session || !this.live) return;
-    if (message.conversationType === conversationTypes.chatroom) {
-      // A room's message read before this session left it must not reach it after.
-      if (!this.rooms.has(message.targetId)) return;
-      if (message.objectName === kvNoticeObjectName) this.notify(serverTopics.command, { type: roomEntriesNotice, time: alwaysNewer, chrmId: message.targetId });
-    } else if (message.seq !== undefined) {
+    if (seq !== undefined) {
+      // An inbox entry: the SDK takes it from its pull, once.
       if (!this.notified) this.notify(serverTopics.notify, { type: pullNotice, time: alwaysNewer });
       this.notified = true;
       return;
     }
+    const view = message.view;
     // The SDK takes ultra-group messages only from its own pull.
-    if (message.conversationType === conversationTypes.ultraGroup) {
+    if (view.conversationType === conversationTypes.ultraGroup) {
       this.ultraGroups?.add(message);
       this.notify(serverTopics.command, { type: ultraGroupNotice, time: alwaysNewer });
       return;
     }
-    this.publish(serverTopics.message, encodeMessage('DownStreamMessage', toDownStream(message, this.session.userId)));
+    if (view.conversationType === conversationTypes.chatroom && view.objectName === kvNoticeObjectName) {
+      this.notify(serverTopics.command, { type: roomEntriesNotice, time: alwaysNewer, chrmId: view.targetId });
+    }
+    this.publish(serverTopics.message, encodeMessage('DownStreamMessage', toDownStream(view, this.session.info.userId)));
   }
 
-  kick(reason: KickReason): void {
+  /** Not called for a device that pulls (`pulls` at connect); an owed entry would bring a pull. */
+  async caughtUp(message: OutgoingMessage, seq: number): Promise<void> {
+    this.message(message, seq);
+  }
+
+  /** The SDK pulls right after the CONNACK; each pull answers its own syncTime and gap. */
+  synced(_seq: number, _gap: Gap | undefined): void {}
+
+  kicked(reason: KickReason): void {
     this.log.info({ reason }, 'session kicked');
     this.send({ kind: 'disconnect', status: kickStatus[reason] });
     this.socket.close(closeCodes.kicked, reason);
   }
 
-  leftRoom(roomId: string): void {
-    this.rooms.delete(roomId);
+  reconnect(reason: 'too-slow' | 'store-reset'): void {
+    if (reason === 'too-slow') {
+      // Without a DISCONNECT the SDK reconnects by itself, and pulls what it missed.
+      this.writer.cutOff();
+      return;
+    }
+    this.send({ kind: 'disconnect', status: disconnect.redirect });
+    this.socket.close(closeCodes.storeReset, 'the message store restarted: reconnect');
   }
+
+  // --- DeviceSocket: the gateway's heartbeat and shutdown -----------------------------
 
   probe(): void {
     this.heartbeat.probe(this.log);
@@ -136,38 +153,58 @@ export class RongCloudConnection implements DeviceSocket {
     this.socket.close(code, reason);
   }
 
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  // --- the socket -------------------------------------------------------------------
+
+  /** Connects with the token of the URL; resolves whether the session is open. */
   private async handshake(params: URLSearchParams): Promise<boolean> {
     const appKey = params.get('appId') ?? '';
-    let authenticated;
+    // The SDK keeps a random id per browser in localStorage; Parley's protocol allows 128 characters.
+    const deviceId = (params.get('deviceId') || randomUUID()).slice(0, 128);
+    const request = { token: params.get('token') ?? '', appKey, deviceId, platform: 'web' as const, lastSeq: 0, pulls: true, address: this.address };
+    let session: DeviceSession;
     try {
-      authenticated = await this.port.authenticate(params.get('token') ?? '', appKey);
+      session = await this.context.devices.connect(this, request, (opened) => {
+        this.session = opened;
+        this.log = this.log.child({ appKey: opened.app.appKey, userId: opened.info.userId, deviceId });
+        this.ultraGroups = new UltraGroupFeed(this.options.ultraGroupFeedSize, opened.info.connectedAt);
+        this.send({ kind: 'connack', status: connack.ok, userId: opened.info.userId, sessionId: opened.info.sessionId, time: this.services.clock.now() });
+        this.live = true;
+        this.log.info({ sessionId: opened.info.sessionId, sdkVer: params.get('sdkVer') }, 'session opened');
+      });
     } catch (err) {
-      const status = isParleyError(err) ? (err.code === errorCatalog.userBanned.code ? connack.userBlocked : connack.tokenIncorrect) : connack.serverUnavailable;
+      this.refuseConnect(appKey, err);
+      return false;
+    }
+    // The socket may have closed while the session opened: take it back out.
+    if (this.closed) {
+      await this.context.devices.disconnect(session, this.address);
+      return false;
+    }
+    return true;
+  }
+
+  /** A refused token or a banned user gets its CONNACK status; a failure of ours "server unavailable" (31003). */
+  private refuseConnect(appKey: string, err: unknown): void {
+    const refused = asParleyError(err);
+    const status = refused?.kind === 'userBanned' ? connack.userBlocked : refused?.kind === 'tokenIncorrect' ? connack.tokenIncorrect : connack.serverUnavailable;
+    const wasLive = this.live;
+    this.session = undefined;
+    this.live = false;
+    if (status !== connack.serverUnavailable) {
       this.log.info({ appKey, status }, 'connect refused');
       this.send({ kind: 'connack', status, userId: '', sessionId: '', time: 0 });
       this.socket.close(closeCodes.badToken, 'token incorrect');
-      return false;
+      return;
     }
-    if (this.closed) return false;
-    const { app, user, tokenIssuedAt } = authenticated;
-    // The SDK keeps a random id per browser in localStorage; Parley's protocol allows 128 characters.
-    const deviceId = (params.get('deviceId') || randomUUID()).slice(0, 128);
-    const session: Session = { sessionId: randomUUID(), userId: user.userId, deviceId, platform: 'web', nodeId: this.context.nodeId, connectedAt: this.port.now(), tokenIssuedAt };
-    this.log = this.log.child({ appKey: app.appKey, userId: user.userId, deviceId });
-    this.app = app;
-    this.session = session;
-    this.ultraGroups = new UltraGroupFeed(this.options.ultraGroupFeedSize, session.connectedAt);
-    this.context.register(this);
-    await this.port.openSession(app, session);
-    // The socket may have closed while presence was written: take the entry back out.
-    if (this.closed) {
-      await this.port.closeSession(app, session);
-      return false;
-    }
-    this.send({ kind: 'connack', status: connack.ok, userId: user.userId, sessionId: session.sessionId, time: this.port.now() });
-    this.live = true;
-    this.log.info({ sessionId: session.sessionId, sdkVer: params.get('sdkVer') }, 'session opened');
-    return true;
+    // A half-opened session must not linger: the device reconnects and pulls again.
+    this.log.error({ err }, 'connect failed');
+    if (wasLive) this.send({ kind: 'disconnect', status: disconnect.redirect });
+    else this.send({ kind: 'connack', status, userId: '', sessionId: '', time: 0 });
+    this.socket.close(closeCodes.internalError, 'try again');
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
@@ -210,41 +247,40 @@ export class RongCloudConnection implements DeviceSocket {
   }
 
   private async onPublish(frame: RequestFrame): Promise<void> {
-    const { app, session } = this.connected();
+    const session = this.session!;
+    const now = () => this.services.clock.now();
     const topic = sendTopics[frame.topic];
     if (!topic && frame.topic !== 'recallMsg') {
-      this.send({ kind: 'puback', messageId: frame.messageId, time: this.port.now(), status: notSupportedStatus, messageUId: '' });
+      this.send({ kind: 'puback', messageId: frame.messageId, time: now(), status: notSupportedStatus, messageUId: '' });
       return;
     }
     const up = decodeMessage('UpStreamMessage', frame.payload);
     if (!up.ok) throw new UndecodablePayload(up.reason);
     if (!topic) {
       const recall = parseRecall(up.value.content);
-      await this.port.recall(app, session, recall.messageUId, recall);
-      this.send({ kind: 'puback', messageId: frame.messageId, time: this.port.now(), status: 0, messageUId: recall.messageUId });
+      await session.recall(recall.messageUId, recall);
+      this.send({ kind: 'puback', messageId: frame.messageId, time: now(), status: 0, messageUId: recall.messageUId });
       return;
     }
     const send = fromUpStream(topic, frame.targetId, up.value);
     if (typeof send === 'string') throw new UndecodablePayload(send);
-    const sent = await this.port.send(app, session, send);
+    const sent = send.objectName === expansionNotice ? await changeExpansion(this.services.expansion, session, send, now()) : await session.send(send);
     this.send({ kind: 'puback', messageId: frame.messageId, time: sent.sentTime, status: 0, messageUId: sent.messageUId });
   }
 
   private async onQuery(frame: RequestFrame): Promise<void> {
     const handler = queryHandlers[frame.topic];
     const payload = handler ? await handler(this.queryContext(), frame) : undefined;
-    this.send({ kind: 'queryAck', qos: 0, messageId: frame.messageId, time: this.port.now(), status: payload ? 0 : notSupportedStatus, payload: payload ?? new Uint8Array(0) });
+    this.send({ kind: 'queryAck', qos: 0, messageId: frame.messageId, time: this.services.clock.now(), status: payload ? 0 : notSupportedStatus, payload: payload ?? new Uint8Array(0) });
   }
 
   private queryContext(): QueryContext {
-    const { app, session } = this.connected();
     return {
-      app,
-      session,
-      port: this.port,
+      session: this.session!,
+      services: this.services,
       log: this.log,
-      rooms: this.rooms,
       ultraGroups: this.ultraGroups!,
+      pullPageSize: this.options.pullPageSize,
       pulling: () => (this.notified = false),
     };
   }
@@ -252,13 +288,14 @@ export class RongCloudConnection implements DeviceSocket {
   /** A refused request: its code in the answer's status; the socket stays open. */
   private refuse(frame: RequestFrame, err: unknown): void {
     let status: number = errorCatalog.internal.code;
-    if (isParleyError(err)) {
-      this.log.info({ topic: frame.topic, code: err.code, error: err.message }, 'request refused');
-      status = err.code <= maxStatus ? err.code : errorCatalog.internal.code;
+    const known = asParleyError(err);
+    if (known) {
+      this.log.info({ topic: frame.topic, code: known.code, error: known.message }, 'request refused');
+      status = known.code <= maxStatus ? known.code : errorCatalog.internal.code;
     } else {
       this.log.error({ err, topic: frame.topic }, 'request failed');
     }
-    const time = this.port.now();
+    const time = this.services.clock.now();
     if (frame.kind === 'publish') this.send({ kind: 'puback', messageId: frame.messageId, time, status, messageUId: '' });
     else this.send({ kind: 'queryAck', qos: 0, messageId: frame.messageId, time, status, payload: new Uint8Array(0) });
   }
@@ -272,37 +309,28 @@ export class RongCloudConnection implements DeviceSocket {
     this.closed = true;
   }
 
-  private connected(): { app: App; session: Session } {
-    return { app: this.app!, session: this.session! };
-  }
-
   private notify(topic: string, notice: { type: number; time: number; chrmId?: string }): void {
     this.publish(topic, encodeMessage('NotifyMsg', notice));
   }
 
   private publish(topic: string, payload: Uint8Array): void {
     this.publishIds = (this.publishIds % 0xffff) + 1;
-    this.send({ kind: 'publish', qos: 0, dup: false, time: this.port.now(), topic, targetId: this.session?.userId ?? '', messageId: this.publishIds, payload });
+    const targetId = this.session?.info.userId ?? '';
+    this.send({ kind: 'publish', qos: 0, dup: false, time: this.services.clock.now(), topic, targetId, messageId: this.publishIds, payload });
   }
 
   private send(frame: ServerFrame): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(encodeServerFrame(frame, this.version));
+    this.writer.write(encodeServerFrame(frame, this.version));
   }
 
   private async onClose(): Promise<void> {
     this.closed = true;
-    const { session, app } = this;
-    if (!session || !app) return;
-    this.context.unregister(this);
-    const rooms = [...this.rooms.keys()];
-    this.rooms.clear();
-    await Promise.all(rooms.map((roomId) => this.port.leaveRoom(app, session, roomId).catch((err: unknown) => this.log.error({ err, roomId }, 'could not leave chatroom'))));
-    try {
-      await this.port.closeSession(app, session);
-    } catch (err) {
-      this.log.error({ err }, 'could not remove presence of a closed session');
-    }
-    this.log.info({ sessionId: session.sessionId }, 'session closed');
+    this.writer.closed();
+    this.context.closed(this);
+    const session = this.session;
+    if (!session) return;
+    await this.context.devices.disconnect(session, this.address);
+    this.log.info({ sessionId: session.info.sessionId }, 'session closed');
   }
 }
 

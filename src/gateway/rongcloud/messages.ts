@@ -1,6 +1,6 @@
 import type { ConversationListEntry } from '../../core/conversation-list.js';
-import { conversationTypes, type MessageView } from '../../core/message.js';
-import type { DeviceSend } from './core-port.js';
+import type { DeviceSend } from '../../core/device-session.js';
+import { conversationTypes, type MessageView } from '../../model/message.js';
 import type { DownStreamMessage, RelationInfo, UpStreamMessage } from './schema.js';
 
 /** `UpStreamMessage.sessionId` bits (docs/rongcloud-client-protocol.md §6). */
@@ -35,16 +35,18 @@ export function toDownStream(message: MessageView, userId: string): DownStreamMe
   };
 }
 
+/** The kind of conversation a send topic carries, and whether its messages are status messages. */
+export interface SendTopic {
+  conversationType: 1 | 3 | 4 | 10;
+  status: boolean;
+}
+
 /** What a device asks to send, from the topic's conversation kind and the upstream message. */
-export function fromUpStream(
-  topic: { conversationType: DeviceSend['conversationType']; status: boolean },
-  targetId: string,
-  up: UpStreamMessage,
-): DeviceSend | string {
-  let expansion: Record<string, string> | undefined;
+export function fromUpStream(topic: SendTopic, targetId: string, up: UpStreamMessage): DeviceSend | string {
+  let initial: Record<string, string> | undefined;
   if (up.sessionId & upFlags.expansion && up.extraContent) {
     try {
-      expansion = JSON.parse(up.extraContent) as Record<string, string>;
+      initial = JSON.parse(up.extraContent) as Record<string, string>;
     } catch {
       return 'extraContent is not JSON';
     }
@@ -61,8 +63,9 @@ export function fromUpStream(
     busChannel: up.busChannel || undefined,
     // The SDK's flags matter for the app's own types; Parley's type registry knows RongCloud's.
     ...(!up.classname.startsWith('RC:') && { isPersisted: (up.sessionId & upFlags.persisted) !== 0, isCounted: (up.sessionId & upFlags.counted) !== 0 }),
-    clientMessageId: up.clientUniqueId ? String(up.clientUniqueId) : undefined,
-    expansion,
+    // Its own namespace, so that an id of the SDK never answers for a Parley device's send.
+    clientMsgId: up.clientUniqueId ? `rc:${up.clientUniqueId}` : undefined,
+    ...((up.sessionId & upFlags.expansion) !== 0 && { expansion: { initial } }),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { CorePort } from './core-port.js';
+import { asParleyError } from '../../errors.js';
+import type { RongCloudServices } from './services.js';
 
 /** The navigation paths of RongCloud's SDKs: the current POST and the older script form. */
 const postPath = '/v2/navi.json';
@@ -17,7 +18,7 @@ const scriptQuery = z.object({ appId: z.string().max(64), token: z.string().max(
  * SDK reports 31004 without opening a socket). Answers every origin: app pages are
  * served from their own.
  */
-export function registerNavigation(http: FastifyInstance, port: CorePort): void {
+export function registerNavigation(http: FastifyInstance, users: RongCloudServices['users']): void {
   void http.register(async (scope) => {
     scope.addHook('onSend', async (request, reply) => {
       reply.header('Access-Control-Allow-Origin', request.headers.origin ?? '*');
@@ -36,12 +37,12 @@ export function registerNavigation(http: FastifyInstance, port: CorePort): void 
     scope.post(postPath, async (request, reply) => {
       const body = postBody.safeParse(request.body ?? {});
       const appKey = request.headers['rc-appkey'];
-      const answer = await navigation(request, port, typeof appKey === 'string' ? appKey : '', body.success ? body.data.token : '');
+      const answer = await navigation(request, users, typeof appKey === 'string' ? appKey : '', body.success ? body.data.token : '');
       return reply.code(answer.code).send(answer);
     });
     scope.get(scriptPath, async (request, reply) => {
       const query = scriptQuery.safeParse(request.query);
-      const answer = await navigation(request, port, query.success ? query.data.appId : '', query.success ? query.data.token : '');
+      const answer = await navigation(request, users, query.success ? query.data.appId : '', query.success ? query.data.token : '');
       const json = JSON.stringify(answer);
       return sendScript(reply.code(answer.code), query.success && query.data.callBack ? `${query.data.callBack}(${json});` : json);
     });
@@ -52,8 +53,8 @@ function sendScript(reply: FastifyReply, body: string): FastifyReply {
   return reply.type('application/javascript; charset=utf-8').send(body);
 }
 
-async function navigation(request: FastifyRequest, port: CorePort, appKey: string, token: string) {
-  const userId = await port.tokenUser(token.replace(/@.*$/, ''), appKey);
+async function navigation(request: FastifyRequest, users: RongCloudServices['users'], appKey: string, token: string) {
+  const userId = await tokenUser(users, token.replace(/@.*$/, ''), appKey);
   if (!userId) {
     request.log.info({ appKey }, 'navigation refused: token incorrect');
     return { code: 401 };
@@ -77,4 +78,15 @@ async function navigation(request: FastifyRequest, port: CorePort, appKey: strin
     logPolicy: '',
     voipCallInfo: null,
   };
+}
+
+/** The user a token names when it is valid for `appKey`; undefined otherwise (no ban check: connect reports that). */
+async function tokenUser(users: RongCloudServices['users'], token: string, appKey: string): Promise<string | undefined> {
+  try {
+    return (await users.authenticate(token, appKey)).user.userId;
+  } catch (err) {
+    // A store that fails is the server's error (5xx), not a wrong token.
+    if (asParleyError(err)?.kind === 'tokenIncorrect') return undefined;
+    throw err;
+  }
 }

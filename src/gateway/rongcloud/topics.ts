@@ -1,3 +1,5 @@
+import type { SendTopic } from './messages.js';
+
 /**
  * Every topic RongCloud's Web SDK 5.38 may put in a client PUBLISH or QUERY
  * (docs/rongcloud-client-protocol.md §6, §7). A topic Parley does not serve is answered
@@ -35,7 +37,7 @@ export function isRongCloudTopic(topic: string): boolean {
 }
 
 /** Send topics (client PUBLISH) and the conversation type each carries. */
-export const sendTopics: Readonly<Record<string, { conversationType: 1 | 3 | 4 | 10; status: boolean }>> = {
+export const sendTopics: Readonly<Record<string, SendTopic>> = {
   ppMsgP: { conversationType: 1, status: false },
   ppMsgS: { conversationType: 1, status: true },
   pgMsgP: { conversationType: 3, status: false },

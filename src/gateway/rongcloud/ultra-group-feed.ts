@@ -1,4 +1,4 @@
-import type { MessageView } from '../../core/message.js';
+import type { OutgoingMessage } from '../../core/outgoing.js';
 
 /**
  * The ultra-group messages one session was pushed, kept until the SDK pulls them
@@ -8,7 +8,7 @@ import type { MessageView } from '../../core/message.js';
  * what was pushed to it while connected. Earlier messages come from history.
  */
 export class UltraGroupFeed {
-  private readonly messages: Array<{ at: number; message: MessageView }> = [];
+  private readonly messages: Array<{ at: number; message: OutgoingMessage }> = [];
 
   /**
    * Numbers start at the session's start in ms, so a later session (the SDK keeps its
@@ -19,14 +19,14 @@ export class UltraGroupFeed {
     private last: number,
   ) {}
 
-  add(message: MessageView): void {
+  add(message: OutgoingMessage): void {
     this.last += 1;
     this.messages.push({ at: this.last, message });
     if (this.messages.length > this.capacity) this.messages.splice(0, this.messages.length - this.capacity);
   }
 
   /** Messages numbered after `syncTime`, oldest first, and the version to pull after next (never lower). */
-  after(syncTime: number): { messages: MessageView[]; syncTime: number } {
+  after(syncTime: number): { messages: OutgoingMessage[]; syncTime: number } {
     return { messages: this.messages.filter((m) => m.at > syncTime).map((m) => m.message), syncTime: Math.max(syncTime, this.last) };
   }
 }
