@@ -32,6 +32,7 @@ import { UltraGroupService } from './core/ultragroups.js';
 import { UserService } from './core/users.js';
 import { systemClock, type Clock } from './model/clock.js';
 import { createSqlBroadcastJobStore } from './store/broadcast-jobs.sql.js';
+import type { Bus } from './store/bus.js';
 import type { ChatroomMembers } from './store/chatroom-members.js';
 import { createSqlChatroomStore } from './store/chatrooms.sql.js';
 import { createSqlConversationStore } from './store/conversations.sql.js';
@@ -101,6 +102,13 @@ export interface DepsOptions {
   clock?: Clock;
   /** Prefix of every Redis key and channel; lets several deployments or tests share one Redis. */
   redisNamespace?: string;
+  /**
+   * Stores owned by the caller instead of opened from the config (several nodes in one
+   * process, in tests): they are not closed with the node.
+   */
+  shared?: { sql: SqlClient; engine: Engine };
+  /** Wraps the node's bus (tests: a bus that loses, repeats or reorders what it carries). */
+  wrapBus?: (bus: Bus) => Bus;
 }
 
 /** Live pushes one device may receive while its catch-up runs, before it is asked to reconnect. */
@@ -114,8 +122,8 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
   const report = (message: string) => (err: unknown) => logger.error({ err }, message);
 
   try {
-    const sql = config.databaseUrl ? createPgClient(config.databaseUrl, { timeoutMs: config.storeTimeoutMs }) : await createPgliteClient(config.dataDir);
-    closers.push(() => sql.close());
+    const sql = options.shared?.sql ?? (config.databaseUrl ? createPgClient(config.databaseUrl, { timeoutMs: config.storeTimeoutMs }) : await createPgliteClient(config.dataDir));
+    if (!options.shared) closers.push(() => sql.close());
     const applied = await migrate(sql);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
@@ -129,16 +137,21 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     }
     const apps = new AppRegistry(devApp ? [devApp] : config.apps);
 
-    const engine: Engine = config.redisUrl
-      ? await createRedisEngine({ url: config.redisUrl, namespace: options.redisNamespace ?? 'parley', timeoutMs: config.storeTimeoutMs })
-      : createMemoryEngine();
-    closers.push(() => engine.close());
+    const engine: Engine = options.shared?.engine ?? (config.redisUrl
+      ? await createRedisEngine({
+          url: config.redisUrl,
+          namespace: options.redisNamespace ?? 'parley',
+          timeoutMs: config.storeTimeoutMs,
+          onConnectionError: (err) => logger.error({ err }, 'lost the connection to Redis; reconnecting'),
+        })
+      : createMemoryEngine());
+    if (!options.shared) closers.push(() => engine.close());
     const { presence, inbox, roomMembers } = engine;
 
     const liveness = new NodeLiveness(presence, nodeId, logger);
     await liveness.start();
     closers.push(() => liveness.close());
-    const nodeEvents = new NodeEvents(engine.bus, presence, nodeId, logger);
+    const nodeEvents = new NodeEvents(options.wrapBus ? options.wrapBus(engine.bus) : engine.bus, presence, nodeId, logger);
     const events = new CoreEvents((err, event) => logger.error({ err, event: event.type }, 'a listener of core events failed'));
 
     const userStore = createSqlUserStore(sql);

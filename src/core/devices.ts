@@ -137,12 +137,13 @@ export class Devices {
    * every session is closed so that its device reconnects and learns of the gap.
    */
   async storeReconnected(lostData: boolean): Promise<void> {
+    // First this node's liveness: sessions of a node without it count as gone (and are swept).
+    await this.services.presence.keepNodeAlive(this.services.nodeId, nodeTtlMs);
     const sessions = [...this.bySession.values()];
     if (lostData) {
       for (const session of sessions) session.link.reconnect('store-reset');
       return;
     }
-    await this.services.presence.keepNodeAlive(this.services.nodeId, nodeTtlMs);
     await Promise.all(sessions.map((s) => this.services.presence.add(s.app.appKey, s.info)));
   }
 

@@ -13,6 +13,8 @@ export interface RedisEngineOptions {
   namespace: string;
   /** A command (and a connection attempt) that takes longer fails (answered 1050). */
   timeoutMs: number;
+  /** A connection lost or refused (ioredis retries on its own); called once per outage, not per attempt. */
+  onConnectionError(err: Error): void;
 }
 
 /**
@@ -29,6 +31,14 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
     commandTimeout: options.timeoutMs,
   });
   const subscriber = redis.duplicate();
+  // Without listeners ioredis prints every failed reconnect; one report per outage is enough.
+  let reported = false;
+  const connectionError = (err: Error) => {
+    if (!reported) options.onConnectionError(err);
+    reported = true;
+  };
+  redis.on('error', connectionError);
+  subscriber.on('error', connectionError);
   await Promise.all([redis.connect(), subscriber.connect()]);
   const markerKey = `${options.namespace}:engine-marker`;
   const readMarker = async () => {
@@ -45,6 +55,7 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
   }
   const handlers: Array<(lostData: boolean) => void> = [];
   redis.on('ready', () => {
+    reported = false;
     readMarker().then(
       (now) => {
         const lostData = now !== marker;

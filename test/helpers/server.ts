@@ -6,7 +6,7 @@ import type { RongCloudOptions } from '../../src/gateway/rongcloud/connection.js
 import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
 import { appSchema, type AppConfig, type Config } from '../../src/config.js';
 import type { Clock } from '../../src/model/clock.js';
-import { createDeps, type Deps } from '../../src/deps.js';
+import { createDeps, type Deps, type DepsOptions } from '../../src/deps.js';
 import type { GatewayOptions } from '../../src/gateway/gateway.js';
 import { freshStorage, type TestStorage } from './storage.js';
 
@@ -44,6 +44,11 @@ export interface TestServerOptions {
   nodeId?: string;
   /** Where the server logs (default: silent, or TEST_LOG_LEVEL to stdout). */
   logger?: Logger;
+  /** STORE_TIMEOUT_MS (default 5000). */
+  storeTimeoutMs?: number;
+  /** Stores shared with other servers of this process (several nodes in one test). */
+  shared?: DepsOptions['shared'];
+  wrapBus?: DepsOptions['wrapBus'];
 }
 
 let appCounter = 0;
@@ -67,11 +72,11 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     redisUrl: storage.redisUrl,
     apps,
     nodeId: options.nodeId,
-    storeTimeoutMs: 5_000,
+    storeTimeoutMs: options.storeTimeoutMs ?? 5_000,
     logLevel: 'silent',
   };
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace });
+  const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace, shared: options.shared, wrapBus: options.wrapBus });
   const server = await buildApp(deps, options.gateway, options.rongCloud);
   await server.http.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.http.server.address() as AddressInfo;

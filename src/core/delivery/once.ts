@@ -1,11 +1,15 @@
 import { ParleyError } from '../../errors.js';
 import type { OnceStore } from '../../store/once.js';
 
-const pollMs = 20;
+const pollMs = 100;
 /** A retry that finds an earlier attempt still running waits this long for it, then answers 1050. */
 const maxWaitMs = 5_000;
-/** An attempt holds its key this long at most: one that died is taken over after it. */
-const leaseMs = 30_000;
+/**
+ * An attempt holds its key this long at most: one that died, or whose claim reached a
+ * frozen store only after the caller gave up on it, is taken over after it. Attempts that
+ * overlap past it are harmless (the stamp makes their writes the same), only wasteful.
+ */
+const leaseMs = 10_000;
 
 /**
  * Runs `work` at most once per key within `ttlMs` (docs/reliability.md "Retries"): a retry
