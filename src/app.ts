@@ -17,6 +17,9 @@ import { historyRoutes } from './http/routes/history.js';
 import { expansionRoutes } from './http/routes/expansion.js';
 import { serializeRequest } from './http/log-redaction.js';
 import { verifySignature } from './http/signature.js';
+import type { RongCloudOptions } from './gateway/rongcloud/connection.js';
+import { defaultRongCloudOptions, rongCloudEndpoint } from './gateway/rongcloud/endpoint.js';
+import { registerNavigation } from './gateway/rongcloud/navi.js';
 import type { App } from './core/apps.js';
 
 export interface ParleyServer {
@@ -27,7 +30,7 @@ export interface ParleyServer {
 }
 
 /** Builds a ready server around `deps`; never listens (main.ts and tests do). */
-export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOptions> = {}): Promise<ParleyServer> {
+export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOptions> = {}, rongCloudOptions: Partial<RongCloudOptions> = {}): Promise<ParleyServer> {
   // Widened to Fastify's logger type so plugins and routes need no logger generic.
   const loggerInstance: FastifyBaseLogger = deps.logger.child({}, { serializers: { req: serializeRequest } });
   const http = Fastify({
@@ -64,6 +67,10 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
   });
 
   const gateway = new Gateway(deps.logger, deps.devices, { ...defaultGatewayOptions, ...gatewayOptions });
+  // RongCloud's client protocol: its SDKs navigate here, then open `/websocket`.
+  const rongCloud = { clock: deps.clock, users: deps.users, expansion: deps.expansion, roomEntries: deps.chatrooms };
+  registerNavigation(http, rongCloud.users);
+  gateway.addEndpoint(rongCloudEndpoint(rongCloud, { ...defaultRongCloudOptions, ...rongCloudOptions }));
   gateway.attach(http);
   await http.ready();
 

@@ -12,8 +12,10 @@ export interface Gap {
 export interface CatchUpOutcome {
   /** The user's inbox head when catch-up started (connect result `seq`/`epoch`). */
   head: InboxHead;
-  /** Every seq up to here was sent or is not owed to the device (at least head.seq). */
+  /** Every seq up to here was sent or is not owed to the device (at least head.seq unless `more`). */
   settledUpTo: number;
+  /** The catch-up stopped at its `maxEntries`: entries after `settledUpTo` may be owed still. */
+  more: boolean;
   gap?: Gap;
 }
 
@@ -26,6 +28,7 @@ const pageSize = 500;
  * - with it, entries after the device's `lastSeq` that are inside the compensation
  *   window or were never acknowledged by any device;
  * - entries owed but no longer stored are reported as one gap, never skipped silently.
+ * With `maxEntries`, it stops after that many (a device that pulls page by page).
  */
 export async function catchUp(
   inbox: Inbox,
@@ -34,6 +37,7 @@ export async function catchUp(
   device: { lastSeq: number; epoch?: string | undefined },
   now: number,
   out: { onHead(head: InboxHead): void; emit(entries: Array<{ message: OutgoingMessage; seq: number }>): void | Promise<void> },
+  maxEntries = Infinity,
 ): Promise<CatchUpOutcome> {
   const limits = inboxLimits(app);
   const { multiDeviceSync, offlineCompensationDays, timezone } = app.features;
@@ -58,17 +62,26 @@ export async function catchUp(
   const owed = (seq: number, at: number) => !multiDeviceSync || seq > head.ackedSeq || at >= windowStart;
 
   let afterSeq = readFrom;
+  let emitted = 0;
+  let more = false;
   for (let first = true; ; first = false) {
-    const page = await inbox.read(app.appKey, userId, afterSeq, pageSize, now, limits);
+    // Never more entries read than may still be emitted, so a stop leaves nothing read unsent.
+    const size = Math.min(pageSize, maxEntries - emitted);
+    const page = await inbox.read(app.appKey, userId, afterSeq, size, now, limits);
     if (first && !gap) gap = trimGap(page, readFrom, multiDeviceSync, windowStart);
     const batch = page.entries
       .filter((entry) => owed(entry.seq, entry.at))
       .map((entry) => ({ message: inboxRecord.decode(entry.payload), seq: entry.seq }));
     if (batch.length > 0) await out.emit(batch);
+    emitted += batch.length;
     if (page.entries.length > 0) afterSeq = page.entries[page.entries.length - 1]!.seq;
-    if (page.entries.length < pageSize) break;
+    if (page.entries.length < size) break;
+    if (emitted >= maxEntries) {
+      more = afterSeq < page.seq;
+      break;
+    }
   }
-  return { head, settledUpTo: Math.max(afterSeq, head.seq), ...(gap && { gap }) };
+  return { head, settledUpTo: more ? afterSeq : Math.max(afterSeq, head.seq), more, ...(gap && { gap }) };
 }
 
 /** Owed entries between `readFrom` and the oldest one still stored, if any. */

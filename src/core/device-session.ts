@@ -7,11 +7,12 @@ import type { ConversationListEntry } from './conversation-list.js';
 import type { ConversationName } from './conversation-access.js';
 import type { Origin } from './delivery/send.js';
 import { targetOf } from './delivery/send.js';
-import type { DeviceServices } from './devices.js';
+import type { ConnectRequest, DeviceServices } from './devices.js';
 import type { HistoryPage, HistoryRequest } from './history.js';
 import { keepsHistory } from './history-policy.js';
 import { inboxRecord, type OutgoingMessage } from './outgoing.js';
 import { recallCommand } from './recall.js';
+import type { InboxHead } from '../store/inbox.js';
 import type { MuteRow } from '../store/permissions.js';
 
 /** What a transport gives the core for one connected device (Parley's protocol, RongCloud's, …). */
@@ -42,6 +43,24 @@ export interface DeviceSend {
   pushData?: string | undefined;
   /** Retries with the same id answer the first result (a day). */
   clientMsgId?: string | undefined;
+  /** Online devices only, never stored (typing state and other status messages). */
+  status?: boolean | undefined;
+  /** Can only turn storing and counting off (an app's own message types). */
+  isPersisted?: boolean | undefined;
+  isCounted?: boolean | undefined;
+  /** Key/values may later be set on the message; `initial` ones come with it. */
+  expansion?: { initial?: Readonly<Record<string, string>> | undefined } | undefined;
+}
+
+/** A page of a pulled inbox (`DeviceSession.pull`). */
+export interface InboxPull {
+  messages: Array<{ message: OutgoingMessage; seq: number }>;
+  /** The device holds every entry it is owed up to here after this page. */
+  syncedUpTo: number;
+  /** More entries may be owed after `syncedUpTo`: pull again. */
+  more: boolean;
+  /** Entries owed but no longer stored. */
+  gap?: Gap;
 }
 
 const clientRetryTtlMs = 86_400_000;
@@ -97,13 +116,16 @@ export class DeviceSession {
    * is sent as a plain live message, so the hole's own push (still in flight) is not taken
    * for a duplicate.
    */
-  async catchUp(device: { lastSeq: number; epoch?: string | undefined }, onHead: (head: { seq: number; epoch: string }) => void): Promise<void> {
-    const outcome = await catchUp(this.services.inbox, this.app, this.info.userId, device, this.services.clock.now(), {
-      onHead,
-      emit: async (entries) => {
-        for (const { message, seq } of entries) await this.link.caughtUp(message, seq);
-      },
-    });
+  async catchUp(device: Pick<ConnectRequest, 'lastSeq' | 'epoch' | 'pulls'>, onHead: (head: { seq: number; epoch: string }) => void): Promise<void> {
+    const { inbox, clock } = this.services;
+    const outcome = device.pulls
+      ? await headOnly(inbox, this.app.appKey, this.info.userId, clock.now(), onHead)
+      : await catchUp(inbox, this.app, this.info.userId, device, clock.now(), {
+          onHead,
+          emit: async (entries) => {
+            for (const { message, seq } of entries) await this.link.caughtUp(message, seq);
+          },
+        });
     let upTo = outcome.settledUpTo;
     for (const { message, seq } of (this.heldBack ?? []).sort((a, b) => a.seq - b.seq)) {
       if (seq <= upTo) continue;
@@ -128,6 +150,10 @@ export class DeviceSession {
       fromUserId: this.info.userId,
       objectName: frame.objectName,
       content: { content: frame.content, pushContent: frame.pushContent, pushData: frame.pushData },
+      status: frame.status,
+      isPersisted: frame.isPersisted,
+      isCounted: frame.isCounted,
+      expansion: frame.expansion,
       ...(frame.clientMsgId && { idempotency: { key: `client:${frame.clientMsgId}`, ttlMs: clientRetryTtlMs } }),
     });
     const [first] = result.messageUIds;
@@ -144,6 +170,19 @@ export class DeviceSession {
     const page = await this.services.inbox.read(this.app.appKey, this.info.userId, afterSeq, limit, this.services.clock.now(), inboxLimits(this.app));
     const messages = page.entries.map((entry) => ({ message: inboxRecord.decode(entry.payload), seq: entry.seq }));
     return { messages, hasMore: page.entries.length === limit && page.entries.at(-1)!.seq < page.seq };
+  }
+
+  /**
+   * For a device that pulls its inbox page by page (ConnectRequest.pulls): up to `limit`
+   * entries it is owed after `afterSeq` by the catch-up rules, in seq order, with the seq
+   * it then holds; entries owed but no longer stored are reported as a gap.
+   */
+  async pull(afterSeq: number, limit: number): Promise<InboxPull> {
+    const messages: InboxPull['messages'] = [];
+    const out = { onHead: () => undefined, emit: (entries: InboxPull['messages']) => void messages.push(...entries) };
+    const outcome = await catchUp(this.services.inbox, this.app, this.info.userId, { lastSeq: afterSeq }, this.services.clock.now(), out, limit);
+    if (outcome.gap) this.services.events.emit({ type: 'gap', app: this.app, session: this.info, gap: outcome.gap });
+    return { messages, syncedUpTo: outcome.settledUpTo, more: outcome.more, ...(outcome.gap && { gap: outcome.gap }) };
   }
 
   async joinRoom(roomId: string): Promise<void> {
@@ -168,8 +207,9 @@ export class DeviceSession {
     return this.services.history.page(this.app, this.info.userId, request);
   }
 
-  recall(messageUId: string): Promise<void> {
-    return this.services.recalls.recall({ app: this.app, origin: this.origin, fromUserId: this.info.userId, messageUId, isAdmin: false, isDelete: false, extra: '' });
+  /** Recalls one of the user's own messages; `isDelete` and `extra` as the server API's recall takes them. */
+  recall(messageUId: string, options: { isDelete: boolean; extra: string } = { isDelete: false, extra: '' }): Promise<void> {
+    return this.services.recalls.recall({ app: this.app, origin: this.origin, fromUserId: this.info.userId, messageUId, isAdmin: false, ...options });
   }
 
   async read(name: ConversationName, lastReadTime: number): Promise<void> {
@@ -189,4 +229,11 @@ export class DeviceSession {
     this.closed = true;
     await Promise.all([...this.rooms].map((roomId) => this.leaveRoom(roomId).catch((err: unknown) => this.services.onError(err, `could not leave chatroom ${roomId}`))));
   }
+}
+
+/** A device that pulls its inbox is told only where the inbox stands when it connects. */
+async function headOnly(inbox: DeviceServices['inbox'], appKey: string, userId: string, now: number, onHead: (head: InboxHead) => void): Promise<{ settledUpTo: number; gap?: Gap }> {
+  const head = await inbox.head(appKey, userId, now);
+  onHead(head);
+  return { settledUpTo: head.seq };
 }

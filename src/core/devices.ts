@@ -49,6 +49,11 @@ export interface ConnectRequest {
   platform: Platform;
   lastSeq: number;
   epoch?: string | undefined;
+  /**
+   * The device pulls what it is owed itself, page by page (`DeviceSession.pull`, RongCloud's
+   * SDK): connecting catches it up with nothing, live pushes only follow.
+   */
+  pulls?: boolean | undefined;
   /** The device's address, for the online-status event. */
   address?: string | undefined;
 }

@@ -7,7 +7,8 @@ import { asParleyError, errorCatalog, ParleyError } from '../errors.js';
 import type { KickReason } from '../model/kick.js';
 import { closeCodes } from './close-codes.js';
 import { parseClientFrame, type ClientFrame, type ConnectFrame, type RequestId, type ServerFrame } from './frames.js';
-import type { GatewayContext } from './gateway.js';
+import type { DeviceSocket, GatewayContext } from './gateway.js';
+import { Heartbeat } from './heartbeat.js';
 import { SocketWriter } from './socket-writer.js';
 
 /*
@@ -18,10 +19,6 @@ const bySocket = new WeakMap<WebSocket, Connection>();
 
 function onSocketMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
   bySocket.get(this)?.onFrame(isBinary ? null : data.toString());
-}
-function onSocketPong(this: WebSocket): void {
-  const connection = bySocket.get(this);
-  if (connection) connection.alive = true;
 }
 function onSocketClose(this: WebSocket): void {
   void bySocket.get(this)?.onClose();
@@ -38,14 +35,13 @@ const messageFrame = (message: OutgoingMessage, seq: number | undefined) => `{"o
  * hands the `connect` to the core's device sessions, answers each request exactly once
  * with a `result`, and writes what the core pushes. Decides nothing itself.
  */
-export class Connection implements DeviceLink {
+export class Connection implements DeviceLink, DeviceSocket {
   private session: DeviceSession | undefined;
   private connecting = false;
   private closed = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private readonly writer: SocketWriter;
-  /** Cleared by the heartbeat, set by any sign of life. */
-  alive = true;
+  private readonly heartbeat: Heartbeat;
   log: Logger;
 
   constructor(
@@ -56,9 +52,9 @@ export class Connection implements DeviceLink {
     this.log = context.logger;
     this.writer = new SocketWriter(socket, context.sendBufferLimits, () => this.log.warn('device stopped reading: closing its socket'));
     this.handshakeTimer = setTimeout(() => this.socket.close(closeCodes.handshakeTimeout, 'connect expected'), context.handshakeTimeoutMs);
+    this.heartbeat = new Heartbeat(socket);
     bySocket.set(socket, this);
     socket.on('message', onSocketMessage);
-    socket.on('pong', onSocketPong);
     socket.on('close', onSocketClose);
     socket.on('error', onSocketError);
   }
@@ -96,13 +92,7 @@ export class Connection implements DeviceLink {
 
   /** Heartbeat: a socket that did not answer the previous ping is dropped. */
   probe(): void {
-    if (!this.alive) {
-      this.log.info('no pong: dropping dead socket');
-      this.socket.terminate();
-      return;
-    }
-    this.alive = false;
-    this.socket.ping();
+    this.heartbeat.probe(this.log);
   }
 
   close(code: number, reason: string): void {
@@ -114,7 +104,7 @@ export class Connection implements DeviceLink {
   }
 
   onFrame(raw: string | null): void {
-    this.alive = true;
+    this.heartbeat.seen();
     try {
       const parsed = parseClientFrame(raw);
       if (!parsed.ok) {

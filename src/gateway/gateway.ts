@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Devices } from '../core/devices.js';
 import { closeCodes } from './close-codes.js';
 import { Connection } from './connection.js';
@@ -27,6 +27,15 @@ export const defaultGatewayOptions: GatewayOptions = {
   closeGraceMs: 2_000,
 };
 
+/** What the gateway needs of one device's socket, whichever protocol it speaks. */
+export interface DeviceSocket {
+  /** Heartbeat: drops a socket that did not answer the previous probe. */
+  probe(): void;
+  /** Tells the device why (in its protocol's terms), then closes. */
+  close(code: number, reason: string): void;
+  terminate(): void;
+}
+
 /** What a connection needs from the gateway that owns it. */
 export interface GatewayContext {
   logger: Logger;
@@ -34,17 +43,27 @@ export interface GatewayContext {
   handshakeTimeoutMs: number;
   sendBufferLimits: SendBufferLimits;
   /** The connection's socket closed. */
-  closed(connection: Connection): void;
+  closed(connection: DeviceSocket): void;
+}
+
+/** Another protocol served beside `/ws` on the same HTTP server (RongCloud's, at `/websocket`). */
+export interface GatewayEndpoint {
+  path: string;
+  /** Largest frame this protocol accepts. */
+  maxFrameBytes: number;
+  accept(ws: WebSocket, request: IncomingMessage, context: GatewayContext): DeviceSocket;
 }
 
 /**
- * The WebSocket endpoint `/ws` on the HTTP server: accepts upgrades, keeps this node's
+ * The WebSocket endpoints on the HTTP server (`/ws`, and those added: RongCloud's
+ * `/websocket`): accepts upgrades, keeps this node's
  * connections for the heartbeat and for shutdown, and drops sockets that stop answering
  * pings. Everything a connection does goes through the core's device sessions.
  */
 export class Gateway {
   private readonly wss: WebSocketServer;
-  private readonly connections = new Set<Connection>();
+  private readonly endpoints = new Map<string, { endpoint: GatewayEndpoint; wss: WebSocketServer }>();
+  private readonly connections = new Set<DeviceSocket>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly context: GatewayContext;
 
@@ -64,6 +83,11 @@ export class Gateway {
     this.heartbeat = setInterval(() => this.connections.forEach((c) => c.probe()), options.heartbeatMs);
   }
 
+  /** Serves another protocol's path; its sockets get the same heartbeat, shutdown and send bounds. */
+  addEndpoint(endpoint: GatewayEndpoint): void {
+    this.endpoints.set(endpoint.path, { endpoint, wss: new WebSocketServer({ noServer: true, maxPayload: endpoint.maxFrameBytes }) });
+  }
+
   /** Serves upgrades on `app.server`. */
   attach(app: FastifyInstance): void {
     app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
@@ -81,19 +105,21 @@ export class Gateway {
     while (this.connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     for (const connection of this.connections) connection.terminate();
     this.wss.close();
+    for (const { wss } of this.endpoints.values()) wss.close();
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     // A peer may reset the connection at any moment; without a listener that error would
     // be thrown from the socket and end the process.
     socket.on('error', (err) => this.context.logger.debug({ err }, 'upgrade socket error'));
-    const path = (request.url ?? '').split('?')[0];
-    if (path !== '/ws') {
+    const path = (request.url ?? '').split('?')[0] ?? '';
+    const other = this.endpoints.get(path);
+    if (path !== '/ws' && !other) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => {
-      this.connections.add(new Connection(ws, this.context, request.socket.remoteAddress));
+    (other?.wss ?? this.wss).handleUpgrade(request, socket, head, (ws) => {
+      this.connections.add(other ? other.endpoint.accept(ws, request, this.context) : new Connection(ws, this.context, request.socket.remoteAddress));
     });
   }
 }

@@ -39,7 +39,7 @@ export class SocketWriter {
   ) {}
 
   /** False when the frame was not written: the socket is closed, or over its limits (and now closing). */
-  write(data: string | Buffer): boolean {
+  write(data: string | Uint8Array): boolean {
     if (this.overflowed || this.socket.readyState !== this.socket.OPEN) return false;
     if (this.socket.bufferedAmount > this.limits.bytes || this.unflushed >= this.limits.frames) {
       this.cutOff();
@@ -54,7 +54,7 @@ export class SocketWriter {
    * Writes like `write`, first waiting while much is buffered: for senders of many frames at
    * once (catch-up), which then go at the pace the device reads and never hit the limits.
    */
-  async writePaced(data: string | Buffer): Promise<boolean> {
+  async writePaced(data: string | Uint8Array): Promise<boolean> {
     if (this.socket.bufferedAmount > pacedHighWaterBytes || this.unflushed >= this.limits.frames / 2) await this.drained();
     return this.write(data);
   }

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +15,12 @@ beforeAll(async () => {
   sql = await stores.sql();
   // The schema as it was before 0007.
   const before = mkdtempSync(join(tmpdir(), 'parley-migrations-'));
-  for (const name of readdirSync(migrationsDir).filter((n) => n < '0007')) cpSync(join(migrationsDir, name), join(before, name));
-  await migrate(sql, before);
+  try {
+    for (const name of readdirSync(migrationsDir).filter((n) => n < '0007')) cpSync(join(migrationsDir, name), join(before, name));
+    await migrate(sql, before);
+  } finally {
+    rmSync(before, { recursive: true, force: true });
+  }
   const row = (uid: string, type: number, key: string, from: string, to: string, objectName: string, sentTime: number, senderVisible: boolean) =>
     sql.query(
       `INSERT INTO messages (app_key, conversation_type, conversation_key, bus_channel, sent_time, message_uid, from_user_id, target_id, object_name, content, sender_visible)

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,10 +25,14 @@ describe('migration runner', () => {
 
   it('rolls back a failing migration and does not record it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'parley-mig-'));
-    writeFileSync(join(dir, '0001_ok.sql'), 'CREATE TABLE mig_ok (id int);');
-    writeFileSync(join(dir, '0002_bad.sql'), 'CREATE TABLE mig_bad (id int); SELECT no_such_function();');
-    writeFileSync(join(dir, 'notes.txt'), 'ignored');
-    await expect(migrate(sql, dir)).rejects.toThrow();
+    try {
+      writeFileSync(join(dir, '0001_ok.sql'), 'CREATE TABLE mig_ok (id int);');
+      writeFileSync(join(dir, '0002_bad.sql'), 'CREATE TABLE mig_bad (id int); SELECT no_such_function();');
+      writeFileSync(join(dir, 'notes.txt'), 'ignored');
+      await expect(migrate(sql, dir)).rejects.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const tables = await sql.query<{ name: string }>(
       "SELECT table_name AS name FROM information_schema.tables WHERE table_name IN ('mig_ok', 'mig_bad')",
     );

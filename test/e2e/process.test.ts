@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -30,19 +30,23 @@ async function waitFor(read: () => string, pattern: RegExp, timeoutMs = 30_000):
 describe('the parley process', () => {
   it('with no app configured prints a development app, serves /health, keeps the app across restarts, and exits 0 on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
-    const first = startProcess({ DATA_DIR: dataDir });
-    const [, appKey, appSecret] = await waitFor(first.output, /appKey=(\S+) appSecret=(\S+?)"/);
-    const [, port] = await waitFor(first.output, /listening at http:\/\/127\.0\.0\.1:(\d+)/);
-    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
-    first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    try {
+      const first = startProcess({ DATA_DIR: dataDir });
+      const [, appKey, appSecret] = await waitFor(first.output, /appKey=(\S+) appSecret=(\S+?)"/);
+      const [, port] = await waitFor(first.output, /listening at http:\/\/127\.0\.0\.1:(\d+)/);
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
 
-    const second = startProcess({ DATA_DIR: dataDir });
-    const [, sameKey, sameSecret] = await waitFor(second.output, /appKey=(\S+) appSecret=(\S+?)"/);
-    expect([sameKey, sameSecret]).toEqual([appKey, appSecret]);
-    await waitFor(second.output, /listening at/);
-    second.child.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
+      const second = startProcess({ DATA_DIR: dataDir });
+      const [, sameKey, sameSecret] = await waitFor(second.output, /appKey=(\S+) appSecret=(\S+?)"/);
+      expect([sameKey, sameSecret]).toEqual([appKey, appSecret]);
+      await waitFor(second.output, /listening at/);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }, 90_000);
 
   it('refuses to start on a bad config, naming the variable and field', async () => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { buildApp, type ParleyServer } from '../../src/app.js';
+import type { RongCloudOptions } from '../../src/gateway/rongcloud/connection.js';
 import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
 import { appSchema, type AppConfig, type Config } from '../../src/config.js';
 import type { Clock } from '../../src/model/clock.js';
@@ -37,6 +38,7 @@ export interface TestServer {
 export interface TestServerOptions {
   apps?: Array<Partial<Omit<AppConfig, 'features'>> & { features?: Partial<AppConfig['features']> }>;
   gateway?: Partial<GatewayOptions>;
+  rongCloud?: Partial<RongCloudOptions>;
   clock?: Clock;
   storage?: TestStorage;
   nodeId?: string;
@@ -75,7 +77,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   };
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace, shared: options.shared, wrapBus: options.wrapBus });
-  const server = await buildApp(deps, options.gateway);
+  const server = await buildApp(deps, options.gateway, options.rongCloud);
   await server.http.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.http.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
