@@ -8,6 +8,7 @@ import { historyExportRoutes, historyFileRoute } from './http/routes/history-exp
 import { openApiRoute } from './http/routes/openapi.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { permissionRoutes } from './http/routes/permissions.js';
+import { friendRoutes } from './http/routes/friends.js';
 import { conversationMessageRoutes } from './http/routes/conversation-messages.js';
 import { groupRoutes } from './http/routes/groups.js';
 import { chatroomRoutes } from './http/routes/chatrooms.js';
@@ -33,7 +34,8 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     loggerInstance,
     requestIdHeader: 'x-request-id',
     bodyLimit: 16 * 1024 * 1024,
-    routerOptions: { ignoreTrailingSlash: true },
+    // The Go SDK asks for `//user/deactivate/query.json` (a doubled slash in its URL format).
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
   });
   http.decorate('routeCatalog', []);
   http.decorateRequest('imApp', undefined as unknown as App);
@@ -53,6 +55,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     userRoutes(signed, deps.users);
     messageRoutes(signed, deps.delivery, deps.conversationList);
     permissionRoutes(signed, deps.permissions);
+    friendRoutes(signed, deps.friends);
     conversationMessageRoutes(signed, deps.conversations);
     groupRoutes(signed, deps.groups, deps.conversations);
     chatroomRoutes(signed, deps.chatrooms);

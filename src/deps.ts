@@ -8,6 +8,8 @@ import { DeliveryService } from './core/delivery.js';
 import { LocalDelivery } from './core/local-delivery.js';
 import { NodeLiveness } from './core/node-liveness.js';
 import { PermissionService } from './core/permissions.js';
+import { FriendService } from './core/friends.js';
+import { createSqlFriendStore } from './store/friends.sql.js';
 import { ConversationDelivery } from './core/conversation-delivery.js';
 import { forgetRoom } from './core/room-exits.js';
 import { HistoryService } from './core/history.js';
@@ -72,6 +74,7 @@ export interface Deps {
   sessions: SessionService;
   delivery: DeliveryService;
   permissions: PermissionService;
+  friends: FriendService;
   chatroomMembers: ChatroomMembers;
   conversations: ConversationDelivery;
   history: HistoryService;
@@ -165,6 +168,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       logger.warn({ err }, 'could not tell other nodes of a change they cache; their caches catch up within seconds'),
     );
     const permissions = new PermissionService(createSqlPermissionStore(sql), sessions, clock, cacheNews);
+    const friends = new FriendService(createSqlFriendStore(sql), permissions, userStore);
     // Chatroom moderation removes members and notifies rooms through the delivery, made below.
     const roomNotices: { send?: ConversationDelivery['toChatrooms'] } = {};
     const chatroomHooks = {
@@ -212,6 +216,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       sessions,
       delivery,
       permissions,
+      friends,
       chatroomMembers,
       conversations,
       history,

@@ -95,9 +95,14 @@ export class PermissionService {
     try {
       await change();
     } finally {
-      this.forget(app.appKey, [userId]);
-      await this.news?.announce(app.appKey, 'relations', [userId]);
+      await this.relationsChanged(app, [userId]);
     }
+  }
+
+  /** These users' relations changed in the store (a friend list cleared, an account deleted): caches drop them everywhere. */
+  async relationsChanged(app: App, userIds: readonly string[]): Promise<void> {
+    this.forget(app.appKey, userIds);
+    await this.news?.announce(app.appKey, 'relations', userIds);
   }
 
   /** Each recipient's standing toward `fromUserId`, from the cache where fresh, the rest in one query. */

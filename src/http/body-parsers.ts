@@ -14,6 +14,13 @@ export function parseForm(body: string): Record<string, string | string[]> {
 
 export async function registerBodyParsers(app: FastifyInstance): Promise<void> {
   await app.register(formBody, { parser: parseForm });
+  // The Go SDK's `/v2` DELETEs without a body still say `Content-Type: application/json`.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' && request.method === 'DELETE') return done(null, {});
+    void json(request, String(body), done);
+  });
   // Some SDKs post form bodies with no Content-Type, or a generic one (SERVER-API.md §3).
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {

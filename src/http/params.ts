@@ -89,3 +89,7 @@ export const extraKeyVal = jsonText(
     .refine((value) => typeof value !== 'object' || value === null || !Object.hasOwn(value, '__proto__'), { message: 'key "__proto__" is not allowed' })
     .pipe(z.record(z.string(), z.string(), { message: 'must be a JSON object of string values' })),
 );
+
+/** One of a few integers (`optType=1`), given as a number or as decimal text. */
+export const oneOf = <const T extends readonly [number, ...number[]]>(values: T) =>
+  integer.pipe(z.custom<T[number]>((v) => values.includes(v as number), { message: `must be one of ${values.join(', ')}` }));

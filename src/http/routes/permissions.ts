@@ -38,36 +38,10 @@ function relationRoutes(app: FastifyInstance, permissions: PermissionService, pa
   });
 }
 
-/** SERVER-API.md §14 (blocklist, allowlist, bans), §18 (sensitive words, mute) and friends. */
+/** SERVER-API.md §14 (blocklist, allowlist, bans), §18 (sensitive words, mute). */
 export function permissionRoutes(app: FastifyInstance, permissions: PermissionService): void {
   relationRoutes(app, permissions, '/user/blacklist', 'block', 'blackUserId');
   relationRoutes(app, permissions, '/user/whitelist', 'allow', 'whiteUserId');
-
-  // Friends (RongCloud's /friend/* style; docs/server-api.md). directionType 1: only userId
-  // counts targetId as a friend (or stops to); 2 (default): both ways.
-  const friendChange = z.object({ userId: id, targetId: list(id, { max: 100, commaJoined: true }), directionType: z.preprocess((v) => (typeof v === 'string' ? Number(v) : v), z.union([z.literal(1), z.literal(2)])).optional() });
-  const eachDirection = async (input: z.infer<typeof friendChange>, change: (userId: string, others: string[]) => Promise<void>) => {
-    await change(input.userId, input.targetId);
-    if ((input.directionType ?? 2) === 2) await Promise.all(input.targetId.map((target) => change(target, [input.userId])));
-  };
-  post(app, { path: '/friend/add', summary: 'Make users friends, one way or both', body: friendChange }, async (input, req) => {
-    await eachDirection(input, (userId, others) => permissions.addRelations(req.imApp, 'friend', userId, others));
-    return {};
-  });
-  post(app, { path: '/friend/delete', summary: 'End a friendship, one way or both', body: friendChange }, async (input, req) => {
-    await eachDirection(input, (userId, others) => permissions.removeRelations(req.imApp, 'friend', userId, others));
-    return {};
-  });
-  post(app, { path: '/friend/get/list', summary: 'Page through the users a user counts as friends', body: z.object({ userId: id, ...pageQuery }) }, async (input, req) => {
-    const size = input.size ?? 1000;
-    const friends = await permissions.listRelations(req.imApp, 'friend', input.userId, input.pageToken ?? '', size);
-    return { friendList: friends.map((userId) => ({ userId })), ...(friends.length === size && { pageToken: friends[friends.length - 1] }) };
-  });
-  post(app, { path: '/friend/check', summary: 'How a user and others count each other', body: z.object({ userId: id, targetId: list(id, { max: 100, commaJoined: true }) }) }, async (input, req) => {
-    const results = await permissions.friendship(req.imApp, input.userId, input.targetId);
-    // 0 none, 1 userId counts them only, 2 they count userId only, 3 both.
-    return { results: results.map((r) => ({ userId: r.userId, result: (r.iCountThem ? 1 : 0) + (r.theyCountMe ? 2 : 0) })) };
-  });
 
   post(app, { path: '/user/block', summary: 'Ban users for some minutes', body: z.object({ userId: list(id, { max: 20, commaJoined: true }), minute: integer.pipe(z.number().min(1).max(43_200)) }) }, async (input, req) => {
     await permissions.ban(req.imApp, input.userId, input.minute);
