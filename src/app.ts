@@ -9,6 +9,8 @@ import { openApiRoute } from './http/routes/openapi.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { permissionRoutes } from './http/routes/permissions.js';
 import { friendRoutes } from './http/routes/friends.js';
+import { accountRoutes } from './http/routes/accounts.js';
+import { conversationRoutes } from './http/routes/conversations.js';
 import { conversationMessageRoutes } from './http/routes/conversation-messages.js';
 import { groupRoutes } from './http/routes/groups.js';
 import { chatroomRoutes } from './http/routes/chatrooms.js';
@@ -56,6 +58,8 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     messageRoutes(signed, deps.delivery, deps.conversationList);
     permissionRoutes(signed, deps.permissions);
     friendRoutes(signed, deps.friends);
+    accountRoutes(signed, deps.accounts, deps.users);
+    conversationRoutes(signed, deps.conversationList);
     conversationMessageRoutes(signed, deps.conversations);
     groupRoutes(signed, deps.groups, deps.conversations);
     chatroomRoutes(signed, deps.chatrooms);

@@ -9,6 +9,8 @@ import { LocalDelivery } from './core/local-delivery.js';
 import { NodeLiveness } from './core/node-liveness.js';
 import { PermissionService } from './core/permissions.js';
 import { FriendService } from './core/friends.js';
+import { AccountService } from './core/accounts.js';
+import { createSqlAccountStore } from './store/accounts.sql.js';
 import { createSqlFriendStore } from './store/friends.sql.js';
 import { ConversationDelivery } from './core/conversation-delivery.js';
 import { forgetRoom } from './core/room-exits.js';
@@ -75,6 +77,8 @@ export interface Deps {
   delivery: DeliveryService;
   permissions: PermissionService;
   friends: FriendService;
+  /** Account deletion: deactivate, reactivate, delete. */
+  accounts: AccountService;
   chatroomMembers: ChatroomMembers;
   conversations: ConversationDelivery;
   history: HistoryService;
@@ -161,7 +165,8 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
 
     const userStore = createSqlUserStore(sql);
     const sessions = new SessionService(presence, bus);
-    const users = new UserService(apps, userStore, sessions, clock);
+    const accountStore = createSqlAccountStore(sql);
+    const users = new UserService(apps, userStore, sessions, clock, accountStore);
     const localDelivery = new LocalDelivery();
     const pushes = new PushRouter(bus, nodeId, (appKey, items) => localDelivery.deliver(appKey, items));
     const cacheNews = new CacheNews(bus, presence, nodeId, (err) =>
@@ -179,6 +184,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     };
     const groups = new GroupService(createSqlGroupStore(sql), clock, cacheNews);
     const chatrooms = new ChatroomService(createSqlChatroomStore(sql), chatroomMembers, clock, chatroomHooks);
+    const accounts = new AccountService(accountStore, sessions, inbox, once, permissions, chatrooms, clock);
     const ultraGroups = new UltraGroupService(createSqlUltraGroupStore(sql), clock, cacheNews);
     const historyStore = createSqlHistoryStore(sql);
     const retention = new RetentionSweeper(createSqlHistoryRetentionStore(sql), apps, clock, (err, failure) =>
@@ -217,6 +223,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       delivery,
       permissions,
       friends,
+      accounts,
       chatroomMembers,
       conversations,
       history,

@@ -251,6 +251,20 @@ export class ChatroomService implements ChatroomRules {
     await this.dropAutoDeleteEntries(app, roomId, [userId]);
   }
 
+  /**
+   * An account deleted: its sessions leave every room, its limits and list entries go,
+   * and the attributes it set last are removed with a notice to their rooms.
+   */
+  async forgetUser(app: App, userId: string): Promise<void> {
+    for (const roomId of await this.members.rooms(app.appKey)) {
+      const removed = await this.members.removeUser(app.appKey, roomId, userId);
+      if (removed.length > 0) await this.hooks.onRemoved(app, roomId, removed);
+    }
+    for (const entry of await this.store.forgetUser(app.appKey, userId)) {
+      await this.notifyEntry(app, entry.roomId, userId, 2, entry.key, entry.value, {});
+    }
+  }
+
   // --- Helpers -------------------------------------------------------------------
 
   private async requireRoom(app: App, roomId: string): Promise<ChatroomRow> {

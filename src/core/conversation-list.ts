@@ -3,7 +3,7 @@ import type { ConversationStore } from '../store/conversations.js';
 import type { MuteRow } from '../store/permissions.js';
 import type { App } from './apps.js';
 import type { Clock } from './clock.js';
-import type { ConversationAccess, ConversationName } from './conversation-access.js';
+import { conversationRef, type ConversationAccess, type ConversationName } from './conversation-access.js';
 import { retentionCutoff } from './history-policy.js';
 import type { DeliveryService, SendOrigin } from './delivery.js';
 import { skipSender } from './delivery.js';
@@ -25,6 +25,8 @@ export interface ConversationListEntry {
   unreadCount: number;
   /** The user's push setting for the conversation, else for its type (0: default). */
   unpushLevel: number;
+  /** Pinned by the user (`/conversation/top/set.json`); pinned conversations come first. */
+  isTop: boolean;
 }
 
 /**
@@ -61,7 +63,13 @@ export class ConversationListService {
       latestMessage: latest[i]!,
       unreadCount: summary.unreadCount,
       unpushLevel: muteLevel(mutes, summary),
+      isTop: summary.pinned,
     }));
+  }
+
+  /** `/conversation/top/set.json`: the app backend pins any conversation of the user. */
+  async setPinned(app: App, userId: string, name: ConversationName, pinned: boolean): Promise<void> {
+    await this.store.setPinned(app.appKey, userId, conversationRef(userId, name), pinned);
   }
 
   /**

@@ -31,6 +31,8 @@ export class PermissionService {
   private readonly relations = new Map<string, CachedRelations>();
   /** Bumped by every relation change, so a read that raced one is not cached. */
   private relationChanges = 0;
+  /** app + sender → muted in one-to-one chat, as read at `loadedAt` (dropped with the sender's relations). */
+  private readonly privateMutes = new Map<string, { muted: boolean; loadedAt: number }>();
 
   constructor(
     private readonly store: PermissionStore,
@@ -39,8 +41,12 @@ export class PermissionService {
     private readonly news?: CacheNews,
   ) {}
 
-  /** Refuses a device's send to `toUserIds` with the first rule one of them breaks. */
+  /**
+   * Refuses a device's send to `toUserIds` with the first rule it breaks: the sender muted
+   * in one-to-one chat, then each recipient's lists.
+   */
   async checkClientSend(app: App, fromUserId: string, toUserIds: readonly string[]): Promise<void> {
+    if (await this.isPrivateMuted(app, fromUserId)) throw new ParleyError('mutedInPrivateChat');
     const standings = await this.cachedStandings(app, fromUserId, toUserIds);
     for (const userId of toUserIds) {
       const standing = standings.get(userId);
@@ -87,7 +93,37 @@ export class PermissionService {
   /** Another node changed these users' relations: the next check reads them from the store. */
   forget(appKey: string, userIds: readonly string[]): void {
     this.relationChanges++;
-    for (const userId of userIds) this.relations.delete(relationKey(appKey, userId));
+    for (const userId of userIds) {
+      this.relations.delete(relationKey(appKey, userId));
+      this.privateMutes.delete(relationKey(appKey, userId));
+    }
+  }
+
+  /** `/user/chat/fb/set.json`: the users may not (or may again) send one-to-one messages from their devices. */
+  async setPrivateMute(app: App, userIds: readonly string[], muted: boolean): Promise<void> {
+    try {
+      await this.store.setPrivateMute(app.appKey, userIds, muted, this.clock.now());
+    } finally {
+      await this.relationsChanged(app, userIds);
+    }
+  }
+
+  listPrivateMutes(app: App, offset: number, limit: number): Promise<{ total: number; userIds: string[] }> {
+    return this.store.listPrivateMutes(app.appKey, offset, limit);
+  }
+
+  private async isPrivateMuted(app: App, userId: string): Promise<boolean> {
+    const key = relationKey(app.appKey, userId);
+    const now = this.clock.now();
+    const cached = this.privateMutes.get(key);
+    if (cached && now - cached.loadedAt < relationCacheMs && now >= cached.loadedAt) return cached.muted;
+    const changesBefore = this.relationChanges;
+    const muted = await this.store.isPrivateMuted(app.appKey, userId);
+    if (changesBefore === this.relationChanges) {
+      if (this.privateMutes.size >= relationCacheMax) this.privateMutes.clear();
+      this.privateMutes.set(key, { muted, loadedAt: now });
+    }
+    return muted;
   }
 
   /** The relations of `userId` (as a recipient) change: dropped from the caches here and on the other nodes. */

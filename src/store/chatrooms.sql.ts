@@ -274,5 +274,18 @@ export function createSqlChatroomStore(sql: SqlClient): ChatroomStore {
       );
       return result.rows.map(toEntry).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     },
+
+    forgetUser(appKey, userId) {
+      return sql.transaction(async (tx) => {
+        for (const table of ['chatroom_user_limits', 'chatroom_user_lists']) {
+          await tx.query(`DELETE FROM ${table} WHERE app_key = $1 AND user_id = $2`, [appKey, userId]);
+        }
+        const entries = await tx.query<EntryRecord & { room_id: string }>(
+          `DELETE FROM chatroom_entries WHERE app_key = $1 AND user_id = $2 RETURNING room_id, ${entryColumns}`,
+          [appKey, userId],
+        );
+        return entries.rows.map((row) => ({ roomId: row.room_id, ...toEntry(row) }));
+      });
+    },
   };
 }

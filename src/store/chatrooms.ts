@@ -100,4 +100,9 @@ export interface ChatroomStore {
   listEntries(appKey: string, roomId: string, keys?: readonly string[]): Promise<ChatroomEntry[]>;
   /** Removes the auto-delete entries last set by any of `userIds`; returns them. */
   removeAutoDeleteEntries(appKey: string, roomId: string, userIds: readonly string[]): Promise<ChatroomEntry[]>;
+  /**
+   * Removes every row of the user in every room, in one transaction (an account deleted):
+   * its limits, list entries and the attributes it set last; returns those attributes.
+   */
+  forgetUser(appKey: string, userId: string): Promise<Array<ChatroomEntry & { roomId: string }>>;
 }

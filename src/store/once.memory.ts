@@ -29,5 +29,8 @@ export function createMemoryOnceStore(clock: Clock): OnceStore {
     async release(key) {
       records.delete(key);
     },
+    async forgetPrefix(prefix) {
+      for (const key of records.keys()) if (key.startsWith(prefix)) records.delete(key);
+    },
   };
 }

@@ -11,4 +11,6 @@ export interface OnceStore {
   claim(key: string, ttlMs: number): Promise<Claim>;
   complete(key: string, result: string, ttlMs: number): Promise<void>;
   release(key: string): Promise<void>;
+  /** Forgets every record whose key starts with `prefix` (an account deleted). */
+  forgetPrefix(prefix: string): Promise<void>;
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { PermissionService } from '../../core/permissions.js';
 import type { RelationKind } from '../../store/permissions.js';
-import { id, integer, list, requiredText, text } from '../params.js';
+import { id, integer, list, oneOf, pageParam, requiredText, text } from '../params.js';
 import { post } from '../route.js';
 import { formatTime } from '../time-format.js';
 
@@ -57,6 +57,19 @@ export function permissionRoutes(app: FastifyInstance, permissions: PermissionSe
     return { users: bans.map((b) => ({ userId: b.userId, blockEndTime: formatTime(b.endsAt) })) };
   });
 
+  // One-to-one mutes (`/user/chat/fb/*`): RongCloud supports only type PERSON (one-to-one chat).
+  const person = z.literal('PERSON', { message: 'only PERSON (one-to-one chat) is supported' });
+  const fbSet = z.object({ userId: list(id, { max: 1000, commaJoined: true }), state: oneOf([0, 1]), type: person });
+  post(app, { path: '/user/chat/fb/set', summary: 'Mute users in every one-to-one conversation (state 1) or lift it (0)', body: fbSet }, async (input, req) => {
+    await permissions.setPrivateMute(req.imApp, input.userId, input.state === 1);
+    return {};
+  });
+  const fbList = z.object({ num: pageParam(200), offset: integer.pipe(z.number().min(0)).optional(), type: person });
+  post(app, { path: '/user/chat/fb/querylist', summary: 'List the users muted in one-to-one chat', body: fbList }, async (input, req) => {
+    const { total, userIds } = await permissions.listPrivateMutes(req.imApp, input.offset ?? 0, input.num || 100);
+    return { total, users: userIds };
+  });
+
   post(app, { path: '/sensitiveword/add', summary: 'Add a sensitive word', body: wordSpec }, async (input, req) => {
     await permissions.addWords(req.imApp, [toWordRow(input)]);
     return {};
@@ -65,6 +78,11 @@ export function permissionRoutes(app: FastifyInstance, permissions: PermissionSe
     await permissions.addWords(req.imApp, input.words.map(toWordRow));
     return {};
   });
+  post(app, { path: '/sensitiveword/delete', summary: 'Remove a sensitive word', body: z.object({ word: requiredText(64) }) }, async (input, req) => {
+    await permissions.removeWords(req.imApp, [input.word]);
+    return {};
+  });
+  // The cap counts the words as sent, repeats included, as RongCloud does.
   post(app, { path: '/sensitiveword/batch/delete', summary: 'Remove up to 50 sensitive words', body: z.object({ words: list(requiredText(64), { max: 50 }) }) }, async (input, req) => {
     await permissions.removeWords(req.imApp, input.words);
     return {};
