@@ -73,8 +73,6 @@ export const errorCatalog = {
   userDeactivated: { code: 31029, status: 403, message: 'the user account is deactivated', retryable: false },
   /** RongCloud MESSAGE_UNSUPPORTED_MODIFY: a recalled message, or another type than the original. */
   modifyUnsupported: { code: 20116, status: 403, message: 'this message cannot be modified', retryable: false },
-  /** RongCloud NOT_IN_DISCUSSION: a discussion (served as a group) the sender is not in. */
-  notInDiscussion: { code: 21406, status: 403, message: 'the sender is not a member of the discussion', retryable: false },
   /** RongCloud client code 33001 (not connected): a request before a successful `connect`. */
   notConnected: { code: 33001, status: 400, message: 'connect first', retryable: false },
 } as const satisfies Record<string, ErrorSpec>;

@@ -28,6 +28,8 @@ const common = {
 
 export const groupPublishBody = z.object({ ...common, toGroupId: list(id, { max: 3 }), toUserId: list(id, { max: 1000 }).optional() });
 export const groupStatusBody = z.object({ ...common, toGroupId: list(id, { max: 3 }) });
+/** A discussion (conversation type 2, deprecated by RongCloud) is served as the group of the same id (docs/decisions.md). */
+export const discussionPublishBody = z.object({ ...common, toDiscussionId: list(id, { max: 3 }), contentAvailable: flag.optional() });
 export const chatroomPublishBody = z.object({ ...common, toChatroomId: list(id, { max: 50 }) });
 export const chatroomBroadcastBody = z.object({ fromUserId: id, objectName, content });
 export const ultraGroupPublishBody = z.object({
@@ -68,7 +70,7 @@ function hasMentionedInfo(content: string): boolean {
   }
 }
 
-const answer = (result: { messageUIDs: Array<{ targetId: string; messageUID: string }> }, key: 'groupId' | 'chatroomId') => ({
+const answer = (result: { messageUIDs: Array<{ targetId: string; messageUID: string }> }, key: 'groupId' | 'chatroomId' | 'discussionId') => ({
   messageUIDs: result.messageUIDs.map((m) => ({ [key]: m.targetId, messageUID: m.messageUID })),
 });
 
@@ -83,6 +85,11 @@ export function conversationMessageRoutes(app: FastifyInstance, conversations: C
   post(app, { path: '/statusmessage/group/publish', summary: 'Send a status message to groups (online members only)', body: groupStatusBody }, async (input, req) => {
     const result = await conversations.toGroups({ ...sendOf(req, '/statusmessage/group/publish', input, input.toGroupId), status: true });
     return answer(result, 'groupId');
+  });
+
+  post(app, { path: '/message/discussion/publish', summary: 'Send to discussions: the groups of the same ids', body: discussionPublishBody }, async (input, req) => {
+    const result = await conversations.toGroups(sendOf(req, '/message/discussion/publish', input, input.toDiscussionId));
+    return answer(result, 'discussionId');
   });
 
   post(app, { path: '/message/chatroom/publish', summary: 'Send to chatrooms (members online and joined now)', body: chatroomPublishBody }, async (input, req) => {
