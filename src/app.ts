@@ -11,6 +11,7 @@ import { permissionRoutes } from './http/routes/permissions.js';
 import { friendRoutes } from './http/routes/friends.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { conversationRoutes } from './http/routes/conversations.js';
+import { modifyRoutes } from './http/routes/modify.js';
 import { conversationMessageRoutes } from './http/routes/conversation-messages.js';
 import { groupRoutes } from './http/routes/groups.js';
 import { chatroomRoutes } from './http/routes/chatrooms.js';
@@ -60,6 +61,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     friendRoutes(signed, deps.friends);
     accountRoutes(signed, deps.accounts, deps.users);
     conversationRoutes(signed, deps.conversationList);
+    modifyRoutes(signed, deps.modifications);
     conversationMessageRoutes(signed, deps.conversations);
     groupRoutes(signed, deps.groups, deps.conversations);
     chatroomRoutes(signed, deps.chatrooms);

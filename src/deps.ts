@@ -10,6 +10,7 @@ import { NodeLiveness } from './core/node-liveness.js';
 import { PermissionService } from './core/permissions.js';
 import { FriendService } from './core/friends.js';
 import { AccountService } from './core/accounts.js';
+import { ModifyService } from './core/modify.js';
 import { createSqlAccountStore } from './store/accounts.sql.js';
 import { createSqlFriendStore } from './store/friends.sql.js';
 import { ConversationDelivery } from './core/conversation-delivery.js';
@@ -87,6 +88,8 @@ export interface Deps {
   /** Read positions and the conversation list. */
   conversationList: ConversationListService;
   recalls: RecallService;
+  /** Editing sent messages. */
+  modifications: ModifyService;
   /** Key/values on messages sent with `expansion` (SERVER-API.md §12). */
   expansion: ExpansionService;
   /** Deletes history past retention in the background; `sweep()` runs a pass now. */
@@ -206,6 +209,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const historyExports = new HistoryExportService(createSqlHistoryExportStore(sql), apps, clock);
     const conversationList = new ConversationListService(conversationStore, access, history, delivery, permissions, clock);
     const recalls = new RecallService(historyStore, delivery, conversations, clock);
+    const modifications = new ModifyService(historyStore, delivery, conversations);
 
     return {
       nodeId,
@@ -230,6 +234,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       historyExports,
       conversationList,
       recalls,
+      modifications,
       expansion,
       retention,
       groups,
