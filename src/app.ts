@@ -12,6 +12,7 @@ import { friendRoutes } from './http/routes/friends.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { conversationRoutes } from './http/routes/conversations.js';
 import { modifyRoutes } from './http/routes/modify.js';
+import { ultraGroupV2Routes } from './http/routes/ultragroups-v2.js';
 import { conversationMessageRoutes } from './http/routes/conversation-messages.js';
 import { groupRoutes } from './http/routes/groups.js';
 import { chatroomRoutes } from './http/routes/chatrooms.js';
@@ -62,6 +63,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     accountRoutes(signed, deps.accounts, deps.users);
     conversationRoutes(signed, deps.conversationList);
     modifyRoutes(signed, deps.modifications);
+    ultraGroupV2Routes(signed, deps.ultraGroups, deps.conversations);
     conversationMessageRoutes(signed, deps.conversations);
     groupRoutes(signed, deps.groups, deps.conversations);
     chatroomRoutes(signed, deps.chatrooms);

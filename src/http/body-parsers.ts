@@ -2,6 +2,7 @@ import { parse as parseQueryString } from 'node:querystring';
 import formBody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { ParleyError } from '../errors.js';
+import { isV2Path } from './route.js';
 
 /**
  * Form bodies as RongCloud SDKs send them: repeated keys become arrays, keys like
@@ -14,11 +15,11 @@ export function parseForm(body: string): Record<string, string | string[]> {
 
 export async function registerBodyParsers(app: FastifyInstance): Promise<void> {
   await app.register(formBody, { parser: parseForm });
-  // The Go SDK's `/v2` DELETEs without a body still say `Content-Type: application/json`.
+  // The Go SDK's `/v2` calls without a body (a join's POST, DELETEs) still say `Content-Type: application/json`.
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '' && request.method === 'DELETE') return done(null, {});
+    if (body === '' && isV2Path(request.url)) return done(null, {});
     void json(request, String(body), done);
   });
   // Some SDKs post form bodies with no Content-Type, or a generic one (SERVER-API.md §3).

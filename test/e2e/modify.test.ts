@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDevice, settle, type Device } from '../helpers/device.js';
-import { startServer, type TestApp, type TestServer } from '../helpers/server.js';
+import { startServer, type FormBody, type TestApp, type TestServer } from '../helpers/server.js';
 
 // Shapes: the Java SDK's Private.modify / Group.modify (fromUserId, targetId|groupId, msgUID,
 // objectName, content) and the Go SDK's UGMessageModify (groupId, fromUserId, msgUID, content,
@@ -94,7 +94,7 @@ describe('bad modifications change nothing and notify no one', () => {
     const sent = await app.post('/message/private/publish.json', { fromUserId: 'mb-a', toUserId: 'mb-b', objectName: 'RC:TxtMsg', content: txt('original') });
     const uid = (sent.body.messageUIDs as Array<{ messageUID: string }>)[0]!.messageUID;
     await receiver.received(1);
-    const refusals: Array<[Record<string, unknown>, number]> = [
+    const refusals: Array<[FormBody, number]> = [
       [{ fromUserId: 'mb-b', targetId: 'mb-a', msgUID: uid, content: txt('not mine') }, 404],
       [{ fromUserId: 'mb-a', targetId: 'mb-c', msgUID: uid, content: txt('wrong peer') }, 404],
       [{ fromUserId: 'mb-a', targetId: 'mb-b', msgUID: 'BJN3-LSG0-7MUC-OR7A', content: txt('no such') }, 404],
