@@ -26,7 +26,7 @@ import { RetentionSweeper, retentionSweepIntervalMs } from './core/retention.js'
 import { PushRouter } from './core/push.js';
 import { SessionService } from './core/sessions.js';
 import { UserService } from './core/users.js';
-import { featuresSchema } from './config.js';
+import { ConfigError, featuresSchema } from './config.js';
 import type { Bus } from './store/bus.js';
 import { createMemoryBus } from './store/bus.memory.js';
 import { createRedisBus } from './store/bus.redis.js';
@@ -57,7 +57,7 @@ import { createMemoryPresence } from './store/presence.memory.js';
 import { createRedisPresence } from './store/presence.redis.js';
 import type { SqlClient } from './store/sql.js';
 import { createPgClient } from './store/sql.pg.js';
-import { createPgliteClient } from './store/sql.pglite.js';
+import { createPgliteClient, DataDirInUseError } from './store/sql.pglite.js';
 import { createSqlDevAppStore, createSqlUserStore } from './store/users.sql.js';
 
 export interface Deps {
@@ -249,7 +249,8 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     };
   } catch (err) {
     await closeAll(closers);
-    throw err;
+    // Two processes on one embedded folder is a configuration the operator must change.
+    throw err instanceof DataDirInUseError ? new ConfigError(err.message) : err;
   }
 }
 
