@@ -64,6 +64,19 @@ export class ChatroomService implements ChatroomRules {
     if (standing.blocked) throw new ParleyError('kickedFromChatroom');
   }
 
+  async join(app: App, roomId: string, member: RoomMember): Promise<void> {
+    await this.assertCanJoin(app, roomId, member.userId);
+    await this.members.join(app.appKey, roomId, member);
+    // A block is written (limit, then its removal of the room's sessions) while this join
+    // runs: checked again after joining, one of the two sees the other.
+    try {
+      await this.assertCanJoin(app, roomId, member.userId);
+    } catch (err) {
+      await this.members.leave(app.appKey, roomId, member.sessionId);
+      throw err;
+    }
+  }
+
   async assertCanSend(app: App, roomId: string, userId: string, objectName: string): Promise<void> {
     const standing = await this.store.standing(app.appKey, roomId, userId, objectName, this.clock.now());
     if (!standing) throw new ParleyError('chatroomNotExist');
@@ -89,16 +102,20 @@ export class ChatroomService implements ChatroomRules {
     return this.store.createRooms(app.appKey, rooms, this.clock.now());
   }
 
-  /** /chatroom/create_new: one room with its mute, mute whitelist and first attributes. */
+  /**
+   * /chatroom/create_new: one room with its mute, mute whitelist and first attributes, all
+   * or nothing (an existing room takes them too, atomically).
+   */
   async createWith(
     app: App,
     room: NewChatroom,
     options: { muted: boolean; muteWhitelist: readonly string[]; entryOwnerId?: string; entries: readonly EntryInput[] },
   ): Promise<void> {
-    await this.store.createRooms(app.appKey, [room], this.clock.now());
-    await this.store.setFlag(app.appKey, room.roomId, 'muted', options.muted);
-    await this.store.addUsers(app.appKey, 'mute_whitelist', room.roomId, options.muteWhitelist);
-    if (options.entryOwnerId && options.entries.length > 0) await this.setEntries(app, room.roomId, options.entryOwnerId, options.entries);
+    const { entryOwnerId } = options;
+    const entries = entryOwnerId ? options.entries.map((e) => ({ ...e, userId: entryOwnerId })) : [];
+    const settings = { muted: options.muted, muteWhitelist: options.muteWhitelist, entries };
+    const result = await this.store.createWith(app.appKey, room, settings, this.clock.now(), maxEntriesPerRoom);
+    if (result === 'full') throw new ParleyError('badParameter', `a chatroom holds at most ${maxEntriesPerRoom} attributes`);
   }
 
   /** Drops the rooms with their settings and attributes and removes everyone in them. Unknown ids are skipped. */

@@ -138,9 +138,14 @@ export class Connection {
           this.reply(frame.id, {});
           return;
         case 'chatroom.join':
-          await this.context.chatrooms.assertCanJoin(app, frame.chatroomId, session.userId);
-          await this.context.chatroomMembers.join(app.appKey, frame.chatroomId, { sessionId: session.sessionId, userId: session.userId, nodeId: session.nodeId, joinedAt: this.context.clock.now() });
+          // Marked before joining, so a removal that arrives while joining is not undone here.
           this.rooms.add(frame.chatroomId);
+          try {
+            await this.context.chatrooms.join(app, frame.chatroomId, { sessionId: session.sessionId, userId: session.userId, nodeId: session.nodeId, joinedAt: this.context.clock.now() });
+          } catch (err) {
+            this.rooms.delete(frame.chatroomId);
+            throw err;
+          }
           // The socket may have closed while joining; onClose has then already left the others.
           if (this.closed) {
             await this.leaveRoom(app, session, frame.chatroomId);

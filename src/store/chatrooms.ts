@@ -20,6 +20,12 @@ export interface NewChatroom {
   destroyTime?: number;
 }
 
+export interface NewRoomSettings {
+  muted: boolean;
+  muteWhitelist: readonly string[];
+  entries: readonly Omit<ChatroomEntry, 'setAt'>[];
+}
+
 /** `gag` and `block` hold per room; `ban` is app-wide (stored under room ''). */
 export type LimitKind = 'gag' | 'block' | 'ban';
 /** `whitelist`: exempt from gag, ban and room mute; `mute_whitelist`: exempt from room mute. */
@@ -59,6 +65,12 @@ export type SetEntriesResult = 'ok' | 'noRoom' | 'full';
 export interface ChatroomStore {
   /** Creates missing rooms; an existing room only takes the new name. */
   createRooms(appKey: string, rooms: readonly NewChatroom[], now: number): Promise<void>;
+  /**
+   * `/chatroom/create_new` in one transaction: the room (created, or an existing one taking
+   * the new name, destroy settings and mute), its mute whitelist additions and attributes.
+   * 'full' (nothing written at all) when the attributes would pass `maxKeys`.
+   */
+  createWith(appKey: string, room: NewChatroom, settings: NewRoomSettings, now: number, maxKeys: number): Promise<'ok' | 'full'>;
   /** The rooms among `roomIds` that exist, in `roomIds` order. */
   getRooms(appKey: string, roomIds: readonly string[]): Promise<ChatroomRow[]>;
   /**
