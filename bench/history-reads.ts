@@ -68,10 +68,10 @@ const parleyOutput = await runScenario(problems, async (scope) => {
     let n = 0;
     const batches: Array<Promise<void>> = [];
     for (let i = 0; i < longConversation; i += 2_000) {
-      batches.push(history.insert(app, Array.from({ length: 2_000 }, (_, j) => message(n++, j % 2 ? 'ann' : 'bob', j % 2 ? 'bob' : 'ann', start + i + j))));
+      batches.push(history.commit(app, Array.from({ length: 2_000 }, (_, j) => message(n++, j % 2 ? 'ann' : 'bob', j % 2 ? 'bob' : 'ann', start + i + j))));
     }
     for (let c = 0; c < conversations; c++) {
-      batches.push(history.insert(app, Array.from({ length: perConversation }, (_, j) => message(n++, `peer${c}`, 'reader', start + c * 100 + j))));
+      batches.push(history.commit(app, Array.from({ length: perConversation }, (_, j) => message(n++, `peer${c}`, 'reader', start + c * 100 + j))));
     }
     await Promise.all(batches);
     await sql.query('ANALYZE messages');

@@ -20,6 +20,7 @@ import { ultraGroupRoutes } from './http/routes/ultragroups.js';
 import { userRoutes } from './http/routes/users.js';
 import { historyRoutes } from './http/routes/history.js';
 import { expansionRoutes } from './http/routes/expansion.js';
+import { serializeRequest } from './http/log-redaction.js';
 import { verifySignature } from './http/signature.js';
 import type { App } from './core/apps.js';
 
@@ -33,7 +34,7 @@ export interface ParleyServer {
 /** Builds a ready server around `deps`; never listens (main.ts and tests do). */
 export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOptions> = {}): Promise<ParleyServer> {
   // Widened to Fastify's logger type so plugins and routes need no logger generic.
-  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({}, { serializers: { req: serializeRequest } });
   const http = Fastify({
     loggerInstance,
     requestIdHeader: 'x-request-id',
@@ -57,15 +58,15 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
       request.log = request.log.child({ appKey: app.appKey });
     });
     userRoutes(signed, deps.users);
-    messageRoutes(signed, deps.delivery, deps.conversationList);
+    messageRoutes(signed, deps.delivery, deps.broadcasts);
     permissionRoutes(signed, deps.permissions);
     friendRoutes(signed, deps.friends);
     accountRoutes(signed, deps.accounts, deps.users);
     conversationRoutes(signed, deps.conversationList);
     modifyRoutes(signed, deps.modifications);
-    ultraGroupV2Routes(signed, deps.ultraGroups, deps.conversations);
-    conversationMessageRoutes(signed, deps.conversations);
-    groupRoutes(signed, deps.groups, deps.conversations);
+    ultraGroupV2Routes(signed, deps.ultraGroups, deps.delivery);
+    conversationMessageRoutes(signed, deps.delivery);
+    groupRoutes(signed, deps.groups, deps.delivery);
     chatroomRoutes(signed, deps.chatrooms);
     ultraGroupRoutes(signed, deps.ultraGroups);
     historyRoutes(signed, deps.history, deps.recalls);
@@ -73,29 +74,8 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     expansionRoutes(signed, deps.expansion);
   });
 
-  const gateway = new Gateway(
-    {
-      nodeId: deps.nodeId,
-      clock: deps.clock,
-      logger: deps.logger,
-      bus: deps.bus,
-      users: deps.users,
-      sessions: deps.sessions,
-      delivery: deps.delivery,
-      conversations: deps.conversations,
-      history: deps.history,
-      conversationList: deps.conversationList,
-      recalls: deps.recalls,
-      chatrooms: deps.chatrooms,
-      chatroomMembers: deps.chatroomMembers,
-      permissions: deps.permissions,
-      inbox: deps.inbox,
-      localDelivery: deps.localDelivery,
-      forgetCached: (appKey, kind, ids) => ({ group: deps.groups, ultragroup: deps.ultraGroups, relations: deps.permissions })[kind].forget(appKey, ids),
-    },
-    { ...defaultGatewayOptions, ...gatewayOptions },
-  );
-  await gateway.attach(http);
+  const gateway = new Gateway(deps.logger, deps.devices, { ...defaultGatewayOptions, ...gatewayOptions });
+  gateway.attach(http);
   await http.ready();
 
   return {

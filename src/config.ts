@@ -52,6 +52,7 @@ const envSchema = z.object({
   IM_APPS: z.string().optional(),
   IM_APPS_FILE: z.string().optional(),
   NODE_ID: z.string().min(1).max(64).optional(),
+  STORE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -64,6 +65,8 @@ export interface Config {
   /** Empty when no app is configured: the server then creates a development app. */
   apps: AppConfig[];
   nodeId: string | undefined;
+  /** How long a Postgres query or a Redis command may take (and a connection attempt) before it fails as 1050. */
+  storeTimeoutMs: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -86,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     apps: readApps(e.IM_APPS, e.IM_APPS_FILE),
     nodeId: e.NODE_ID,
+    storeTimeoutMs: e.STORE_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,63 +1,62 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { ConfigError, featuresSchema } from './config.js';
 import { AppRegistry, type App } from './core/apps.js';
-import { systemClock, type Clock } from './core/clock.js';
-import { DeliveryService } from './core/delivery.js';
-import { LocalDelivery } from './core/local-delivery.js';
-import { NodeLiveness } from './core/node-liveness.js';
-import { PermissionService } from './core/permissions.js';
-import { FriendService } from './core/friends.js';
 import { AccountService } from './core/accounts.js';
-import { ModifyService } from './core/modify.js';
-import { createSqlAccountStore } from './store/accounts.sql.js';
-import { createSqlFriendStore } from './store/friends.sql.js';
-import { ConversationDelivery } from './core/conversation-delivery.js';
-import { forgetRoom } from './core/room-exits.js';
-import { HistoryService } from './core/history.js';
-import { HistoryExportService } from './core/history-export.js';
+import { CacheNews } from './core/cache-news.js';
+import { ChatroomService } from './core/chatrooms.js';
 import { ConversationAccess } from './core/conversation-access.js';
 import { ConversationListService } from './core/conversation-list.js';
-import { RecallService } from './core/recall.js';
-import { createSqlConversationStore } from './store/conversations.sql.js';
+import { AppWideSends } from './core/delivery/app-wide.js';
+import { Committer } from './core/delivery/commit.js';
+import { Deliverer } from './core/delivery/deliver.js';
+import { CoreEvents } from './core/delivery/events.js';
+import { LivePush } from './core/delivery/live-push.js';
+import { OutboxRelay } from './core/delivery/outbox-relay.js';
+import { ContentPreparer, SenderProfiles } from './core/delivery/prepare.js';
+import { Publisher } from './core/delivery/publish.js';
+import { Devices } from './core/devices.js';
 import { ExpansionService } from './core/expansion.js';
-import { RetentionSweeper, retentionSweepIntervalMs } from './core/retention.js';
-import { PushRouter } from './core/push.js';
-import { SessionService } from './core/sessions.js';
-import { UserService } from './core/users.js';
-import { ConfigError, featuresSchema } from './config.js';
-import type { Bus } from './store/bus.js';
-import { createMemoryBus } from './store/bus.memory.js';
-import { createRedisBus } from './store/bus.redis.js';
-import type { ChatroomMembers, RoomMember } from './store/chatroom-members.js';
-import { createMemoryChatroomMembers } from './store/chatroom-members.memory.js';
-import { createRedisChatroomMembers } from './store/chatroom-members.redis.js';
-import type { Inbox } from './store/inbox.js';
-import { createMemoryInbox } from './store/inbox.memory.js';
-import { createRedisInbox } from './store/inbox.redis.js';
-import type { OnceStore } from './store/once.js';
-import { createMemoryOnceStore } from './store/once.memory.js';
-import { createRedisOnceStore } from './store/once.redis.js';
-import { createSqlHistoryStore } from './store/history.sql.js';
-import { createSqlHistoryExportStore } from './store/history-exports.sql.js';
-import { createSqlMessageExpansionStore } from './store/message-expansion.sql.js';
-import { createSqlHistoryRetentionStore } from './store/history-retention.sql.js';
-import { migrate } from './store/migrate.js';
-import { createSqlPermissionStore } from './store/permissions.sql.js';
+import { FriendService } from './core/friends.js';
 import { GroupService } from './core/groups.js';
-import { CacheNews } from './core/cache-news.js';
-import { createSqlGroupStore } from './store/groups.sql.js';
-import { ChatroomService } from './core/chatrooms.js';
-import { createSqlChatroomStore } from './store/chatrooms.sql.js';
+import { HistoryExportService } from './core/history-export.js';
+import { HistoryService } from './core/history.js';
+import { ModifyService } from './core/modify.js';
+import { NodeEvents } from './core/node-events.js';
+import { NodeLiveness, nodeIdFor } from './core/node-liveness.js';
+import { PermissionService } from './core/permissions.js';
+import { RecallService } from './core/recall.js';
+import { RetentionSweeper, retentionSweepIntervalMs } from './core/retention.js';
+import { forgetRoom } from './core/room-exits.js';
+import { SessionService } from './core/sessions.js';
 import { UltraGroupService } from './core/ultragroups.js';
-import { createSqlUltraGroupStore } from './store/ultragroups.sql.js';
+import { UserService } from './core/users.js';
+import { systemClock, type Clock } from './model/clock.js';
+import { createSqlAccountStore } from './store/accounts.sql.js';
+import { createSqlBroadcastJobStore } from './store/broadcast-jobs.sql.js';
+import type { ChatroomMembers } from './store/chatroom-members.js';
+import { createSqlChatroomStore } from './store/chatrooms.sql.js';
+import { createSqlConversationStore } from './store/conversations.sql.js';
+import type { Engine } from './store/engine.js';
+import { createMemoryEngine } from './store/engine.memory.js';
+import { createRedisEngine } from './store/engine.redis.js';
+import { createSqlFriendStore } from './store/friends.sql.js';
+import { createSqlGroupStore } from './store/groups.sql.js';
+import { createSqlHistoryExportStore } from './store/history-exports.sql.js';
+import { createSqlHistoryRetentionStore } from './store/history-retention.sql.js';
+import { createSqlHistoryStore } from './store/history.sql.js';
+import type { Inbox } from './store/inbox.js';
+import { createSqlMessageExpansionStore } from './store/message-expansion.sql.js';
+import { migrate } from './store/migrate.js';
+import { createSqlOutboxStore } from './store/outbox.sql.js';
+import { createSqlPermissionStore } from './store/permissions.sql.js';
 import type { Presence } from './store/presence.js';
-import { createMemoryPresence } from './store/presence.memory.js';
-import { createRedisPresence } from './store/presence.redis.js';
 import type { SqlClient } from './store/sql.js';
 import { createPgClient } from './store/sql.pg.js';
 import { createPgliteClient, DataDirInUseError } from './store/sql.pglite.js';
+import { createSqlUltraGroupStore } from './store/ultragroups.sql.js';
 import { createSqlDevAppStore, createSqlUserStore } from './store/users.sql.js';
 
 export interface Deps {
@@ -68,37 +67,41 @@ export interface Deps {
   /** Set when no app was configured and the development app is in use. */
   devApp: App | undefined;
   sql: SqlClient;
-  /** The Redis connection behind the stores (undefined on the embedded engine); for probes. */
+  /** The Redis connection behind the engine (undefined in process); for probes. */
   redis: Redis | undefined;
   presence: Presence;
-  bus: Bus;
   inbox: Inbox;
+  chatroomMembers: ChatroomMembers;
+  /** The one delivery function (`deliver`) and read positions (`markRead`). */
+  delivery: Deliverer;
+  /** Committed-message events: push notifications and callbacks register here. */
+  events: CoreEvents;
+  /** The device sessions this node holds: what the gateways call. */
+  devices: Devices;
+  /** App-wide sends: durable broadcast jobs and their status. */
+  broadcasts: AppWideSends;
+  /** Makes the appends of committed sends that missed them; `pass()` runs one now. */
+  outboxRelay: OutboxRelay;
   users: UserService;
   sessions: SessionService;
-  delivery: DeliveryService;
   permissions: PermissionService;
   friends: FriendService;
   /** Account deletion: deactivate, reactivate, delete. */
   accounts: AccountService;
-  chatroomMembers: ChatroomMembers;
-  conversations: ConversationDelivery;
   history: HistoryService;
   /** The hourly history files of `/message/history.json`. */
   historyExports: HistoryExportService;
-  /** Read positions and the conversation list. */
   conversationList: ConversationListService;
   recalls: RecallService;
   /** Editing sent messages. */
   modifications: ModifyService;
-  /** Key/values on messages sent with `expansion` (SERVER-API.md §12). */
+  /** Key/values on messages sent with `expansion` (docs/server-api.md "Message expansion"). */
   expansion: ExpansionService;
   /** Deletes history past retention in the background; `sweep()` runs a pass now. */
   retention: RetentionSweeper;
   groups: GroupService;
   chatrooms: ChatroomService;
   ultraGroups: UltraGroupService;
-  /** Where pushes for this node's sessions go; the gateway installs itself here. */
-  localDelivery: LocalDelivery;
   /** true when every store behind this node answers. */
   healthy(): Promise<boolean>;
   close(): Promise<void>;
@@ -110,18 +113,19 @@ export interface DepsOptions {
   redisNamespace?: string;
 }
 
-/** Picks each store's implementation from the config (URL set: server; unset: embedded). */
+/** Live pushes one device may receive while its catch-up runs, before it is asked to reconnect. */
+const maxHeldBackPushes = 10_000;
+
+/** Picks each store's implementation from the config (URL set: server; unset: embedded) and wires the core. */
 export async function createDeps(config: Config, logger: Logger, options: DepsOptions = {}): Promise<Deps> {
   const clock = options.clock ?? systemClock;
-  const nodeId = config.nodeId ?? `node-${randomUUID().slice(0, 8)}`;
-  const namespace = options.redisNamespace ?? 'parley';
+  const nodeId = nodeIdFor(config.nodeId ?? `node-${randomUUID().slice(0, 8)}`, randomBytes(4).toString('hex'));
   const closers: Array<() => Promise<unknown>> = [];
-  const checks: Array<() => Promise<unknown>> = [];
+  const report = (message: string) => (err: unknown) => logger.error({ err }, message);
 
   try {
-    const sql = config.databaseUrl ? createPgClient(config.databaseUrl) : await createPgliteClient(config.dataDir);
+    const sql = config.databaseUrl ? createPgClient(config.databaseUrl, { timeoutMs: config.storeTimeoutMs }) : await createPgliteClient(config.dataDir);
     closers.push(() => sql.close());
-    checks.push(() => sql.ping());
     const applied = await migrate(sql);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
@@ -135,81 +139,117 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     }
     const apps = new AppRegistry(devApp ? [devApp] : config.apps);
 
-    let presence: Presence;
-    let bus: Bus;
-    let inbox: Inbox;
-    let once: OnceStore;
-    let chatroomMembers: ChatroomMembers;
-    let redisClient: Redis | undefined;
-    if (config.redisUrl) {
-      const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true });
-      const subscriber = redis.duplicate();
-      await Promise.all([redis.connect(), subscriber.connect()]);
-      redisClient = redis;
-      closers.push(() => redis.quit(), () => subscriber.quit());
-      checks.push(() => redis.ping());
-      presence = createRedisPresence(redis, namespace);
-      bus = createRedisBus(redis, subscriber, namespace);
-      inbox = createRedisInbox(redis, namespace);
-      chatroomMembers = createRedisChatroomMembers(redis, namespace);
-      once = createRedisOnceStore(redis, namespace);
-    } else {
-      // Liveness and expiry run on real time, as Redis TTLs do; the injected clock is for message times.
-      presence = createMemoryPresence(systemClock);
-      bus = createMemoryBus();
-      inbox = createMemoryInbox();
-      chatroomMembers = createMemoryChatroomMembers();
-      once = createMemoryOnceStore(systemClock);
-    }
+    const engine: Engine = config.redisUrl
+      ? await createRedisEngine({
+          url: config.redisUrl,
+          namespace: options.redisNamespace ?? 'parley',
+          timeoutMs: config.storeTimeoutMs,
+          onConnectionError: (err) => logger.error({ err }, 'lost the connection to Redis; reconnecting'),
+        })
+      : createMemoryEngine();
+    closers.push(() => engine.close());
+    const { presence, inbox, roomMembers } = engine;
 
     const liveness = new NodeLiveness(presence, nodeId, logger);
     await liveness.start();
     closers.push(() => liveness.close());
+    const nodeEvents = new NodeEvents(engine.bus, presence, nodeId, logger);
+    const events = new CoreEvents((err, event) => logger.error({ err, event: event.type }, 'a listener of core events failed'));
 
     const userStore = createSqlUserStore(sql);
-    const sessions = new SessionService(presence, bus);
+    const sessions = new SessionService(presence, nodeEvents);
     const accountStore = createSqlAccountStore(sql);
     const users = new UserService(apps, userStore, sessions, clock, accountStore);
-    const localDelivery = new LocalDelivery();
-    const pushes = new PushRouter(bus, nodeId, (appKey, items) => localDelivery.deliver(appKey, items));
-    const cacheNews = new CacheNews(bus, presence, nodeId, (err) =>
-      logger.warn({ err }, 'could not tell other nodes of a change they cache; their caches catch up within seconds'),
-    );
+    const cacheNews = new CacheNews(nodeEvents, (err) => logger.warn({ err }, 'could not tell other nodes of a change they cache; their caches catch up within seconds'));
     const permissions = new PermissionService(createSqlPermissionStore(sql), sessions, clock, cacheNews);
     const friends = new FriendService(createSqlFriendStore(sql), permissions, userStore);
-    // Chatroom moderation removes members and notifies rooms through the delivery, made below.
-    const roomNotices: { send?: ConversationDelivery['toChatrooms'] } = {};
-    const chatroomHooks = {
-      onRemoved: (app: App, roomId: string, removed: RoomMember[]) => forgetRoom(bus, app.appKey, roomId, removed),
-      notifyRoom: async (app: App, roomId: string, fromUserId: string, objectName: string, content: string) => {
-        await roomNotices.send?.({ app, origin: { kind: 'api' }, fromUserId, targetIds: [roomId], objectName, content: { content }, echo: false, status: false, system: true });
-      },
-    };
     const groups = new GroupService(createSqlGroupStore(sql), clock, cacheNews);
-    const chatrooms = new ChatroomService(createSqlChatroomStore(sql), chatroomMembers, clock, chatroomHooks);
-    const accounts = new AccountService(accountStore, sessions, inbox, once, permissions, chatrooms, clock);
     const ultraGroups = new UltraGroupService(createSqlUltraGroupStore(sql), clock, cacheNews);
+    // Chatroom moderation notifies rooms through the delivery, made below (it reads the rooms' rules).
+    const chatrooms = new ChatroomService(createSqlChatroomStore(sql), roomMembers, clock, {
+      onRemoved: (app, roomId, removed) => forgetRoom(nodeEvents, app.appKey, roomId, removed),
+      notifyRoom: async (app, roomId, fromUserId, objectName, content) => {
+        await deliverer.deliver({ kind: 'chatroom', roomIds: [roomId], app, origin: { kind: 'api', echo: false }, fromUserId, objectName, content: { content }, notice: true });
+      },
+    });
+    const caches = { group: groups, ultragroup: ultraGroups, relations: permissions };
+    nodeEvents.on('stale', ({ appKey, kind, ids }) => caches[kind].forget(appKey, ids));
+    const accounts = new AccountService(accountStore, sessions, inbox, engine.once, permissions, chatrooms, clock);
+
     const historyStore = createSqlHistoryStore(sql);
+    const conversationStore = createSqlConversationStore(sql);
+    const access = new ConversationAccess(groups, ultraGroups, roomMembers);
+    const push = new LivePush(nodeEvents, presence, (err) => logger.warn({ err }, 'live push failed; devices will catch up from the inbox'));
+    const committer = new Committer(inbox, historyStore, push, clock, {
+      deferred: (err, sendId) => logger.warn({ err, sendId }, 'inbox appends of a committed send failed; the outbox relay makes them'),
+      unlocated: (err) => logger.warn({ err }, 'could not read where recipients are; they get the message from their inbox'),
+    });
+    const publisher = new Publisher(push, events);
+    const audience = {
+      preparer: new ContentPreparer(permissions, clock),
+      profiles: new SenderProfiles(userStore, clock),
+      permissions,
+      groups,
+      chatrooms,
+      roomMembers,
+      ultraGroups,
+    };
+    const broadcasts = new AppWideSends({ apps, users: userStore, roomMembers, jobs: createSqlBroadcastJobStore(sql), audience, committer, publisher, push, clock, onError: (err, what) => logger.error({ err }, what) });
+    const deliverer = new Deliverer({
+      clock,
+      audience,
+      committer,
+      publisher,
+      events,
+      once: engine.once,
+      readPositions: conversationStore,
+      access,
+      appWide: broadcasts,
+      onError: (err, what) => logger.warn({ err }, what),
+    });
+    broadcasts.startWorking();
+    closers.push(() => broadcasts.stop());
+    const outboxRelay = new OutboxRelay(createSqlOutboxStore(sql), apps, committer, push, clock, report('the outbox relay failed; the next pass retries'));
+    outboxRelay.start();
+    closers.push(() => outboxRelay.stop());
+
     const retention = new RetentionSweeper(createSqlHistoryRetentionStore(sql), apps, clock, (err, failure) =>
       logger.error({ err, ...failure }, 'history retention sweep failed; the next pass retries'),
     );
     retention.start(retentionSweepIntervalMs);
     closers.push(() => retention.stop());
-    const delivery = new DeliveryService(userStore, inbox, historyStore, presence, pushes, once, permissions, clock, (err) =>
-      logger.warn({ err }, 'live push failed; devices will catch up from the inbox'),
-      (err, messageUId) => logger.error({ err, messageUId }, 'broadcast stopped: the remaining users did not get it'),
-    );
-    closers.push(() => delivery.drain());
-    const conversations = new ConversationDelivery(delivery, groups, chatrooms, chatroomMembers, ultraGroups, clock);
-    roomNotices.send = (send) => conversations.toChatrooms(send);
-    const expansion = new ExpansionService(createSqlMessageExpansionStore(sql), delivery, conversations, clock);
-    const conversationStore = createSqlConversationStore(sql);
-    const access = new ConversationAccess(groups, ultraGroups, chatroomMembers);
+
     const history = new HistoryService(historyStore, conversationStore, userStore, access, clock);
-    const historyExports = new HistoryExportService(createSqlHistoryExportStore(sql), apps, clock);
-    const conversationList = new ConversationListService(conversationStore, access, history, delivery, permissions, clock);
-    const recalls = new RecallService(historyStore, delivery, conversations, clock);
-    const modifications = new ModifyService(historyStore, delivery, conversations);
+    const conversationList = new ConversationListService(conversationStore, history, permissions, clock);
+    const recalls = new RecallService(historyStore, deliverer, events, clock);
+    const modifications = new ModifyService(historyStore, deliverer, engine.once, clock, (err, what) => logger.warn({ err }, what));
+    const devices = new Devices(
+      {
+        nodeId,
+        clock,
+        users,
+        permissions,
+        sessions,
+        presence,
+        inbox,
+        deliverer,
+        history,
+        conversationList,
+        recalls,
+        chatrooms,
+        roomMembers,
+        events,
+        nodeEvents,
+        onError: (err, what) => logger.warn({ err }, what),
+      },
+      maxHeldBackPushes,
+    );
+    engine.onReconnect((lostData) => {
+      if (lostData) logger.error('Redis came back without its data: devices are asked to reconnect and learn of the gap');
+      devices.storeReconnected(lostData).catch(report('could not register this node\'s sessions again after Redis came back'));
+    });
+    await nodeEvents.start();
+    closers.push(() => nodeEvents.stop());
 
     return {
       nodeId,
@@ -218,31 +258,32 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       apps,
       devApp,
       sql,
-      redis: redisClient,
+      redis: engine.redis,
       presence,
-      bus,
       inbox,
+      chatroomMembers: roomMembers,
+      delivery: deliverer,
+      events,
+      devices,
+      broadcasts,
+      outboxRelay,
       users,
       sessions,
-      delivery,
       permissions,
       friends,
       accounts,
-      chatroomMembers,
-      conversations,
       history,
-      historyExports,
+      historyExports: new HistoryExportService(createSqlHistoryExportStore(sql), apps, clock),
       conversationList,
       recalls,
       modifications,
-      expansion,
+      expansion: new ExpansionService(createSqlMessageExpansionStore(sql), deliverer, clock),
       retention,
       groups,
       chatrooms,
       ultraGroups,
-      localDelivery,
       async healthy() {
-        const results = await Promise.allSettled(checks.map((check) => withTimeout(check(), 2000)));
+        const results = await Promise.allSettled([sql.ping(), engine.ping()].map((check) => withTimeout(check, 2000)));
         return results.every((r) => r.status === 'fulfilled');
       },
       close: () => closeAll(closers),

@@ -15,7 +15,8 @@ export const errorCatalog = {
   methodRestricted: { code: 1007, status: 401, message: 'method restricted for this app', retryable: false },
   rateLimited: { code: 1008, status: 429, message: 'rate limit exceeded', retryable: true },
   serviceDisabled: { code: 1009, status: 403, message: 'service not enabled for this app', retryable: false },
-  storageTimeout: { code: 1050, status: 504, message: 'internal service timeout', retryable: true },
+  /** A store (Postgres, Redis) is down or did not answer in time: nothing was done, retry. */
+  storageTimeout: { code: 1050, status: 503, message: 'internal service timeout: a store did not answer, retry', retryable: true },
   notFound: { code: 404, status: 404, message: 'not found', retryable: false },
   /** A history-file download link whose signature is wrong or whose time is up. */
   historyLinkInvalid: { code: 403, status: 403, message: 'the download link is not valid or has expired', retryable: false },
@@ -107,4 +108,35 @@ export class ParleyError extends Error {
 
 export function isParleyError(err: unknown): err is ParleyError {
   return err instanceof ParleyError;
+}
+
+/**
+ * The connection and timeout failures of the store drivers (pg, ioredis): the store is
+ * down, frozen or unreachable, which the caller is told as a retryable 1050, not as a
+ * fault of ours. Recognised by the drivers' error codes and messages.
+ */
+const outageCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', '57P01', '57P02', '57P03', '53300']);
+const outageMessages = [
+  /^Command timed out/, // ioredis commandTimeout
+  /^Connection is closed\./, // ioredis
+  /^Stream isn't writeable/, // ioredis without an offline queue
+  /^Reached the max retries per request limit/, // ioredis MaxRetriesPerRequestError
+  /^Connection terminated/, // pg
+  /^timeout exceeded when trying to connect/, // pg pool connectionTimeoutMillis
+  /^Query read timeout/, // pg query_timeout
+  /^Client has encountered a connection error/, // pg
+];
+
+export function isStoreOutage(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (outageCodes.has(code) || code.startsWith('08'))) return true;
+  return outageMessages.some((pattern) => pattern.test(err.message));
+}
+
+/** The catalogued error for `err`: itself, or 1050 for a store outage; undefined for a fault (1000). */
+export function asParleyError(err: unknown): ParleyError | undefined {
+  if (isParleyError(err)) return err;
+  if (isStoreOutage(err)) return new ParleyError('storageTimeout');
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import type { Platform } from '../core/platform.js';
+import type { Platform } from '../model/platform.js';
 import type { ClientMessage, ConnectResult, KickedFrame, ServerFrame, SyncedFrame } from './protocol.js';
 
 export interface SendResult {

@@ -1,5 +1,5 @@
 /** Wire types of PROTOCOL.md as a device sees them (types only: nothing of the server is bundled). */
-import type { DeliveredMessage } from '../core/message.js';
+import type { DeliveredMessage } from '../model/message.js';
 
 /** A message as the device receives it; `seq` is present on inbox entries only. */
 export type ClientMessage = DeliveredMessage;

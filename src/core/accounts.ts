@@ -4,7 +4,7 @@ import type { Inbox } from '../store/inbox.js';
 import type { OnceStore } from '../store/once.js';
 import type { App } from './apps.js';
 import type { ChatroomService } from './chatrooms.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import type { PermissionService } from './permissions.js';
 import type { SessionService } from './sessions.js';
 
@@ -60,7 +60,7 @@ export class AccountService {
     await this.sessions.kickUser(app.appKey, userId, 'token-revoked');
     const { relatedUsers } = await this.store.purge(app.appKey, userId);
     await this.chatrooms.forgetUser(app, userId);
-    // Idempotency records of its sends are keyed `<appKey>:<fromUserId>:…` (delivery.ts runOnceFor).
+    // Idempotency records of its sends are keyed `<appKey>:<fromUserId>:…` (delivery/deliver.ts, modify.ts).
     await Promise.all([this.inbox.drop(app.appKey, userId), this.once.forgetPrefix(`${app.appKey}:${userId}:`)]);
     await this.permissions.relationsChanged(app, [userId, ...relatedUsers]);
   }

@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config.js';
+import type { InboxLimits } from '../store/inbox.js';
 
 export type App = AppConfig;
 
@@ -17,4 +18,9 @@ export class AppRegistry {
   all(): App[] {
     return [...this.byKey.values()];
   }
+}
+
+/** How long and how many entries the app's inboxes keep. */
+export function inboxLimits(app: App): InboxLimits {
+  return { retentionMs: app.features.offlineMessageDays * 86_400_000, cap: app.features.offlineMessageCap };
 }

@@ -1,8 +1,7 @@
 import type { Inbox, InboxHead } from '../store/inbox.js';
-import type { App } from './apps.js';
+import { inboxLimits, type App } from './apps.js';
 import { compensationWindowStart } from './compensation-window.js';
-import { inboxLimits } from './delivery.js';
-import type { DeliveredMessage, MessageView } from './message.js';
+import { inboxRecord, type OutgoingMessage } from './outgoing.js';
 
 export interface Gap {
   fromSeq: number;
@@ -34,7 +33,7 @@ export async function catchUp(
   userId: string,
   device: { lastSeq: number; epoch?: string | undefined },
   now: number,
-  out: { onHead(head: InboxHead): void; emit(messages: DeliveredMessage[]): void },
+  out: { onHead(head: InboxHead): void; emit(entries: Array<{ message: OutgoingMessage; seq: number }>): void | Promise<void> },
 ): Promise<CatchUpOutcome> {
   const limits = inboxLimits(app);
   const { multiDeviceSync, offlineCompensationDays, timezone } = app.features;
@@ -64,8 +63,8 @@ export async function catchUp(
     if (first && !gap) gap = trimGap(page, readFrom, multiDeviceSync, windowStart);
     const batch = page.entries
       .filter((entry) => owed(entry.seq, entry.at))
-      .map((entry) => ({ ...(JSON.parse(entry.payload) as MessageView), seq: entry.seq }));
-    if (batch.length > 0) out.emit(batch);
+      .map((entry) => ({ message: inboxRecord.decode(entry.payload), seq: entry.seq }));
+    if (batch.length > 0) await out.emit(batch);
     if (page.entries.length > 0) afterSeq = page.entries[page.entries.length - 1]!.seq;
     if (page.entries.length < pageSize) break;
   }

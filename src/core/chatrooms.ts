@@ -1,17 +1,9 @@
 import { ParleyError } from '../errors.js';
 import type { ChatroomMembers, RoomMember } from '../store/chatroom-members.js';
-import type {
-  ChatroomEntry,
-  ChatroomRow,
-  ChatroomStore,
-  LimitKind,
-  NewChatroom,
-  ObjectNameKind,
-  RoomFlag,
-  RoomUserListKind,
-} from '../store/chatrooms.js';
+import type { ChatroomEntry, ChatroomRow, ChatroomStore, NewChatroom, RoomFlag } from '../store/chatrooms.js';
+import type { LimitKind, ObjectNameKind, RoomUserListKind } from '../model/chatroom.js';
 import type { App } from './apps.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import type { ChatroomRules } from './conversation-rules.js';
 
 /** At most this many attributes per room (SERVER-API.md §13). */
@@ -62,19 +54,6 @@ export class ChatroomService implements ChatroomRules {
     const standing = await this.store.standing(app.appKey, roomId, userId, '', this.clock.now());
     if (!standing) throw new ParleyError('chatroomNotExist');
     if (standing.blocked) throw new ParleyError('kickedFromChatroom');
-  }
-
-  async join(app: App, roomId: string, member: RoomMember): Promise<void> {
-    await this.assertCanJoin(app, roomId, member.userId);
-    await this.members.join(app.appKey, roomId, member);
-    // A block is written (limit, then its removal of the room's sessions) while this join
-    // runs: checked again after joining, one of the two sees the other.
-    try {
-      await this.assertCanJoin(app, roomId, member.userId);
-    } catch (err) {
-      await this.members.leave(app.appKey, roomId, member.sessionId);
-      throw err;
-    }
   }
 
   async assertCanSend(app: App, roomId: string, userId: string, objectName: string): Promise<void> {

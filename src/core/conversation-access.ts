@@ -4,7 +4,7 @@ import type { ConversationRef } from '../store/conversations.js';
 import { privateConversationKey } from '../store/history.js';
 import type { App } from './apps.js';
 import type { GroupRules, UltraGroupRules } from './conversation-rules.js';
-import { conversationTypes } from './message.js';
+import { conversationTypes } from '../model/message.js';
 import { normalizeChannel } from './ultragroups.js';
 
 /** A conversation as one user names it. */

@@ -1,4 +1,3 @@
-import type { RoomMember } from '../store/chatroom-members.js';
 import type { App } from './apps.js';
 
 /**
@@ -25,12 +24,6 @@ export interface GroupRules {
 export interface ChatroomRules {
   /** Throws `chatroomNotExist`; `kickedFromChatroom` for a user blocked from the room. */
   assertCanJoin(app: App, roomId: string, userId: string): Promise<void>;
-  /**
-   * Joins the session to the room with the checks of `assertCanJoin`; a block that lands
-   * while the session joins either sees the session (and removes it) or is seen by it
-   * (and the join is refused, leaving nothing).
-   */
-  join(app: App, roomId: string, member: RoomMember): Promise<void>;
   /**
    * Throws `chatroomNotExist`; `kickedFromChatroom` when blocked; `forbiddenInChatroom`
    * when gagged in the room or banned in all chatrooms (unless on the room's user

@@ -2,16 +2,11 @@ import { ParleyError } from '../errors.js';
 import { privateConversationKey } from '../store/history.js';
 import type { ExpandableMessage, ExtraContent, MessageExpansionStore } from '../store/message-expansion.js';
 import type { App } from './apps.js';
-import type { Clock } from './clock.js';
-import type { ConversationDelivery } from './conversation-delivery.js';
-import type { DeliveryService } from './delivery.js';
-import { conversationTypes } from './message.js';
+import type { Clock } from '../model/clock.js';
+import type { Deliverer } from './delivery/deliver.js';
+import { conversationTypes } from '../model/message.js';
+import { checkKeys, checkValues, expansionLimits } from './expansion-rules.js';
 import { normalizeChannel } from './ultragroups.js';
-
-/** RongCloud's limits on message expansion (SERVER-API.md §12). */
-export const expansionLimits = { keysPerCall: 100, keysPerMessage: 300, keyLength: 32, valueLength: 4096, pageSize: 300 } as const;
-
-const keyPattern = /^[A-Za-z0-9+=_-]+$/;
 
 /** The signal that tells a conversation's devices a message's key/values changed. */
 const noticeType = 'RC:MsgExMsg';
@@ -43,8 +38,7 @@ type Notice = { put: Readonly<Record<string, string>> } | { del: readonly string
 export class ExpansionService {
   constructor(
     private readonly store: MessageExpansionStore,
-    private readonly delivery: DeliveryService,
-    private readonly conversations: ConversationDelivery,
+    private readonly deliverer: Pick<Deliverer, 'deliver'>,
     private readonly clock: Clock,
   ) {}
 
@@ -91,46 +85,21 @@ export class ExpansionService {
     await this.announce(change, JSON.stringify({ mid: change.messageUId, ...notice }));
   }
 
+  /** A notice of the server to the message's conversation: not held to who may speak now. */
   private async announce(change: ExpansionChange, content: string): Promise<void> {
     const { app, operatorId, conversation, syncSender } = change;
-    const send = { app, origin: { kind: 'api' as const }, fromUserId: operatorId, objectName: noticeType, content: { content }, status: false };
+    const common = { app, origin: { kind: 'api' as const, echo: syncSender }, fromUserId: operatorId, objectName: noticeType, content: { content }, notice: true };
     switch (conversation.conversationType) {
       case conversationTypes.private:
         // The conversation is (operator, target): the target is the other party.
-        await this.delivery.send({ ...send, conversationType: conversationTypes.private, toUserIds: [conversation.targetId], echo: syncSender });
+        await this.deliverer.deliver({ ...common, kind: 'private', toUserIds: [conversation.targetId] });
         return;
       case conversationTypes.group:
-        await this.conversations.toGroups({ ...send, targetIds: [conversation.targetId], echo: syncSender, system: true });
+        await this.deliverer.deliver({ ...common, kind: 'group', groupIds: [conversation.targetId] });
         return;
       case conversationTypes.ultraGroup:
-        await this.conversations.toUltraGroups({ ...send, targetIds: [conversation.targetId], busChannel: conversation.busChannel, echo: false, system: true });
+        await this.deliverer.deliver({ ...common, kind: 'ultraGroup', groupIds: [conversation.targetId], busChannel: conversation.busChannel });
     }
-  }
-}
-
-/**
- * The key/values a message is sent with (`extraContent` with `expansion`), as stored:
- * held to the same rules as a later set; JSON text of `{"key":{"v","ts"}}`.
- */
-export function initialExpansion(values: Readonly<Record<string, string>> | undefined, now: number): string {
-  const entries = Object.entries(values ?? {});
-  if (entries.length === 0) return '{}';
-  checkValues('extraContent', entries);
-  return JSON.stringify(Object.fromEntries(entries.map(([key, v]) => [key, { v, ts: now }])));
-}
-
-function checkValues(field: string, entries: ReadonlyArray<readonly [string, string]>): void {
-  checkKeys(field, entries.map(([key]) => key));
-  const long = entries.find(([, value]) => value.length > expansionLimits.valueLength);
-  if (long) throw new ParleyError('badParameter', `${field}: the value of "${long[0]}" is longer than ${expansionLimits.valueLength} characters`);
-}
-
-function checkKeys(field: string, keys: readonly string[]): void {
-  if (keys.length === 0) throw new ParleyError('badParameter', `${field}: needs at least one key`);
-  if (keys.length > expansionLimits.keysPerCall) throw new ParleyError('badParameter', `${field}: more than ${expansionLimits.keysPerCall} keys in one call`);
-  const bad = keys.find((key) => key.length > expansionLimits.keyLength || !keyPattern.test(key));
-  if (bad !== undefined) {
-    throw new ParleyError('badParameter', `${field}: key "${bad}" must be 1–${expansionLimits.keyLength} letters, digits or + = - _`);
   }
 }
 

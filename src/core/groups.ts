@@ -1,14 +1,13 @@
 import { ParleyError } from '../errors.js';
 import type { GroupStore, GroupSummary } from '../store/groups.js';
 import type { App } from './apps.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import type { GroupRules } from './conversation-rules.js';
 import type { CacheNews } from './cache-news.js';
+import { cacheKey, NodeCache } from './cache.js';
 
-/** Other nodes' membership changes are picked up at once (CacheNews), or within this long if that news is lost. */
-const memberCacheMs = 5_000;
-/** Beyond this many cached groups the oldest entry is dropped first. */
-const memberCacheMax = 10_000;
+/** Members of this many groups are kept per node, each at most 5 s (other nodes' changes arrive sooner, as news). */
+const memberCacheOptions = { ttlMs: 5_000, max: 10_000 };
 /** RongCloud: a gag of 0 minutes lasts the longest a gag may, 30 days. */
 export const maxGagMinutes = 43_200;
 
@@ -18,38 +17,23 @@ export const maxGagMinutes = 43_200;
  * function asks `members` and `assertCanSend` (GroupRules) for each group send.
  */
 export class GroupService implements GroupRules {
-  private readonly memberCache = new Map<string, { members: readonly string[]; loadedAt: number }>();
-  /** Bumped by every local membership change, so a read that raced one is not cached. */
-  private changes = 0;
+  private readonly memberCache: NodeCache<readonly string[]>;
 
   constructor(
     private readonly store: GroupStore,
     private readonly clock: Clock,
     private readonly news?: CacheNews,
-  ) {}
+  ) {
+    this.memberCache = new NodeCache(memberCacheOptions, clock);
+  }
 
   /** Another node changed these groups' members: the next read goes to the store. */
   forget(appKey: string, groupIds: readonly string[]): void {
-    this.changes++;
-    for (const groupId of groupIds) this.memberCache.delete(cacheKey(appKey, groupId));
+    this.memberCache.forget(groupIds.map((groupId) => cacheKey(appKey, groupId)));
   }
 
-  async members(app: App, groupId: string): Promise<readonly string[]> {
-    const key = cacheKey(app.appKey, groupId);
-    const now = this.clock.now();
-    const cached = this.memberCache.get(key);
-    if (cached && now - cached.loadedAt < memberCacheMs && now >= cached.loadedAt) return cached.members;
-    const changesBefore = this.changes;
-    const members = await this.store.members(app.appKey, groupId);
-    this.memberCache.delete(key);
-    if (!members) throw new ParleyError('groupNotExist');
-    if (changesBefore !== this.changes) return members;
-    if (this.memberCache.size >= memberCacheMax) {
-      const oldest = this.memberCache.keys().next();
-      if (!oldest.done) this.memberCache.delete(oldest.value);
-    }
-    this.memberCache.set(key, { members, loadedAt: now });
-    return members;
+  members(app: App, groupId: string): Promise<readonly string[]> {
+    return this.memberCache.get(cacheKey(app.appKey, groupId), async () => found(await this.store.members(app.appKey, groupId)));
   }
 
   async assertCanSend(app: App, groupId: string, userId: string, requireMember: boolean): Promise<void> {
@@ -156,8 +140,6 @@ export class GroupService implements GroupRules {
     }
   }
 }
-
-const cacheKey = (appKey: string, groupId: string) => `${appKey}\u0000${groupId}`;
 
 function found<T>(value: T | undefined): T {
   if (value === undefined) throw new ParleyError('groupNotExist');

@@ -3,9 +3,9 @@ import { Zip, ZipDeflate } from 'fflate';
 import { ParleyError } from '../errors.js';
 import type { ExportedMessage, HistoryExportRecords, HistoryExportState, HistoryExportStore } from '../store/history-exports.js';
 import type { App, AppRegistry } from './apps.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import { localDate } from './compensation-window.js';
-import { conversationTypes } from './message.js';
+import { conversationTypes } from '../model/message.js';
 
 /** Files are kept, and download links stay valid, this long (as RongCloud's). */
 export const historyFileLifetimeMs = 3 * 24 * 3600_000;

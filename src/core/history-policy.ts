@@ -1,5 +1,5 @@
 import type { App } from './apps.js';
-import { conversationTypes } from './message.js';
+import { conversationTypes } from '../model/message.js';
 
 /** Whether the app keeps cloud history of this conversation kind (ARCHITECTURE.md, history column). */
 export function keepsHistory(app: App, conversationType: number): boolean {

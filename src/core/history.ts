@@ -3,10 +3,10 @@ import type { ConversationStore } from '../store/conversations.js';
 import type { HistoryStore, StoredMessage } from '../store/history.js';
 import type { UserStore } from '../store/users.js';
 import type { App } from './apps.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import { conversationRef, type ConversationAccess, type ConversationName } from './conversation-access.js';
 import { keepsHistory, retentionCutoff } from './history-policy.js';
-import { conversationTypes, type MessageView } from './message.js';
+import { conversationTypes, type MessageView } from '../model/message.js';
 import { isMessageUId } from './message-uid.js';
 
 export interface HistoryRequest extends ConversationName {

@@ -1,4 +1,5 @@
 import { ParleyError } from '../errors.js';
+import { isTooDeepJson, maxJsonDepth } from './input-rules.js';
 
 /**
  * Built-in RongCloud message types (SERVER-API.md §20) and the rules a message must pass
@@ -126,6 +127,8 @@ export function resolveMessage(input: MessageInput): { flags: MessageFlags } {
   if (Buffer.byteLength(content, 'utf8') > maxContentBytes) {
     throw new ParleyError('badParameter', `content: larger than ${maxContentBytes} bytes`);
   }
+  // Custom content is opaque, but JSON content is walked later (word filter, history files).
+  if (isTooDeepJson(content)) throw new ParleyError('badParameter', `content: JSON nested deeper than ${maxJsonDepth} levels`);
   if (!isBuiltInType(objectName)) {
     const persisted = input.isPersisted ?? true;
     const counted = persisted && (input.isCounted ?? true);

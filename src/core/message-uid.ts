@@ -23,11 +23,47 @@ const uidPattern = /^[0-9A-V]{4}-[0-9A-V]{4}-[0-9A-V]{4}-[0-9A-V]{4}$/;
  * unlikely as two random draws.
  */
 export function createMessageUId(nowMs: number, random?: () => bigint): string {
-  if (!Number.isSafeInteger(nowMs) || nowMs < 0 || nowMs > maxMs) {
-    throw new RangeError(`createMessageUId: time ${nowMs} is not an epoch ms in range`);
-  }
-  const low = random ? random() & randomMask : nextSequence(nowMs);
+  checkTime(nowMs);
+  const low = random ? random() & randomMask : nextSequence(nowMs, 1n);
   return encode((BigInt(nowMs) << randomBits) | low);
+}
+
+/**
+ * What fixes the ids and time of one send: its `sentTime` and the first of the consecutive
+ * low bits its messages use. Kept with an idempotency key, so that a retry of a send that
+ * may have been written produces the very same ids (and writes nothing twice).
+ */
+export interface SendStamp {
+  sentTime: number;
+  /** Low 38 bits of the first id, as decimal text. */
+  base: string;
+}
+
+/** A stamp for a send of up to `count` messages at `nowMs`: ids no other send of this process shares. */
+export function newSendStamp(nowMs: number, count: number): SendStamp {
+  checkTime(nowMs);
+  return { sentTime: nowMs, base: nextSequence(nowMs, BigInt(Math.max(1, count))).toString() };
+}
+
+/** The i-th message id of a send. */
+export function stampedMessageUId(stamp: SendStamp, index: number): string {
+  const low = (BigInt(stamp.base) + BigInt(index)) & randomMask;
+  return encode((BigInt(stamp.sentTime) << randomBits) | low);
+}
+
+export function encodeStamp(stamp: SendStamp): string {
+  return `${stamp.sentTime}:${stamp.base}`;
+}
+
+export function decodeStamp(text: string): SendStamp {
+  const [sentTime, base] = text.split(':');
+  return { sentTime: Number(sentTime), base: base ?? '0' };
+}
+
+function checkTime(nowMs: number): void {
+  if (!Number.isSafeInteger(nowMs) || nowMs < 0 || nowMs > maxMs) {
+    throw new RangeError(`message id: time ${nowMs} is not an epoch ms in range`);
+  }
 }
 
 /** The epoch ms a well-formed id was created at; 1002 for anything else (ids come from clients). */
@@ -43,15 +79,30 @@ export function isMessageUId(s: string): boolean {
 let lastMs = -1;
 let lastLow = 0n;
 
-function nextSequence(nowMs: number): bigint {
+/** Reserves `count` consecutive low values in `nowMs`; returns the first. */
+function nextSequence(nowMs: number, count: bigint): bigint {
   if (nowMs === lastMs) {
     // The start is drawn below 2^37, so 2^37 ids fit in one ms before this could wrap.
-    lastLow = (lastLow + 1n) & randomMask;
-  } else {
-    lastMs = nowMs;
-    lastLow = randomBytes(8).readBigUInt64BE() & (randomMask >> 1n);
+    const first = (lastLow + 1n) & randomMask;
+    lastLow = (lastLow + count) & randomMask;
+    return first;
   }
-  return lastLow;
+  lastMs = nowMs;
+  lastLow = randomStart() + count - 1n;
+  return lastLow - count + 1n;
+}
+
+/** Random starts drawn 64 at a time: one call to the system's randomness per 64 milliseconds with sends. */
+let randomPool = Buffer.alloc(0);
+let poolAt = 0;
+function randomStart(): bigint {
+  if (poolAt + 8 > randomPool.length) {
+    randomPool = randomBytes(8 * 64);
+    poolAt = 0;
+  }
+  const value = randomPool.readBigUInt64BE(poolAt) & (randomMask >> 1n);
+  poolAt += 8;
+  return value;
 }
 
 function encode(value: bigint): string {

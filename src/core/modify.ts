@@ -1,9 +1,12 @@
 import { ParleyError } from '../errors.js';
+import type { Clock } from '../model/clock.js';
+import { conversationTypes } from '../model/message.js';
 import { privateConversationKey, type HistoryStore, type StoredMessage } from '../store/history.js';
+import type { OnceStore } from '../store/once.js';
 import type { App } from './apps.js';
-import type { ConversationDelivery } from './conversation-delivery.js';
-import type { DeliveryService, SendRequest } from './delivery.js';
-import { conversationTypes } from './message.js';
+import type { Deliverer } from './delivery/deliver.js';
+import { runOnce } from './delivery/once.js';
+import { targetOf, type Send } from './delivery/send.js';
 import { resolveMessage } from './message-types.js';
 import { normalizeChannel } from './ultragroups.js';
 
@@ -25,7 +28,7 @@ export interface ModifyRequest {
   content: string;
   /** When given, it must be the original's: a modification never changes the type. */
   objectName?: string | undefined;
-  idempotency?: SendRequest['idempotency'];
+  idempotency?: Send['idempotency'];
 }
 
 /**
@@ -38,15 +41,23 @@ export interface ModifyRequest {
 export class ModifyService {
   constructor(
     private readonly history: HistoryStore,
-    private readonly delivery: DeliveryService,
-    private readonly conversations: ConversationDelivery,
+    private readonly deliverer: Pick<Deliverer, 'deliver'>,
+    private readonly once: OnceStore,
+    private readonly clock: Clock,
+    private readonly onError: (err: unknown, what: string) => void,
   ) {}
 
+  /**
+   * With an idempotency key, a retry gets the first answer and changes nothing: a retried
+   * modification that came after a later one must not put the older content back.
+   */
   async modify(request: ModifyRequest): Promise<void> {
-    await this.delivery.runOnceFor(request, async () => {
+    const { app, fromUserId, idempotency } = request;
+    if (!idempotency) return this.modifyNow(request);
+    await runOnce(this.once, `${app.appKey}:${fromUserId}:${idempotency.key}`, idempotency.ttlMs, () => this.clock.now(), '', async () => {
       await this.modifyNow(request);
       return true;
-    });
+    }, (err) => this.onError(err, 'could not record a modification for its retries'));
   }
 
   private async modifyNow(request: ModifyRequest): Promise<void> {
@@ -76,19 +87,19 @@ export class ModifyService {
       content: request.content,
       ...(row.busChannel !== '' && { channelId: row.busChannel }),
     });
-    // Like a recall: the server's signal about a message already delivered, not held to who may speak.
-    const send = { app, origin: { kind: 'api' as const }, fromUserId, objectName: modifyNotice, content: { content: notice }, status: false, system: true };
-    switch (conversation.conversationType) {
-      case conversationTypes.private:
-        await this.delivery.send({ ...send, conversationType: conversationTypes.private, toUserIds: [conversation.targetId], echo: true });
-        return;
-      case conversationTypes.group:
-        await this.conversations.toGroups({ ...send, targetIds: [conversation.targetId], echo: true });
-        return;
-      case conversationTypes.ultraGroup:
-        // The sender's other devices always get ultra group messages.
-        await this.conversations.toUltraGroups({ ...send, targetIds: [conversation.targetId], busChannel: row.busChannel, echo: false });
-    }
+    // Like a recall: the server's notice about a message already delivered, not held to who
+    // may speak now. The sender's devices get it (ultra group messages reach them anyway).
+    await this.deliverer.deliver({
+      ...targetOf({ conversationType: conversation.conversationType, targetId: conversation.targetId, busChannel: row.busChannel }),
+      app,
+      origin: { kind: 'api', echo: conversation.conversationType !== conversationTypes.ultraGroup },
+      fromUserId,
+      objectName: modifyNotice,
+      content: { content: notice },
+      notice: true,
+      // An attempt that failed after its notice was committed sends it once on retry.
+      ...(request.idempotency && { idempotency: { key: `${request.idempotency.key}:notice`, ttlMs: request.idempotency.ttlMs } }),
+    });
   }
 }
 

@@ -1,22 +1,21 @@
 import { ParleyError } from '../errors.js';
-import type { MuteRow, PermissionStore, RecipientStanding, RelationKind, SensitiveWordRow } from '../store/permissions.js';
+import type { MuteRow, PermissionStore, RecipientStanding, SensitiveWordRow } from '../store/permissions.js';
+import type { RelationKind } from '../model/relations.js';
 import type { CacheNews } from './cache-news.js';
+import { cacheKey, NodeCache } from './cache.js';
 import type { App } from './apps.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import { replaceInContent, SensitiveWordMatcher } from './sensitive-words.js';
 import type { SessionService } from './sessions.js';
 
-/** Other nodes' word changes are picked up within this long. */
-const wordCacheMs = 5_000;
-/** A recipient's relations are cached this long (other nodes' changes arrive sooner, by CacheNews). */
-const relationCacheMs = 5_000;
-/** Beyond this many cached recipients the oldest is dropped first. */
-const relationCacheMax = 50_000;
+/** Each app's word automaton, rebuilt at least every 5 s (other nodes' word changes). */
+const wordCacheOptions = { ttlMs: 5_000, max: 1_000 };
+/** How recipients stand toward senders, each pair at most 5 s (other nodes' changes arrive sooner, as news). */
+const relationCacheOptions = { ttlMs: 5_000, max: 50_000 };
 
-/** How one recipient stands toward senders, as read at `loadedAt`; a sender without relations maps to undefined. */
-interface CachedRelations {
-  loadedAt: number;
-  bySender: Map<string, RecipientStanding | undefined>;
+/** One recipient's standing toward one sender; none when they have no relation. */
+interface CachedStanding {
+  standing: RecipientStanding | undefined;
 }
 
 /**
@@ -26,20 +25,22 @@ interface CachedRelations {
  * (`verifyBlacklist`). Called by the delivery function and the gateway, never per route.
  */
 export class PermissionService {
-  private readonly matchers = new Map<string, { matcher: SensitiveWordMatcher; loadedAt: number }>();
-  /** app + recipient → how it stands toward senders: a device's send costs no query per message. */
-  private readonly relations = new Map<string, CachedRelations>();
-  /** Bumped by every relation change, so a read that raced one is not cached. */
-  private relationChanges = 0;
-  /** app + sender → muted in one-to-one chat, as read at `loadedAt` (dropped with the sender's relations). */
-  private readonly privateMutes = new Map<string, { muted: boolean; loadedAt: number }>();
+  private readonly matchers: NodeCache<SensitiveWordMatcher>;
+  /** Keyed by app, recipient and sender: a device's send costs no query per message. */
+  private readonly relations: NodeCache<CachedStanding>;
+  /** Keyed by app and sender: muted in one-to-one chat (dropped with the sender's relations). */
+  private readonly privateMutes: NodeCache<{ muted: boolean }>;
 
   constructor(
     private readonly store: PermissionStore,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
     private readonly news?: CacheNews,
-  ) {}
+  ) {
+    this.matchers = new NodeCache(wordCacheOptions, clock);
+    this.relations = new NodeCache(relationCacheOptions, clock);
+    this.privateMutes = new NodeCache(relationCacheOptions, clock);
+  }
 
   /**
    * Refuses a device's send to `toUserIds` with the first rule it breaks: the sender muted
@@ -74,12 +75,12 @@ export class PermissionService {
   async addWords(app: App, words: readonly SensitiveWordRow[]): Promise<void> {
     // A word listed twice is one word; the later entry wins.
     await this.store.addWords(app.appKey, [...new Map(words.map((w) => [w.word, w])).values()]);
-    this.matchers.delete(app.appKey);
+    this.matchers.forget([app.appKey]);
   }
 
   async removeWords(app: App, words: readonly string[]): Promise<void> {
     await this.store.removeWords(app.appKey, words);
-    this.matchers.delete(app.appKey);
+    this.matchers.forget([app.appKey]);
   }
 
   async addRelations(app: App, kind: RelationKind, userId: string, others: readonly string[]): Promise<void> {
@@ -92,11 +93,8 @@ export class PermissionService {
 
   /** Another node changed these users' relations: the next check reads them from the store. */
   forget(appKey: string, userIds: readonly string[]): void {
-    this.relationChanges++;
-    for (const userId of userIds) {
-      this.relations.delete(relationKey(appKey, userId));
-      this.privateMutes.delete(relationKey(appKey, userId));
-    }
+    for (const userId of userIds) this.relations.forgetPrefix(cacheKey(appKey, userId, ''));
+    this.privateMutes.forget(userIds.map((userId) => cacheKey(appKey, userId)));
   }
 
   /** `/user/chat/fb/set.json`: the users may not (or may again) send one-to-one messages from their devices. */
@@ -113,17 +111,8 @@ export class PermissionService {
   }
 
   private async isPrivateMuted(app: App, userId: string): Promise<boolean> {
-    const key = relationKey(app.appKey, userId);
-    const now = this.clock.now();
-    const cached = this.privateMutes.get(key);
-    if (cached && now - cached.loadedAt < relationCacheMs && now >= cached.loadedAt) return cached.muted;
-    const changesBefore = this.relationChanges;
-    const muted = await this.store.isPrivateMuted(app.appKey, userId);
-    if (changesBefore === this.relationChanges) {
-      if (this.privateMutes.size >= relationCacheMax) this.privateMutes.clear();
-      this.privateMutes.set(key, { muted, loadedAt: now });
-    }
-    return muted;
+    const cached = await this.privateMutes.get(cacheKey(app.appKey, userId), async () => ({ muted: await this.store.isPrivateMuted(app.appKey, userId) }));
+    return cached.muted;
   }
 
   /** The relations of `userId` (as a recipient) change: dropped from the caches here and on the other nodes. */
@@ -143,37 +132,13 @@ export class PermissionService {
 
   /** Each recipient's standing toward `fromUserId`, from the cache where fresh, the rest in one query. */
   private async cachedStandings(app: App, fromUserId: string, toUserIds: readonly string[]): Promise<Map<string, RecipientStanding | undefined>> {
-    const now = this.clock.now();
-    const found = new Map<string, RecipientStanding | undefined>();
-    const missing: string[] = [];
-    for (const userId of toUserIds) {
-      const cached = this.relations.get(relationKey(app.appKey, userId));
-      if (cached && now - cached.loadedAt < relationCacheMs && now >= cached.loadedAt && cached.bySender.has(fromUserId)) found.set(userId, cached.bySender.get(fromUserId));
-      else missing.push(userId);
-    }
-    if (missing.length === 0) return found;
-    const changesBefore = this.relationChanges;
-    const read = await this.store.standings(app.appKey, fromUserId, missing);
-    for (const userId of missing) {
-      const standing = read.get(userId);
-      found.set(userId, standing);
-      if (changesBefore === this.relationChanges) this.remember(app.appKey, userId, fromUserId, standing, now);
-    }
-    return found;
-  }
-
-  private remember(appKey: string, userId: string, fromUserId: string, standing: RecipientStanding | undefined, now: number): void {
-    const key = relationKey(appKey, userId);
-    let cached = this.relations.get(key);
-    if (!cached || now - cached.loadedAt >= relationCacheMs || now < cached.loadedAt) {
-      if (this.relations.size >= relationCacheMax) {
-        const oldest = this.relations.keys().next();
-        if (!oldest.done) this.relations.delete(oldest.value);
-      }
-      cached = { loadedAt: now, bySender: new Map() };
-      this.relations.set(key, cached);
-    }
-    cached.bySender.set(fromUserId, standing);
+    const keyOf = (userId: string) => cacheKey(app.appKey, userId, fromUserId);
+    const byKey = new Map(toUserIds.map((userId) => [keyOf(userId), userId]));
+    const cached = await this.relations.getMany([...byKey.keys()], async (missing) => {
+      const read = await this.store.standings(app.appKey, fromUserId, missing.map((key) => byKey.get(key)!));
+      return new Map(missing.map((key) => [key, { standing: read.get(byKey.get(key)!) }]));
+    });
+    return new Map(toUserIds.map((userId) => [userId, cached.get(keyOf(userId))?.standing]));
   }
 
   listRelations(app: App, kind: RelationKind, userId: string, after: string, limit: number): Promise<string[]> {
@@ -223,15 +188,9 @@ export class PermissionService {
     if ((await this.store.banEnd(app.appKey, userId, this.clock.now())) !== undefined) throw new ParleyError('userBanned');
   }
 
-  /** One automaton per app, rebuilt after a local change or when older than wordCacheMs. */
-  private async matcher(app: App): Promise<SensitiveWordMatcher> {
-    const now = this.clock.now();
-    const cached = this.matchers.get(app.appKey);
-    if (cached && now - cached.loadedAt < wordCacheMs && now >= cached.loadedAt) return cached.matcher;
-    const matcher = new SensitiveWordMatcher(await this.store.listWords(app.appKey));
-    this.matchers.set(app.appKey, { matcher, loadedAt: now });
-    return matcher;
+  /** One automaton per app, rebuilt after a local change or when older than its cache time. */
+  private matcher(app: App): Promise<SensitiveWordMatcher> {
+    return this.matchers.get(app.appKey, async () => new SensitiveWordMatcher(await this.store.listWords(app.appKey)));
   }
 }
 
-const relationKey = (appKey: string, userId: string) => `${appKey}\u0000${userId}`;

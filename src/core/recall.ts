@@ -1,11 +1,12 @@
 import { ParleyError } from '../errors.js';
 import type { HistoryStore, StoredMessage } from '../store/history.js';
 import type { App } from './apps.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import { keepsHistory } from './history-policy.js';
-import type { ConversationDelivery } from './conversation-delivery.js';
-import type { DeliveryService, SendOrigin } from './delivery.js';
-import { conversationTypes } from './message.js';
+import type { Deliverer } from './delivery/deliver.js';
+import type { CoreEvents } from './delivery/events.js';
+import { targetOf, type Origin } from './delivery/send.js';
+import { conversationTypes } from '../model/message.js';
 import { isMessageUId, messageUIdTime } from './message-uid.js';
 
 /** The recall command clients act on, and the notice a recalled row shows (SERVER-API.md §10, §20). */
@@ -23,7 +24,7 @@ export interface RecalledMessage {
 export interface RecallRequest {
   app: App;
   /** A device may recall only its own user's messages; the app backend names the sender. */
-  origin: SendOrigin;
+  origin: Origin;
   fromUserId: string;
   messageUId: string;
   /** The app backend describes the message; it must match the stored row. */
@@ -43,8 +44,8 @@ export interface RecallRequest {
 export class RecallService {
   constructor(
     private readonly history: HistoryStore,
-    private readonly delivery: DeliveryService,
-    private readonly conversations: ConversationDelivery,
+    private readonly deliverer: Pick<Deliverer, 'deliver'>,
+    private readonly events: CoreEvents,
     private readonly clock: Clock,
   ) {}
 
@@ -66,20 +67,20 @@ export class RecallService {
       extra: request.extra,
     };
     await this.history.recall(app.appKey, messageUId, { objectName: recallNotice, content: JSON.stringify(notice) });
+    this.events.emit({ type: 'message.recalled', app, messageUId, operatorId: request.fromUserId, conversationType: row.conversationType, targetId: row.targetId, busChannel: row.busChannel });
   }
 
   /** `/message/broadcast/recall`: broadcasts are not kept, so the id must carry its `sentTime`. */
-  broadcastRecall(app: App, fromUserId: string, messageUId: string, sentTime: number, flags: Pick<RecallRequest, 'isAdmin' | 'isDelete' | 'extra'>): Promise<string> {
+  async broadcastRecall(app: App, fromUserId: string, messageUId: string, sentTime: number, flags: Pick<RecallRequest, 'isAdmin' | 'isDelete' | 'extra'>): Promise<string> {
     assertIdOf(messageUId, sentTime);
     const content = commandContent(messageUId, { conversationType: conversationTypes.system, targetId: fromUserId, busChannel: '', sentTime }, flags);
-    return this.delivery.broadcast({
-      app, origin: { kind: 'api' }, fromUserId, conversationType: conversationTypes.system, objectName: recallCommand, content: { content }, echo: false, status: false,
-    });
+    const delivered = await this.deliverer.deliver({ kind: 'everyone', app, origin: { kind: 'api', echo: false }, fromUserId, objectName: recallCommand, content: { content } });
+    return delivered.messageUIds[0]!.messageUId;
   }
 
   private checkStored(request: RecallRequest, row: StoredMessage): RecalledMessage {
     if (row.fromUserId !== request.fromUserId) {
-      if (request.origin.kind === 'client') throw new ParleyError('recallNotSender');
+      if (request.origin.kind === 'device') throw new ParleyError('recallNotSender');
       throw new ParleyError('recallInvalid', 'fromUserId: not the sender of this message');
     }
     const stored = { conversationType: row.conversationType, targetId: row.targetId, busChannel: row.busChannel, sentTime: row.sentTime };
@@ -99,35 +100,30 @@ export class RecallService {
    */
   private checkUnstored(request: RecallRequest): RecalledMessage {
     const described = request.described;
-    if (request.origin.kind === 'client' || !described || keepsHistory(request.app, described.conversationType)) {
+    if (request.origin.kind === 'device' || !described || keepsHistory(request.app, described.conversationType)) {
       throw new ParleyError('recallInvalid', `messageUID: no message ${request.messageUId} in cloud history`);
     }
     assertIdOf(request.messageUId, described.sentTime);
     return described;
   }
 
+  /**
+   * RC:RcCmd goes where the message went, as a notice (a block made since must not stop it);
+   * the sender's other devices get it with multiDeviceSync. A chatroom is whoever is joined
+   * now: the recalling device need not be one of them.
+   */
   private async sendCommand(request: RecallRequest, message: RecalledMessage): Promise<void> {
-    const { app, origin, fromUserId } = request;
-    const content = { content: commandContent(request.messageUId, message, request) };
-    const common = { app, origin, fromUserId, objectName: recallCommand, content, echo: app.features.multiDeviceSync, status: false, system: true };
-    switch (message.conversationType) {
-      case conversationTypes.private:
-      case conversationTypes.system:
-        await this.delivery.send({ ...common, conversationType: message.conversationType, toUserIds: [message.targetId] });
-        return;
-      case conversationTypes.group:
-        await this.conversations.toGroups({ ...common, targetIds: [message.targetId] });
-        return;
-      case conversationTypes.chatroom:
-        // The room is whoever is joined now; the recalling device need not be one of them.
-        await this.conversations.toChatrooms({ ...common, origin: { kind: 'api' }, targetIds: [message.targetId] });
-        return;
-      case conversationTypes.ultraGroup:
-        await this.conversations.toUltraGroups({ ...common, targetIds: [message.targetId], busChannel: message.busChannel });
-        return;
-      default:
-        throw new ParleyError('badParameter', `conversationType: ${message.conversationType} cannot be recalled`);
-    }
+    const { app, fromUserId } = request;
+    const fromDevice = request.origin.kind === 'device' && message.conversationType !== conversationTypes.chatroom;
+    await this.deliverer.deliver({
+      ...targetOf(message),
+      app,
+      origin: fromDevice ? request.origin : { kind: 'api', echo: app.features.multiDeviceSync },
+      fromUserId,
+      objectName: recallCommand,
+      content: { content: commandContent(request.messageUId, message, request) },
+      notice: true,
+    });
   }
 }
 

@@ -1,8 +1,8 @@
 import type { HistoryRetentionStore } from '../store/history-retention.js';
 import type { AppRegistry } from './apps.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import { retentionCutoff } from './history-policy.js';
-import { conversationTypes, type ConversationType } from './message.js';
+import { conversationTypes, type ConversationType } from '../model/message.js';
 
 const dayMs = 86_400_000;
 

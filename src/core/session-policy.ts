@@ -1,7 +1,7 @@
 import type { Features } from '../config.js';
-import type { SessionInfo } from '../store/presence.js';
-import type { KickReason } from './kick.js';
-import { platformClass, type Platform } from './platform.js';
+import type { SessionInfo } from '../model/session.js';
+import type { KickReason } from '../model/kick.js';
+import { platformClass, type Platform } from '../model/platform.js';
 
 export interface Eviction {
   session: SessionInfo;

@@ -1,7 +1,8 @@
-import type { Bus } from '../store/bus.js';
-import { bySessionAge, type Presence, type SessionInfo } from '../store/presence.js';
+import { type Presence } from '../store/presence.js';
+import { bySessionAge, type SessionInfo } from '../model/session.js';
 import type { App } from './apps.js';
-import type { KickReason } from './kick.js';
+import type { KickReason } from '../model/kick.js';
+import type { NodeEvents } from './node-events.js';
 import { sessionsToEvict } from './session-policy.js';
 
 /**
@@ -11,7 +12,7 @@ import { sessionsToEvict } from './session-policy.js';
 export class SessionService {
   constructor(
     private readonly presence: Presence,
-    private readonly bus: Bus,
+    private readonly nodes: NodeEvents,
   ) {}
 
   /**
@@ -30,7 +31,7 @@ export class SessionService {
   }
 
   async close(appKey: string, session: SessionInfo): Promise<void> {
-    await this.presence.remove(appKey, session.userId, session.sessionId);
+    await this.presence.remove(appKey, session);
   }
 
   /** Kicks every session of `userId` matching `which`; returns how many. */
@@ -51,8 +52,8 @@ export class SessionService {
 
   private async kick(appKey: string, session: SessionInfo, reason: KickReason): Promise<void> {
     // Forget it now so the next policy decision does not count it twice.
-    await this.presence.remove(appKey, session.userId, session.sessionId);
-    await this.bus.publish(session.nodeId, {
+    await this.presence.remove(appKey, session);
+    await this.nodes.send(session.nodeId, {
       type: 'kick',
       appKey,
       userId: session.userId,

@@ -1,14 +1,16 @@
 import { ParleyError } from '../errors.js';
-import type { UltraGroupChannelRow, UltraGroupMessageRow, UltraGroupStore, UltraGroupUserList } from '../store/ultragroups.js';
+import type { UltraGroupChannelRow, UltraGroupStore } from '../store/ultragroups.js';
+import type { UltraGroupMessageRow, UltraGroupUserList } from '../model/ultragroup.js';
 import type { App } from './apps.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import type { UltraGroupRules } from './conversation-rules.js';
 import { retentionCutoff } from './history-policy.js';
 import type { CacheNews } from './cache-news.js';
-import { conversationTypes } from './message.js';
+import { cacheKey, NodeCache } from './cache.js';
+import { conversationTypes } from '../model/message.js';
 
-/** Other nodes' membership and channel changes are picked up within this long. */
-const audienceCacheMs = 5_000;
+/** Audiences of this many channels are kept per node, each at most 5 s (other nodes' changes arrive sooner, as news). */
+const audienceCacheOptions = { ttlMs: 5_000, max: 10_000 };
 
 /** The wire name of the default channel (apps provisioned after 2022-10-13); the same as ''. */
 export const defaultChannelAlias = 'RCDefault';
@@ -27,11 +29,6 @@ export interface UltraGroupHistoryQuery {
   pageSize: number;
 }
 
-interface CachedAudience {
-  members: readonly string[];
-  loadedAt: number;
-}
-
 /**
  * Ultra groups (SERVER-API.md §17.1): membership, channels (public, or private with a
  * user list), user and whole-group/channel mutes with a whitelist, and the two history
@@ -43,35 +40,30 @@ interface CachedAudience {
  * change, here and on the other nodes (CacheNews); at worst after audienceCacheMs.
  */
 export class UltraGroupService implements UltraGroupRules {
-  /** appKey → groupId → channel → audience. */
-  private readonly audiences = new Map<string, Map<string, Map<string, CachedAudience>>>();
+  /** Keyed by app, group and channel. */
+  private readonly audiences: NodeCache<readonly string[]>;
 
   constructor(
     private readonly store: UltraGroupStore,
     private readonly clock: Clock,
     private readonly news?: CacheNews,
-  ) {}
+  ) {
+    this.audiences = new NodeCache(audienceCacheOptions, clock);
+  }
 
   /** Another node changed these groups' members or channels: the next read goes to the store. */
   forget(appKey: string, groupIds: readonly string[]): void {
-    for (const groupId of groupIds) this.audiences.get(appKey)?.delete(groupId);
+    for (const groupId of groupIds) this.audiences.forgetPrefix(cacheKey(appKey, groupId, ''));
   }
 
   // --- UltraGroupRules -------------------------------------------------------------
 
-  async audience(app: App, groupId: string, busChannel: string): Promise<readonly string[]> {
+  audience(app: App, groupId: string, busChannel: string): Promise<readonly string[]> {
     const channel = normalizeChannel(busChannel);
-    const now = this.clock.now();
-    const cached = this.audiences.get(app.appKey)?.get(groupId)?.get(channel);
-    if (cached && now - cached.loadedAt < audienceCacheMs && now >= cached.loadedAt) return cached.members;
-    const { private: isPrivate } = await this.requireChannel(app, groupId, channel);
-    const members = Object.freeze(await this.store.audience(app.appKey, groupId, channel, isPrivate));
-    let groups = this.audiences.get(app.appKey);
-    if (!groups) this.audiences.set(app.appKey, (groups = new Map<string, Map<string, CachedAudience>>()));
-    let channels = groups.get(groupId);
-    if (!channels) groups.set(groupId, (channels = new Map<string, CachedAudience>()));
-    channels.set(channel, { members, loadedAt: now });
-    return members;
+    return this.audiences.get(cacheKey(app.appKey, groupId, channel), async () => {
+      const { private: isPrivate } = await this.requireChannel(app, groupId, channel);
+      return Object.freeze(await this.store.audience(app.appKey, groupId, channel, isPrivate));
+    });
   }
 
   async assertCanSend(app: App, groupId: string, busChannel: string, userId: string): Promise<void> {

@@ -2,7 +2,7 @@ import { ParleyError } from '../errors.js';
 import type { AccountStore } from '../store/accounts.js';
 import type { UserProfile, UserRecord, UserRemark, UserStore } from '../store/users.js';
 import type { App, AppRegistry } from './apps.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../model/clock.js';
 import type { SessionService } from './sessions.js';
 import { issueToken, readToken } from './tokens.js';
 

@@ -9,6 +9,10 @@ export const closeCodes = {
   kicked: 4002,
   /** The node is shutting down: reconnect (to another node). */
   goingAway: 4003,
+  /** The device stopped reading and the server stopped buffering for it: reconnect to catch up. */
+  tooSlow: 4008,
+  /** The inbox store lost its data (Redis restarted empty): reconnect to learn of the gap. */
+  storeReset: 4009,
   /** The server failed while opening the session: reconnect. */
   internalError: 1011,
 } as const;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Gap } from '../core/catch-up.js';
-import type { DeliveredMessage } from '../core/message.js';
-import { platforms } from '../core/platform.js';
+import type { DeliveredMessage } from '../model/message.js';
+import { findBadInput, idPattern, jsonDepth, maxJsonDepth } from '../core/input-rules.js';
+import { platforms } from '../model/platform.js';
 
 /** Client-chosen request id, echoed in the result. */
 const requestId = z.union([z.number(), z.string().max(64)]);
@@ -20,7 +21,8 @@ export const connectFrame = z.object({
 
 export const pingFrame = z.object({ op: z.literal('ping'), id: requestId });
 
-const conversationId = z.string().min(1).max(64);
+/** Users, groups, rooms: the one id rule REST routes use too (core/input-rules.ts). */
+const conversationId = z.string().regex(idPattern, 'must be 1–64 letters, digits or + | = - _');
 const channel = z.string().max(20).regex(/^[A-Za-z0-9]*$/, 'up to 20 letters or digits');
 
 export const sendFrame = z.object({
@@ -31,7 +33,7 @@ export const sendFrame = z.object({
   busChannel: channel.optional(),
   /** Groups and ultra groups: only these members receive it. */
   toUserIds: z.array(conversationId).min(1).max(1000).optional(),
-  targetId: z.string().min(1).max(64),
+  targetId: conversationId,
   objectName: z.string().min(1).max(32),
   /** An object is serialized; a string is taken as is. */
   content: z.union([z.string(), z.record(z.string(), z.unknown())]).transform((c) => (typeof c === 'string' ? c : JSON.stringify(c))),
@@ -113,4 +115,27 @@ export function idOf(raw: unknown): RequestId | null {
   if (typeof raw !== 'object' || raw === null || !('id' in raw)) return null;
   const parsed = requestId.safeParse(raw.id);
   return parsed.success ? parsed.data : null;
+}
+
+/**
+ * A client frame, or the 1002 detail for one that is not: the nesting depth is counted
+ * before the text is parsed, and every string is checked to be storable after, so no step
+ * behind this (serialising `content`, writing to Postgres) meets a hostile value.
+ */
+export function parseClientFrame(raw: string | null): { ok: true; frame: ClientFrame } | { ok: false; id: RequestId | null; detail: string } {
+  if (raw === null) return { ok: false, id: null, detail: 'not a JSON text frame' };
+  if (jsonDepth(raw) > maxJsonDepth) return { ok: false, id: null, detail: `frame: JSON nested deeper than ${maxJsonDepth} levels` };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, id: null, detail: 'not a JSON text frame' };
+  }
+  const parsed = clientFrame.safeParse(json);
+  if (!parsed.success) {
+    return { ok: false, id: idOf(json), detail: parsed.error.issues.map((i) => `${i.path.join('.') || 'frame'}: ${i.message}`).join('; ') };
+  }
+  const bad = findBadInput(parsed.data);
+  if (bad) return { ok: false, id: idOf(json), detail: `${bad.path || 'frame'}: ${bad.problem}` };
+  return { ok: true, frame: parsed.data };
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { errorCatalog, isParleyError, ParleyError } from '../errors.js';
+import { asParleyError, errorCatalog, ParleyError } from '../errors.js';
 import { isV2Path } from './route.js';
 
 /**
@@ -9,13 +9,14 @@ import { isV2Path } from './route.js';
  */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ParleyError, request, reply) => {
-    const known = isParleyError(error) ? error : fromFastify(error);
+    const known = asParleyError(error) ?? fromFastify(error as FastifyError);
     if (!known) {
       request.log.error({ err: error }, 'request failed');
       const spec = errorCatalog.internal;
       return reply.status(spec.status).send(body(request.url, spec.code, spec.message));
     }
-    request.log.info({ code: known.code, errorMessage: known.message }, 'request refused');
+    if (known.kind === 'storageTimeout') request.log.warn({ err: error }, 'a store did not answer');
+    else request.log.info({ code: known.code, errorMessage: known.message }, 'request refused');
     return reply.status(known.status).send(body(request.url, known.code, known.message));
   });
 

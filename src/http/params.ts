@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idPattern } from '../core/input-rules.js';
 
 /**
  * Field types for RongCloud wire parameters. Form bodies carry strings (or string
@@ -25,12 +26,15 @@ export const requiredText = (maxBytes: number) =>
     .refine((value) => byteLength(value) <= maxBytes, { message: `longer than ${maxBytes} bytes` });
 
 /**
- * userId, groupId, chatroomId: 1–64 bytes of letters, digits and `+ | = - _`, as
- * RongCloud allows (SERVER-API.md §6); this also keeps tokens under 256 bytes.
+ * userId, groupId, chatroomId: 1–64 letters, digits and `+ | = - _` (core/input-rules.ts,
+ * the rule WebSocket frames share); this also keeps tokens under 256 bytes. A JSON number is
+ * taken as an id only when it is a whole number an SDK could have meant as text: `true`,
+ * `-1` and `1e308` are not ids.
  */
-export const id = requiredText(64).refine((value) => /^[A-Za-z0-9+|=_-]*$/.test(value), {
-  message: 'may hold only letters, digits and + | = - _',
-});
+export const id = z.preprocess(
+  (value) => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : value),
+  z.string().regex(idPattern, { message: 'must be 1–64 letters, digits or + | = - _' }),
+);
 
 /** Ultra group channel ids: up to 20 letters or digits (SERVER-API.md §6). */
 export const busChannel = text(20).refine((c) => /^[A-Za-z0-9]*$/.test(c), { message: 'may hold only letters and digits' });

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { App } from '../core/apps.js';
+import { findBadInput } from '../core/input-rules.js';
 import { ParleyError } from '../errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -34,13 +35,13 @@ export type Handler<S extends z.ZodType> = (
 /** The success code of RongCloud's `/v2` REST family (the Go SDK accepts 10000 or 200). */
 export const v2SuccessCode = 10000;
 
-/** `/v2/…` paths answer errors as `{"code":N,"msg":"…"}` (SERVER-API.md §4). */
+/** `/v2/…` paths answer errors as `{"code":N,"msg":"…"}` (docs/server-api.md "Ultra groups: the `/v2` REST family"). */
 export const isV2Path = (url: string) => url.startsWith('/v2/');
 
 /**
  * Registers a signed RongCloud-style POST route: the body is parsed with `spec.body`
- * (bad input → 1002 naming the field, nothing done), the handler's object is
- * answered as `{"code":200, …}`.
+ * (bad input, or text Postgres cannot store → 1002 naming the field, nothing done), the
+ * handler's object is answered as `{"code":200, …}`.
  */
 export function post<S extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<S>, handler: Handler<S>): void {
   app.routeCatalog.push(spec);
@@ -74,6 +75,9 @@ export function rest<S extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const parsed = schema.safeParse(input ?? {});
   if (!parsed.success) throw new ParleyError('badParameter', describeIssues(parsed.error));
+  // After parsing, so values decoded from JSON text (extraKeyVal) are checked too.
+  const bad = findBadInput(parsed.data);
+  if (bad) throw new ParleyError('badParameter', `${bad.path || 'body'}: ${bad.problem}`);
   return parsed.data;
 }
 

@@ -23,12 +23,12 @@ export function verifySignature(request: FastifyRequest, apps: AppRegistry, now:
     throw new ParleyError('badSignature', 'missing App-Key, Nonce, Timestamp or Signature header');
   }
   const app = apps.get(appKey);
-  if (!app) throw new ParleyError('badSignature', 'unknown App-Key');
-  const expected = Buffer.from(createHash('sha1').update(app.appSecret + nonce + timestamp, 'utf8').digest('hex'));
+  // An unknown key is refused like a wrong signature, after the same work, so that the
+  // answer does not tell which app keys exist.
+  const expected = Buffer.from(createHash('sha1').update((app?.appSecret ?? '') + nonce + timestamp, 'utf8').digest('hex'));
   const given = Buffer.from(signature.toLowerCase());
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    throw new ParleyError('badSignature');
-  }
+  const matches = expected.length === given.length && timingSafeEqual(expected, given);
+  if (!app || !matches) throw new ParleyError('badSignature');
   if (app.signatureMaxAgeSeconds !== undefined && !isFresh(timestamp, now, app.signatureMaxAgeSeconds)) {
     throw new ParleyError('badSignature', 'Timestamp outside the allowed window');
   }

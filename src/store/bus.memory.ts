@@ -1,13 +1,13 @@
-import type { Bus, NodeEventHandler } from './bus.js';
+import type { Bus, BusHandler } from './bus.js';
 
 /** In-process bus: the nodes are in this process. Single process only. */
 export function createMemoryBus(): Bus {
-  const handlers = new Map<string, NodeEventHandler>();
+  const handlers = new Map<string, BusHandler>();
   return {
-    async publish(nodeId, event) {
+    async publish(nodeId, payload) {
       const handler = handlers.get(nodeId);
       // Asynchronous like the network, so callers never depend on re-entrancy.
-      if (handler) queueMicrotask(() => handler(event));
+      if (handler) queueMicrotask(() => handler(payload));
     },
     async subscribe(nodeId, handler) {
       handlers.set(nodeId, handler);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Bus, NodeEvent, NodeEventHandler } from './bus.js';
+import type { Bus, BusHandler } from './bus.js';
 
 /**
  * Redis pub/sub, one channel per node (`<ns>:node-events:<nodeId>`), so a node only
@@ -8,13 +8,11 @@ import type { Bus, NodeEvent, NodeEventHandler } from './bus.js';
  */
 export function createRedisBus(publisher: Redis, subscriber: Redis, namespace: string): Bus {
   const channelOf = (nodeId: string) => `${namespace}:node-events:${nodeId}`;
-  const handlers = new Map<string, NodeEventHandler>();
-  subscriber.on('message', (channel: string, payload: string) => {
-    handlers.get(channel)?.(JSON.parse(payload) as NodeEvent);
-  });
+  const handlers = new Map<string, BusHandler>();
+  subscriber.on('message', (channel: string, payload: string) => handlers.get(channel)?.(payload));
   return {
-    async publish(nodeId, event) {
-      await publisher.publish(channelOf(nodeId), JSON.stringify(event));
+    async publish(nodeId, payload) {
+      await publisher.publish(channelOf(nodeId), payload);
     },
     async subscribe(nodeId, handler) {
       handlers.set(channelOf(nodeId), handler);

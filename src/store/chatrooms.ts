@@ -1,3 +1,5 @@
+import type { LimitKind, ObjectNameKind, RoomUserListKind } from '../model/chatroom.js';
+
 /** A chatroom an app backend created (/chatroom/create, /chatroom/create_new). */
 export interface ChatroomRow {
   roomId: string;
@@ -26,12 +28,6 @@ export interface NewRoomSettings {
   entries: readonly Omit<ChatroomEntry, 'setAt'>[];
 }
 
-/** `gag` and `block` hold per room; `ban` is app-wide (stored under room ''). */
-export type LimitKind = 'gag' | 'block' | 'ban';
-/** `whitelist`: exempt from gag, ban and room mute; `mute_whitelist`: exempt from room mute. */
-export type RoomUserListKind = 'whitelist' | 'mute_whitelist';
-/** Per-app objectName lists: always-sendable types, and high-priority types. */
-export type ObjectNameKind = 'whitelist' | 'priority';
 export type RoomFlag = 'muted' | 'distributionStopped' | 'keepAlive';
 
 /** Everything the send and join rules need about one user in one room, read at once. */

@@ -1,5 +1,6 @@
 import type { SqlQueryable } from './sql.js';
-import type { UltraGroupHistoryQueries, UltraGroupMessageRow } from './ultragroups.js';
+import type { UltraGroupHistoryQueries } from './ultragroups.js';
+import type { UltraGroupMessageRow } from '../model/ultragroup.js';
 
 /** Conversation type of ultra group rows in `messages` (their conversation_key is the group id). */
 const ultraGroupType = 10;

@@ -1,4 +1,5 @@
-import type { HistoryRow, HistoryStore, StoredMessage } from './history.js';
+import type { HistoryRow, HistoryStore, OutboxEntry, StoredMessage } from './history.js';
+import { encodeAppends } from './outbox.sql.js';
 import type { SqlClient } from './sql.js';
 
 export interface StoredRow {
@@ -40,31 +41,53 @@ export const toStored = (r: StoredRow): StoredMessage => ({
   extraContent: r.extra_content,
 });
 
-/** Rows per INSERT statement at most. */
+/**
+ * SQLSTATE classes 22 (data exception) and 23 (integrity violation): the rows were refused,
+ * not the connection, so a statement without them can succeed.
+ */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
+const asError = (err: unknown) => (err instanceof Error ? err : new Error('history write failed'));
+
+/** Rows per statement at most. */
 const maxBatchRows = 2000;
+/** How long a finished outbox entry may wait to be folded into a commit before it is deleted alone. */
+const outboxDoneFlushMs = 200;
 
 interface Pending {
   appKey: string;
   rows: readonly HistoryRow[];
+  outbox: OutboxEntry | undefined;
   done(err?: Error): void;
 }
 
+const sizeOf = (p: Pending) => p.rows.length + (p.outbox ? 1 : 0);
+
 /**
- * History in SQL. Inserts are group-committed: while one INSERT runs, the rows of every
- * send that arrives meanwhile queue up and go in the next single multi-row statement,
- * so concurrent sends share commits instead of paying one each (no added latency when idle).
+ * History in SQL. Commits are group-committed: while one statement runs, the rows and
+ * outbox entries of every send that arrives meanwhile queue up and go in the next single
+ * statement, so concurrent sends share commits instead of paying one each (no added
+ * latency when idle). Finished outbox entries are deleted in the next statement too.
  */
 export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
   let queue: Pending[] = [];
+  let finished: Array<{ appKey: string; sendId: string }> = [];
   let writing = false;
+  let flushTimer: NodeJS.Timeout | undefined;
 
-  async function writeBatch(batch: readonly Pending[]): Promise<void> {
+  async function writeBatch(batch: readonly Pending[], doneEntries: ReadonlyArray<{ appKey: string; sendId: string }>): Promise<void> {
     const rows = batch.flatMap((p) => p.rows.map((row) => ({ appKey: p.appKey, row })));
+    const outbox = batch.flatMap((p) => (p.outbox ? [{ appKey: p.appKey, entry: p.outbox }] : []));
     const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
-    // One statement: the rows, the conversation state of each side (for private and system
-    // rows the list of a user's conversations of those kinds), and the sender's read
-    // position moved up to its own send: whoever writes in a conversation has read it, and
-    // unread counting never has to step over the user's own messages.
+    const now = Date.now();
+    // One statement: the rows, the outbox entries, the deletion of finished entries, the
+    // conversation state of each side (for private and system rows the list of a user's
+    // conversations of those kinds), and the sender's read position moved up to its own
+    // send: whoever writes in a conversation has read it, and unread counting never has to
+    // step over the user's own messages.
     await sql.query(
       `WITH r AS (
          SELECT * FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::bigint[], $6::text[],
@@ -78,6 +101,12 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
                 from_user_id, target_id, object_name, content, sender_visible, counted, expansion, extra_content::jsonb
          FROM r
          ON CONFLICT (app_key, message_uid) DO NOTHING
+       ), owed AS (
+         INSERT INTO inbox_outbox (app_key, send_id, created_at, taken_at, appends)
+         SELECT app_key, send_id, $17, $17, appends FROM unnest($15::text[], $16::text[], $18::text[]) AS o(app_key, send_id, appends)
+         ON CONFLICT (app_key, send_id) DO NOTHING
+       ), finished AS (
+         DELETE FROM inbox_outbox WHERE (app_key, send_id) IN (SELECT * FROM unnest($19::text[], $20::text[]))
        )
        INSERT INTO conversation_states (app_key, user_id, conversation_type, target_id, bus_channel, conversation_key, read_time)
        SELECT app_key, user_id, conversation_type, target_id, bus_channel, min(conversation_key), max(read_time)
@@ -108,24 +137,40 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
         column((r) => r.row.counted),
         column((r) => r.row.expansion),
         column((r) => r.row.extraContent ?? '{}'),
+        outbox.map((o) => o.appKey),
+        outbox.map((o) => o.entry.sendId),
+        now,
+        outbox.map((o) => encodeAppends(o.entry.appends)),
+        doneEntries.map((d) => d.appKey),
+        doneEntries.map((d) => d.sendId),
       ],
     );
   }
 
   async function drain(): Promise<void> {
     writing = true;
-    while (queue.length > 0) {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    while (queue.length > 0 || finished.length > 0) {
       let size = 0;
-      const take = queue.findIndex((p) => (size += p.rows.length) > maxBatchRows);
+      const take = queue.findIndex((p) => (size += sizeOf(p)) > maxBatchRows);
       const count = take <= 0 ? (take === 0 ? 1 : queue.length) : take;
       const batch = queue.slice(0, count);
       queue = queue.slice(count);
+      const doneEntries = finished;
+      finished = [];
       try {
-        await writeBatch(batch);
+        await writeBatch(batch, doneEntries);
         batch.forEach((p) => p.done());
       } catch (err) {
-        const error = err instanceof Error ? err : new Error('history write failed');
-        batch.forEach((p) => p.done(error));
+        // Deleting finished entries is never worth failing a send for: the relay deletes them later.
+        if (batch.length === 0) break;
+        if (batch.length === 1 || !isDataError(err)) {
+          batch.forEach((p) => p.done(asError(err)));
+          continue;
+        }
+        // One send's bad row must not fail the others that shared its statement: each again, alone.
+        for (const pending of batch) await writeBatch([pending], []).then(() => pending.done(), (e: unknown) => pending.done(asError(e)));
       }
     }
     writing = false;
@@ -186,12 +231,23 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
       );
     },
 
-    insert(appKey, rows) {
-      if (rows.length === 0) return Promise.resolve();
+    commit(appKey, rows, outbox) {
+      if (rows.length === 0 && !outbox) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        queue.push({ appKey, rows, done: (err) => (err === undefined ? resolve() : reject(err)) });
+        queue.push({ appKey, rows, outbox, done: (err) => (err === undefined ? resolve() : reject(err)) });
         if (!writing) void drain();
       });
+    },
+
+    outboxDone(appKey, sendId) {
+      finished.push({ appKey, sendId });
+      if (!writing && flushTimer === undefined) {
+        flushTimer = setTimeout(() => {
+          flushTimer = undefined;
+          if (!writing) void drain();
+        }, outboxDoneFlushMs);
+        flushTimer.unref();
+      }
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { AppendItem } from './inbox.js';
+
 /** One message as stored in cloud history. */
 export interface HistoryRow {
   conversationType: number;
@@ -33,13 +35,26 @@ export interface RecallNotice {
   content: string;
 }
 
+/** The inbox entries a committed send still owes (see `HistoryStore.commit`). */
+export interface OutboxEntry {
+  /** Unique per send (its stamp). */
+  sendId: string;
+  appends: readonly AppendItem[];
+}
+
 /**
- * Cloud history (Postgres or PGlite, one SQL implementation). `insert` writes all rows
- * of a send in one statement; a row whose messageUId already exists is left as is
- * (retries are harmless).
+ * Cloud history (Postgres or PGlite, one SQL implementation).
+ * - `commit` writes a send's rows and, when given, its outbox entry in one statement (one
+ *   transaction): both or neither. A row or entry whose id already exists is left as is,
+ *   so a retry of a send that may have committed writes nothing twice.
+ * - Concurrent commits share statements (group commit); a row the database refuses fails
+ *   only the commit it belongs to.
+ * - `outboxDone` deletes a committed entry once its appends are made; it never fails the
+ *   caller (it is folded into a later statement, or retried).
  */
 export interface HistoryStore {
-  insert(appKey: string, rows: readonly HistoryRow[]): Promise<void>;
+  commit(appKey: string, rows: readonly HistoryRow[], outbox?: OutboxEntry): Promise<void>;
+  outboxDone(appKey: string, sendId: string): void;
   /**
    * Newest first, strictly before `before` in (sentTime, messageUId) order (one index
    * range scan; stable under concurrent inserts). `hideUnechoedFrom`: leave out that

@@ -3,7 +3,7 @@ import { checkInboxArgs, checkInboxNow, headGraceMs, type Inbox, type InboxEntry
 
 /** One user's inbox: entries hold contiguous seqs, the live ones from index `first` on. */
 interface UserInbox extends InboxHead {
-  entries: InboxEntry[];
+  entries: Array<InboxEntry & { messageUId: string }>;
   first: number;
   cursors: Map<string, number>;
   /** Logical expiry (caller's clock): gone once `now` passes it; Infinity until a write sets it. */
@@ -79,15 +79,31 @@ export function createMemoryInbox(): Inbox {
     capTrimmedAt: inbox.capTrimmedAt,
   });
 
+  /** The seq of the user's entry of `messageUId` appended since `since`, scanning back from the newest. */
+  function existing(inbox: UserInbox, messageUId: string, since: number): number | undefined {
+    for (let i = inbox.entries.length - 1; i >= inbox.first && inbox.entries[i]!.at >= since; i--) {
+      if (inbox.entries[i]!.messageUId === messageUId) return inbox.entries[i]!.seq;
+    }
+    return undefined;
+  }
+
   return {
-    async append(appKey, items, now, limits) {
+    // Appends run synchronously in this process: any call is all or nothing.
+    atomicUsers: Number.POSITIVE_INFINITY,
+
+    async append(appKey, items, now, limits, options = {}) {
       checkInboxArgs(now, limits);
       const results: Array<{ seq: number; epoch: string }> = [];
       const touched = new Set<UserInbox>();
       for (const item of items) {
         const { inbox } = open(keyOf(appKey, item.userId), now);
+        const seq = options.dedupeSince === undefined ? undefined : existing(inbox, item.messageUId, options.dedupeSince);
+        if (seq !== undefined) {
+          results.push({ seq, epoch: inbox.epoch });
+          continue;
+        }
         inbox.seq += 1;
-        inbox.entries.push({ seq: inbox.seq, at: now, payload: item.payload });
+        inbox.entries.push({ seq: inbox.seq, at: now, payload: item.payload, messageUId: item.messageUId });
         touched.add(inbox);
         results.push({ seq: inbox.seq, epoch: inbox.epoch });
       }
@@ -108,7 +124,7 @@ export function createMemoryInbox(): Inbox {
       const oldest = inbox.entries[inbox.first];
       const oldestSeq = oldest ? oldest.seq : inbox.seq + 1;
       const start = inbox.first + Math.max(0, Math.floor(afterSeq) + 1 - oldestSeq);
-      const entries = limit > 0 ? inbox.entries.slice(start, start + limit).map((e) => ({ ...e })) : [];
+      const entries = limit > 0 ? inbox.entries.slice(start, start + limit).map(({ seq, at, payload }) => ({ seq, at, payload })) : [];
       return { ...headOf(inbox), entries, oldestSeq };
     },
 

@@ -4,8 +4,10 @@ import { checkInboxArgs, checkInboxNow, type Inbox, type InboxEntry, type InboxH
 
 /*
  * Keys per user (both written by the same scripts, both expire together):
- * - `<ns>:inbox:<appKey>:<userId>`: Stream, entry id `<seq>-1`, fields `at` (append ms)
- *   then `p` (payload). Only ever trimmed from the front, so it holds contiguous seqs.
+ * - `<ns>:inbox:<appKey>:<userId>`: Stream, entry id `<seq>-1`, fields `at` (append ms),
+ *   `p` (payload), then `m` (the messageUId, for appends that skip what is there already;
+ *   entries from before it existed have none). Only ever trimmed from the front, so it
+ *   holds contiguous seqs.
  * - `<ns>:inbox-head:<appKey>:<userId>`: hash with seq, baseSeq, epoch, ackedSeq,
  *   capTrimmedSeq, capTrimmedAt, expiresAt (logical expiry in the caller's clock) and
  *   one cursor per device, `dev:<deviceId>`.
@@ -72,6 +74,20 @@ local function trim(stream, head, h, now, retention, cap)
   return oldest
 end
 
+-- The seq of the entry of message uid appended at or after since, scanning back from the newest.
+local function existing(stream, uid, since)
+  local upper = '+'
+  while true do
+    local batch = redis.call('XREVRANGE', stream, upper, '-', 'COUNT', 64)
+    for _, entry in ipairs(batch) do
+      if atOf(entry) < since then return nil end
+      if entry[2][6] == uid then return seqOf(entry[1]) end
+    end
+    if #batch < 64 then return nil end
+    upper = '(' .. batch[#batch][1]
+  end
+end
+
 -- Saves h.seq; the stream expires after retention of no writes, the head 30 days
 -- later, so a device returning after a quiet spell gets a precise retention gap.
 local headGrace = 2592000000
@@ -84,27 +100,34 @@ end
 
 const appendLua = `
 -- KEYS[2u-1], KEYS[2u]: inbox stream and inbox head hash of the u-th user
--- ARGV[1] now (ms), ARGV[2] retentionMs, ARGV[3] cap, ARGV[4] P = number of distinct
--- payloads, ARGV[5..4+P] the payloads, then for each user in KEYS order: the epoch to
--- use if its inbox is (re)created, n, and n indexes (1-based) into the payloads, in order
--- Returns for each user: epoch, seq of its first entry (the others follow at +1 each).
+-- ARGV[1] now (ms), ARGV[2] retentionMs, ARGV[3] cap, ARGV[4] dedupeSince ('' for none),
+-- ARGV[5] P = number of distinct payloads, ARGV[6..5+P] the payloads, then for each user
+-- in KEYS order: the epoch to use if its inbox is (re)created, n, and n pairs (index
+-- (1-based) into the payloads, messageUId), in order.
+-- Returns for each user: epoch, then the seq of each of its n items.
 ${luaLib}
 local now, retention, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local a = 5 + tonumber(ARGV[4])
+local since = tonumber(ARGV[4])
+local a = 6 + tonumber(ARGV[5])
 local reply = {}
 for u = 1, #KEYS / 2 do
   local stream, head = KEYS[2 * u - 1], KEYS[2 * u]
   local h = open(stream, head, now, ARGV[a])
-  local firstSeq = h.seq + 1
-  for i = a + 2, a + 1 + tonumber(ARGV[a + 1]) do
-    h.seq = h.seq + 1
-    redis.call('XADD', stream, fmt(h.seq) .. '-1', 'at', ARGV[1], 'p', ARGV[4 + tonumber(ARGV[i])])
+  local n = tonumber(ARGV[a + 1])
+  reply[#reply + 1] = h.epoch
+  for i = a + 2, a + 2 * n, 2 do
+    local uid = ARGV[i + 1]
+    local seq = since and existing(stream, uid, since)
+    if not seq then
+      h.seq = h.seq + 1
+      seq = h.seq
+      redis.call('XADD', stream, fmt(seq) .. '-1', 'at', ARGV[1], 'p', ARGV[5 + tonumber(ARGV[i])], 'm', uid)
+    end
+    reply[#reply + 1] = seq
   end
-  a = a + 2 + tonumber(ARGV[a + 1])
+  a = a + 2 + 2 * n
   trim(stream, head, h, now, retention, cap)
   saveAndExpire(stream, head, h, now, retention)
-  reply[#reply + 1] = h.epoch
-  reply[#reply + 1] = firstSeq
 end
 return reply
 `;
@@ -205,7 +228,9 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
   const newEpoch = () => randomBytes(8).toString('base64url');
 
   return {
-    async append(appKey, items, now, limits) {
+    atomicUsers: usersPerCall,
+
+    async append(appKey, items, now, limits, options = {}) {
       checkInboxArgs(now, limits);
       const byUser = new Map<string, number[]>();
       items.forEach((item, index) => {
@@ -214,6 +239,7 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
         else byUser.set(item.userId, [index]);
       });
       const users = [...byUser];
+      const dedupeSince = options.dedupeSince === undefined ? '' : Math.floor(options.dedupeSince);
       const batches: Array<Array<string | number>> = [];
       for (let from = 0; from < users.length; from += usersPerCall) {
         const keys: string[] = [];
@@ -225,21 +251,25 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
           keys.push(streamKey(appKey, userId), headKey(appKey, userId));
           perUser.push(`${epochBase}.${keys.length / 2}`, indexes.length);
           for (const i of indexes) {
-            const payload = items[i]!.payload;
+            const { payload, messageUId } = items[i]!;
             let at = payloadIndex.get(payload);
             if (at === undefined) payloadIndex.set(payload, (at = payloadIndex.size + 1));
-            perUser.push(at);
+            perUser.push(at, messageUId);
           }
         }
-        batches.push([keys.length, ...keys, now, limits.retentionMs, limits.cap, payloadIndex.size, ...payloadIndex.keys(), ...perUser]);
+        batches.push([keys.length, ...keys, now, limits.retentionMs, limits.cap, dedupeSince, payloadIndex.size, ...payloadIndex.keys(), ...perUser]);
       }
       const replies = await runAppends(batches);
       const results = new Array<{ seq: number; epoch: string }>(items.length);
+      let reply: unknown[] = [];
+      let at = 0;
       users.forEach(([, indexes], u) => {
-        const reply = replies[Math.floor(u / usersPerCall)];
-        const at = 2 * (u % usersPerCall);
-        const [epoch, firstSeq] = [String((reply as unknown[])[at]), Number((reply as unknown[])[at + 1])];
-        indexes.forEach((itemIndex, k) => (results[itemIndex] = { seq: firstSeq + k, epoch }));
+        if (u % usersPerCall === 0) {
+          reply = replies[u / usersPerCall] as unknown[];
+          at = 0;
+        }
+        const epoch = String(reply[at++]);
+        for (const itemIndex of indexes) results[itemIndex] = { seq: Number(reply[at++]), epoch };
       });
       return results;
     },

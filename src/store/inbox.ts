@@ -9,7 +9,11 @@
  *   the store lost the user's data) starts its seq at the creation time in ms
  *   (`baseSeq`), so its first entry is `baseSeq + 1`, and gets a fresh random `epoch`.
  * - `append` is atomic per user: next seq + append + trim happen together, so a reader
- *   never sees a hole. Items for many users in one call cost one round trip.
+ *   never sees a hole. Items for many users in one call cost one round trip; a call for at
+ *   most `atomicUsers` distinct users is atomic as a whole (every entry or none).
+ * - With `dedupeSince`, an item whose message (`messageUId`) the user's inbox already holds
+ *   among entries appended at or after that time is not appended again: the entry's seq is
+ *   returned. Retries and recovery use it after a failure that may have left the entry.
  * - Trimming: entries appended more than `retentionMs` ago are dropped (on append and
  *   on read); beyond `cap` entries the oldest are dropped, and the highest seq dropped
  *   by the cap and its append time are remembered (`capTrimmedSeq`, `capTrimmedAt`).
@@ -58,11 +62,20 @@ export interface InboxPage extends InboxHead {
 export interface AppendItem {
   userId: string;
   payload: string;
+  /** The message the entry is a copy of (at most one entry per message per user). */
+  messageUId: string;
+}
+
+export interface AppendOptions {
+  /** Epoch ms: skip items already appended since then (see the contract above). */
+  dedupeSince?: number | undefined;
 }
 
 export interface Inbox {
+  /** Distinct users an `append` keeps atomic as a whole. */
+  readonly atomicUsers: number;
   /** Appends each item to its user's inbox; returns each item's seq and epoch, in order. */
-  append(appKey: string, items: readonly AppendItem[], now: number, limits: InboxLimits): Promise<Array<{ seq: number; epoch: string }>>;
+  append(appKey: string, items: readonly AppendItem[], now: number, limits: InboxLimits, options?: AppendOptions): Promise<Array<{ seq: number; epoch: string }>>;
   /** Reads after `afterSeq` (creating the inbox if absent, trimming expired entries first). */
   read(appKey: string, userId: string, afterSeq: number, limit: number, now: number, limits: InboxLimits): Promise<InboxPage>;
   /** The user's head (creating the inbox if absent). */

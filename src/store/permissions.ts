@@ -1,4 +1,5 @@
-export type RelationKind = 'block' | 'allow' | 'friend';
+import type { RelationKind } from '../model/relations.js';
+
 
 /** How each recipient stands toward one sender. */
 export interface RecipientStanding {

@@ -1,5 +1,6 @@
-import type { Clock } from '../core/clock.js';
-import { bySessionAge, type Presence, type SessionInfo } from './presence.js';
+import type { Clock } from '../model/clock.js';
+import { type Presence } from './presence.js';
+import { bySessionAge, type SessionInfo } from '../model/session.js';
 
 /** In-process presence. Single node only: other processes cannot see it. */
 export function createMemoryPresence(clock: Clock): Presence {
@@ -18,7 +19,7 @@ export function createMemoryPresence(clock: Clock): Presence {
       if (!userSessions) sessions.set(key, (userSessions = new Map<string, SessionInfo>()));
       userSessions.set(session.sessionId, session);
     },
-    async remove(appKey, userId, sessionId) {
+    async remove(appKey, { userId, sessionId }) {
       const key = keyOf(appKey, userId);
       const userSessions = sessions.get(key);
       userSessions?.delete(sessionId);
@@ -32,6 +33,14 @@ export function createMemoryPresence(clock: Clock): Presence {
       for (const userId of userIds) {
         const sessionsOfUser = live(appKey, userId);
         if (sessionsOfUser.length > 0) found.set(userId, sessionsOfUser);
+      }
+      return found;
+    },
+    async nodesOf(appKey, userIds) {
+      const found = new Map<string, string[]>();
+      for (const userId of userIds) {
+        const userSessions = sessions.get(keyOf(appKey, userId));
+        if (userSessions && userSessions.size > 0) found.set(userId, [...new Set([...userSessions.values()].map((s) => s.nodeId))]);
       }
       return found;
     },

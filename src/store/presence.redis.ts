@@ -1,15 +1,19 @@
 import type { Redis } from 'ioredis';
-import { bySessionAge, type Presence, type SessionInfo } from './presence.js';
+import { type Presence } from './presence.js';
+import { bySessionAge, type SessionInfo } from '../model/session.js';
 
 /**
  * Presence in Redis, shared by all nodes.
- * - `<ns>:presence:<appKey>:<userId>`: hash sessionId → SessionInfo JSON.
+ * - `<ns>:presence:<appKey>:<userId>`: hash `<nodeId>|<sessionId>` → SessionInfo JSON (the
+ *   node in the field name lets `nodesOf` read fields only).
  * - `<ns>:node:<nodeId>`: exists while the node is alive (PX ttl, renewed by keepNodeAlive).
  * - `<ns>:nodes`: set of node ids ever announced; filtered by their liveness key.
  * Sessions of a node whose key expired are filtered out on read and removed lazily.
  */
 /** The key that exists while a node is alive (shared with other seams that filter by node). */
 export const nodeLivenessKey = (namespace: string, nodeId: string) => `${namespace}:node:${nodeId}`;
+
+const fieldOf = (session: Pick<SessionInfo, 'nodeId' | 'sessionId'>) => `${session.nodeId}|${session.sessionId}`;
 
 export function createRedisPresence(redis: Redis, namespace: string): Presence {
   const userKey = (appKey: string, userId: string) => `${namespace}:presence:${appKey}:${userId}`;
@@ -27,7 +31,7 @@ export function createRedisPresence(redis: Redis, namespace: string): Presence {
     for (const [userId, sessions] of byUser) {
       const live = sessions.filter((s) => liveNodes.has(s.nodeId)).sort(bySessionAge);
       const gone = sessions.filter((s) => !liveNodes.has(s.nodeId));
-      if (gone.length > 0) cleanups.push(redis.hdel(userKey(appKey, userId), ...gone.map((s) => s.sessionId)));
+      if (gone.length > 0) cleanups.push(redis.hdel(userKey(appKey, userId), ...gone.map(fieldOf)));
       if (live.length > 0) result.set(userId, live);
     }
     await Promise.all(cleanups);
@@ -50,10 +54,19 @@ export function createRedisPresence(redis: Redis, namespace: string): Presence {
 
   return {
     async add(appKey, session) {
-      await redis.hset(userKey(appKey, session.userId), session.sessionId, JSON.stringify(session));
+      await redis.hset(userKey(appKey, session.userId), fieldOf(session), JSON.stringify(session));
     },
-    async remove(appKey, userId, sessionId) {
-      await redis.hdel(userKey(appKey, userId), sessionId);
+    async remove(appKey, session) {
+      await redis.hdel(userKey(appKey, session.userId), fieldOf(session));
+    },
+    async nodesOf(appKey, userIds) {
+      // Issued together, the reads share socket writes (auto-pipelining).
+      const replies = await Promise.all(userIds.map((userId) => redis.hkeys(userKey(appKey, userId))));
+      const found = new Map<string, string[]>();
+      replies.forEach((fields, i) => {
+        if (fields.length > 0) found.set(userIds[i]!, [...new Set(fields.map((field) => field.slice(0, field.lastIndexOf('|'))))]);
+      });
+      return found;
     },
     list,
     listMany,

@@ -1,17 +1,4 @@
-import type { Platform } from '../core/platform.js';
-
-/** One device session as every node sees it. */
-export interface SessionInfo {
-  sessionId: string;
-  userId: string;
-  deviceId: string;
-  platform: Platform;
-  nodeId: string;
-  /** Epoch ms; orders sessions for "evict the earliest". */
-  connectedAt: number;
-  /** Epoch ms the session's token was issued; `token/expire` kicks older ones. */
-  tokenIssuedAt: number;
-}
+import type { SessionInfo } from '../model/session.js';
 
 /**
  * Which node holds which device session, visible to all nodes.
@@ -24,10 +11,16 @@ export interface SessionInfo {
  */
 export interface Presence {
   add(appKey: string, session: SessionInfo): Promise<void>;
-  remove(appKey: string, userId: string, sessionId: string): Promise<void>;
+  remove(appKey: string, session: Pick<SessionInfo, 'userId' | 'sessionId' | 'nodeId'>): Promise<void>;
   list(appKey: string, userId: string): Promise<SessionInfo[]>;
   /** The live sessions of many users in one round trip (users with none are absent). */
   listMany(appKey: string, userIds: readonly string[]): Promise<Map<string, SessionInfo[]>>;
+  /**
+   * The nodes holding sessions of each user, in one round trip and without reading the
+   * sessions (users with none are absent): where a live push must go. A node that died
+   * may still be listed until its sessions are cleaned up; a push to it is lost harmlessly.
+   */
+  nodesOf(appKey: string, userIds: readonly string[]): Promise<Map<string, string[]>>;
   isOnline(appKey: string, userId: string): Promise<boolean>;
   /** Declares `nodeId` alive for `ttlMs` more milliseconds. */
   keepNodeAlive(nodeId: string, ttlMs: number): Promise<void>;
@@ -35,8 +28,4 @@ export interface Presence {
   dropNode(nodeId: string): Promise<void>;
   /** Ids of the nodes currently alive. */
   liveNodes(): Promise<string[]>;
-}
-
-export function bySessionAge(a: SessionInfo, b: SessionInfo): number {
-  return a.connectedAt - b.connectedAt || a.sessionId.localeCompare(b.sessionId);
 }

@@ -4,8 +4,16 @@ import type { SqlClient, SqlQueryable } from './sql.js';
 // bigint columns (sequence numbers, millisecond times) stay well inside 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-export function createPgClient(connectionString: string, poolSize = 10): SqlClient {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+/** Migrations and other statements run through `exec` may take long: they are not cut off. */
+const execTimeoutMs = 3_600_000;
+
+/**
+ * `timeoutMs` bounds a connection attempt and each query: a database that is down or frozen
+ * fails a request within it (answered 1050) instead of holding it.
+ */
+export function createPgClient(connectionString: string, options: { poolSize?: number; timeoutMs?: number } = {}): SqlClient {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   // An idle client that loses its connection emits here; the pool replaces it.
   pool.on('error', () => undefined);
   return {
@@ -14,7 +22,7 @@ export function createPgClient(connectionString: string, poolSize = 10): SqlClie
       return { rows: result.rows as Row[] };
     },
     async exec(text) {
-      await pool.query(text);
+      await pool.query({ text, query_timeout: execTimeoutMs } as pg.QueryConfig);
     },
     async transaction(work) {
       const client = await pool.connect();

@@ -1,5 +1,5 @@
-/** `muted`: may not send in the scope; `allowed`: may send while the scope is muted as a whole. */
-export type UltraGroupUserList = 'muted' | 'allowed';
+import type { UltraGroupMessageRow, UltraGroupUserList } from '../model/ultragroup.js';
+
 
 export interface UltraGroupChannelRow {
   /** Never '' (the default channel has no row). */
@@ -29,19 +29,6 @@ export interface UltraGroupSendStanding {
   allowed: boolean;
 }
 
-/** One ultra group message as the history endpoints show it. */
-export interface UltraGroupMessageRow {
-  busChannel: string;
-  fromUserId: string;
-  messageUId: string;
-  sentTime: number;
-  objectName: string;
-  content: string;
-  /** Sent with `expansion`: key/values may be set on it. */
-  expansion: boolean;
-  /** Its expansion key/values as JSON text, `{"key":{"v":"value","ts":<ms>}}`; `{}` when none. */
-  extraContent: string;
-}
 
 export interface UltraGroupHistoryRange {
   groupId: string;

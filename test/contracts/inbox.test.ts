@@ -33,7 +33,9 @@ afterAll(async () => {
 
 let users = 0;
 const newUser = (label: string) => `${label}-${++users}`;
-const one = (userId: string, payload: string) => [{ userId, payload }];
+let uids = 0;
+const uid = () => `M-${++uids}`;
+const one = (userId: string, payload: string, messageUId = uid()) => [{ userId, payload, messageUId }];
 const seqsOf = (page: { entries: Array<{ seq: number }> }) => page.entries.map((e) => e.seq);
 
 describe(`Inbox contract (${storageMode})`, () => {
@@ -42,7 +44,7 @@ describe(`Inbox contract (${storageMode})`, () => {
     const created = await inbox.head('A', u, T0);
     expect(created).toEqual({ epoch: expect.any(String), baseSeq: T0, seq: T0, ackedSeq: T0, capTrimmedSeq: 0, capTrimmedAt: 0 });
     expect(created.epoch.length).toBeGreaterThan(0);
-    const first = await inbox.append('A', [{ userId: u, payload: 'a' }, { userId: u, payload: 'b' }], T0 + 10, roomy);
+    const first = await inbox.append('A', [{ userId: u, payload: 'a', messageUId: uid() }, { userId: u, payload: 'b', messageUId: uid() }], T0 + 10, roomy);
     const second = await inbox.append('A', one(u, 'c'), T0 + 20, roomy);
     expect([...first, ...second]).toEqual([T0 + 1, T0 + 2, T0 + 3].map((seq) => ({ seq, epoch: created.epoch })));
     expect(await inbox.head('A', u, T0 + 30)).toEqual({ ...created, seq: T0 + 3 });
@@ -52,14 +54,31 @@ describe(`Inbox contract (${storageMode})`, () => {
     expect(await inbox.head('A', v, T0 + 99)).toMatchObject({ baseSeq: T0 + 5, seq: T0 + 6 });
   });
 
+  it('with dedupeSince, finds the entries of messages already there instead of adding them again', async () => {
+    const [a, b] = [newUser('dedupe'), newUser('dedupe')];
+    const first = await inbox.append('A', [...one(a, 'x', 'MSG-1'), ...one(b, 'x', 'MSG-1'), ...one(a, 'y', 'MSG-2')], T0 + 10, roomy);
+    // A retry of the same send: every item is found, nothing is added.
+    const again = await inbox.append('A', [...one(a, 'x', 'MSG-1'), ...one(b, 'x', 'MSG-1'), ...one(a, 'y', 'MSG-2')], T0 + 20, roomy, { dedupeSince: T0 });
+    expect(again).toEqual(first);
+    // Half there: the missing one is added after what is there.
+    const half = await inbox.append('A', [...one(a, 'y', 'MSG-2'), ...one(a, 'z', 'MSG-3')], T0 + 30, roomy, { dedupeSince: T0 });
+    const base = first[0]!.seq - 1;
+    expect(half.map((r) => r.seq - base)).toEqual([2, 3]);
+    expect(seqsOf(await inbox.read('A', a, 0, 10, T0 + 40, roomy)).map((seq) => seq - base)).toEqual([1, 2, 3]);
+    // Entries older than dedupeSince are not looked at; without it, nothing is looked at.
+    const b1 = first[1]!.seq;
+    expect((await inbox.append('A', one(b, 'x', 'MSG-1'), T0 + 50, roomy, { dedupeSince: T0 + 40 }))[0]!.seq).toBe(b1 + 1);
+    expect((await inbox.append('A', one(b, 'x', 'MSG-1'), T0 + 60, roomy))[0]!.seq).toBe(b1 + 2);
+  });
+
   it('appends for many users in one call: per-item seqs in order, each user contiguous', async () => {
     const [a, b, c] = [newUser('multi'), newUser('multi'), newUser('multi')];
     const users = [a, b, a, c, b, a] as const;
-    const result = await inbox.append('A', users.map((userId, i) => ({ userId, payload: `m${i}` })), T0, roomy);
+    const result = await inbox.append('A', users.map((userId, i) => ({ userId, payload: `m${i}`, messageUId: uid() })), T0, roomy);
     expect(result.map((r) => r.seq - T0)).toEqual([1, 1, 2, 1, 2, 3]);
     expect(new Set([result[0]!.epoch, result[2]!.epoch, result[5]!.epoch]).size).toBe(1);
     expect(new Set([result[0]!.epoch, result[1]!.epoch, result[3]!.epoch]).size).toBe(3);
-    const more = await inbox.append('A', [{ userId: b, payload: 'm6' }, { userId: a, payload: 'm7' }], T0 + 1, roomy);
+    const more = await inbox.append('A', [{ userId: b, payload: 'm6', messageUId: uid() }, { userId: a, payload: 'm7', messageUId: uid() }], T0 + 1, roomy);
     expect(more.map((r) => r.seq - T0)).toEqual([3, 4]);
     expect((await inbox.read('A', a, 0, 10, T0 + 2, roomy)).entries.map((e) => [e.seq - T0, e.payload])).toEqual([
       [1, 'm0'],
@@ -132,7 +151,7 @@ describe(`Inbox contract (${storageMode})`, () => {
     const page = await inbox.read('A', u, 0, 10, T0 + 6, roomy);
     expect(seqsOf(page)).toEqual([T0 + 3, T0 + 4, T0 + 5]);
     expect(page).toMatchObject({ oldestSeq: T0 + 3, seq: T0 + 5, capTrimmedSeq: T0 + 2, capTrimmedAt: T0 + 2 });
-    const batch = ['q1', 'q2', 'q3', 'q4'].map((payload) => ({ userId: u, payload }));
+    const batch = ['q1', 'q2', 'q3', 'q4'].map((payload) => ({ userId: u, payload, messageUId: uid() }));
     await inbox.append('A', batch, T0 + 10, limits);
     const after = await inbox.read('A', u, 0, 10, T0 + 11, roomy);
     expect(after.entries.map((e) => e.payload)).toEqual(['q2', 'q3', 'q4']);
@@ -143,7 +162,7 @@ describe(`Inbox contract (${storageMode})`, () => {
   it('acks per device, monotonically, clamped to the newest seq; ackedSeq is the max over devices', async () => {
     const u = newUser('ack');
     await inbox.head('A', u, T0);
-    await inbox.append('A', ['1', '2', '3', '4', '5'].map((payload) => ({ userId: u, payload })), T0 + 1, roomy);
+    await inbox.append('A', ['1', '2', '3', '4', '5'].map((payload) => ({ userId: u, payload, messageUId: uid() })), T0 + 1, roomy);
     const acked = async () => (await inbox.head('A', u, T0 + 2)).ackedSeq;
     expect(await inbox.cursor('A', u, 'd1')).toBe(0);
     await inbox.ack('A', u, 'd1', T0 + 2);
@@ -174,7 +193,7 @@ describe(`Inbox contract (${storageMode})`, () => {
 
   it('drop deletes one user\'s entries, head and cursors; the next use is a new epoch; others keep theirs', async () => {
     const [u, other] = [newUser('drop'), newUser('drop-other')];
-    const old = await inbox.append('A', [{ userId: u, payload: 'x' }, { userId: other, payload: 'y' }], T0, roomy);
+    const old = await inbox.append('A', [...one(u, 'x', 'DROP-1'), ...one(other, 'y', 'DROP-1')], T0, roomy);
     await inbox.ack('A', u, 'd1', T0 + 1);
     await inbox.drop('A', u);
     if (onRedis) expect(await admin!.keys(`${stores.storage.redisNamespace}:*:A:${u}`)).toEqual([]);
@@ -183,12 +202,15 @@ describe(`Inbox contract (${storageMode})`, () => {
     expect(fresh).toMatchObject({ entries: [], baseSeq: T0 + 100, seq: T0 + 100 });
     expect(fresh.epoch).not.toBe(old[0]!.epoch);
     expect((await inbox.read('A', other, 0, 10, T0 + 100, roomy)).entries.map((e) => e.payload)).toEqual(['y']);
+    // Nothing of the dropped entries is remembered: the same message is a new entry; the other user's is found.
+    const again = await inbox.append('A', [...one(u, 'x', 'DROP-1'), ...one(other, 'y', 'DROP-1')], T0 + 200, roomy, { dedupeSince: T0 });
+    expect(again).toEqual([{ seq: T0 + 101, epoch: fresh.epoch }, old[1]]);
   });
 
   it('keeps the head headGraceMs past the entries, then starts a new epoch with higher seqs and no cursors', async () => {
     const u = newUser('expire');
     const limits = { retentionMs: 1000, cap: 100 };
-    const old = await inbox.append('A', ['1', '2', '3'].map((payload) => ({ userId: u, payload })), T0, limits);
+    const old = await inbox.append('A', ['1', '2', '3'].map((payload) => ({ userId: u, payload, messageUId: uid() })), T0, limits);
     await inbox.ack('A', u, 'd1', T0 + 3);
     const expiry = T0 + 1000 + headGraceMs;
     const quiet = await inbox.read('A', u, 0, 10, T0 + 5000, limits);
@@ -221,7 +243,7 @@ describe(`Inbox contract (${storageMode})`, () => {
     const send = async (userIds: string[], payload: string) => {
       const writes = redis ? vi.spyOn(redis.stream, 'write') : undefined;
       try {
-        const result = await inbox.append('A', userIds.map((userId) => ({ userId, payload })), T0, roomy);
+        const result = await inbox.append('A', userIds.map((userId) => ({ userId, payload, messageUId: uid() })), T0, roomy);
         return { result, writes: writes?.mock.calls.length ?? 0 };
       } finally {
         writes?.mockRestore();
@@ -242,7 +264,7 @@ describe(`Inbox contract (${storageMode})`, () => {
 
   it.skipIf(!onRedis)('starts a new epoch above all old seqs after Redis lost the data', async () => {
     const u = newUser('flushed');
-    const old = await inbox.append('A', ['1', '2', '3'].map((payload) => ({ userId: u, payload })), T0, roomy);
+    const old = await inbox.append('A', ['1', '2', '3'].map((payload) => ({ userId: u, payload, messageUId: uid() })), T0, roomy);
     await admin!.flushdb();
     const renewed = await inbox.head('A', u, T0 + 100);
     expect(renewed).toMatchObject({ baseSeq: T0 + 100, seq: T0 + 100, ackedSeq: T0 + 100 });
@@ -253,7 +275,7 @@ describe(`Inbox contract (${storageMode})`, () => {
 
     // Only the head lost (the stream survived): the new epoch still starts above every old seq.
     const v = newUser('head-lost');
-    await inbox.append('A', ['1', '2', '3', '4', '5'].map((payload) => ({ userId: v, payload })), T0, roomy);
+    await inbox.append('A', ['1', '2', '3', '4', '5'].map((payload) => ({ userId: v, payload, messageUId: uid() })), T0, roomy);
     await admin!.del(`${stores.storage.redisNamespace}:inbox-head:A:${v}`);
     const partial = await inbox.head('A', v, T0 + 2);
     expect(partial.baseSeq).toBe(T0 + 5);
@@ -272,7 +294,7 @@ describe(`Inbox contract (${storageMode})`, () => {
     }
     await admin!.script('FLUSH');
     const [a, b] = [newUser('noscript'), newUser('noscript')];
-    expect((await inbox.append('A', [{ userId: a, payload: '1' }, { userId: b, payload: '2' }, { userId: a, payload: '3' }], T0, roomy)).map((r) => r.seq)).toEqual([T0 + 1, T0 + 1, T0 + 2]);
+    expect((await inbox.append('A', [{ userId: a, payload: '1', messageUId: uid() }, { userId: b, payload: '2', messageUId: uid() }, { userId: a, payload: '3', messageUId: uid() }], T0, roomy)).map((r) => r.seq)).toEqual([T0 + 1, T0 + 1, T0 + 2]);
     await admin!.script('FLUSH');
     await inbox.ack('A', a, 'd', T0 + 2);
     await admin!.script('FLUSH');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionInfo } from '../../src/store/presence.js';
+import type { SessionInfo } from '../../src/model/session.js';
 import { testStores, type TestStores } from '../helpers/stores.js';
 
 let stores: TestStores;
@@ -30,10 +30,10 @@ describe('Presence contract', () => {
     expect(await presence.list('A', 'u1')).toContainEqual(session({ sessionId: 'late', connectedAt: 2000 }));
     expect(await presence.isOnline('A', 'u1')).toBe(true);
     expect(await presence.isOnline('A', 'u2')).toBe(false);
-    await presence.remove('A', 'u1', 'early');
-    await presence.remove('A', 'u1', 'never-added');
+    await presence.remove('A', session({ sessionId: 'early' }));
+    await presence.remove('A', session({ sessionId: 'never-added' }));
     expect((await presence.list('A', 'u1')).map((s) => s.sessionId)).toEqual(['late']);
-    await presence.remove('A', 'u1', 'late');
+    await presence.remove('A', session({ sessionId: 'late' }));
     expect(await presence.isOnline('A', 'u1')).toBe(false);
     expect(await presence.isOnline('B', 'u1')).toBe(true);
   });
@@ -64,6 +64,20 @@ describe('Presence contract: many users and nodes', () => {
     expect([...found.keys()].sort()).toEqual(['a', 'b']);
     expect(found.get('b')!.map((s) => s.sessionId)).toEqual(['b0', 'b1']);
     expect((await presence.listMany('A', [])).size).toBe(0);
+  });
+
+  it('names the nodes holding each user\'s sessions, in one call, without reading the sessions', async () => {
+    const presence = stores.presence();
+    await presence.add('A', session({ userId: 'n-a', sessionId: 'x1', nodeId: 'node|with|bars' }));
+    await presence.add('A', session({ userId: 'n-a', sessionId: 'x2', nodeId: 'node-2' }));
+    await presence.add('A', session({ userId: 'n-a', sessionId: 'x3', nodeId: 'node-2' }));
+    await presence.add('A', session({ userId: 'n-b', sessionId: 'y1', nodeId: 'node-2' }));
+    const nodes = await presence.nodesOf('A', ['n-a', 'n-b', 'n-nobody']);
+    expect([...nodes.keys()].sort()).toEqual(['n-a', 'n-b']);
+    expect([...nodes.get('n-a')!].sort()).toEqual(['node-2', 'node|with|bars']);
+    expect(nodes.get('n-b')).toEqual(['node-2']);
+    await presence.remove('A', session({ userId: 'n-b', sessionId: 'y1', nodeId: 'node-2' }));
+    expect((await presence.nodesOf('A', ['n-b'])).size).toBe(0);
   });
 
   it('names the live nodes', async () => {

@@ -200,7 +200,7 @@ describe('system messages and broadcasts', () => {
     expect(res.body).toMatchObject({ code: 200, messageUID: expect.any(String) });
     const [live] = await online.received(1);
     expect(live).toMatchObject({ conversationType: 6, messageUId: res.body.messageUID });
-    await t.deps.delivery.drain();
+    await t.deps.broadcasts.settle();
     const offline = await connectDevice(t, single, users[2]!);
     expect(offline.messages.map((m) => m.messageUId)).toContain(res.body.messageUID);
   });
@@ -212,7 +212,7 @@ describe('system messages and broadcasts', () => {
     const first = await single.post('/message/broadcast.json', body);
     const retry = await single.post('/message/broadcast.json', body);
     expect(retry.body.messageUID).toBe(first.body.messageUID);
-    await t.deps.delivery.drain();
+    await t.deps.broadcasts.settle();
     const device = await connectDevice(t, single, user);
     expect(device.messages.filter((m) => m.messageUId === first.body.messageUID)).toHaveLength(1);
     expect(device.messages).toHaveLength(1);

@@ -85,6 +85,13 @@ describe('modifying a sent message', () => {
     expect((await historyOf(member, 10, 'md-ug', 'news')).find((m) => m.messageUId === uid)?.content).toBe(txt('v2'));
     // The default channel is another conversation: not found there.
     expect((await app.post('/ultragroup/msg/modify.json', { ...modify, busChannel: undefined, msgRandom: 1 })).body.code).toBe(404);
+    // A retry arriving after a later modification answers as before and leaves the later content.
+    ok(await app.post('/ultragroup/msg/modify.json', { ...modify, content: txt('v3'), msgRandom: 2 }));
+    await member.received(3);
+    ok(await app.post('/ultragroup/msg/modify.json', modify));
+    await settle();
+    expect(notices(member)).toHaveLength(2);
+    expect((await historyOf(member, 10, 'md-ug', 'news')).find((m) => m.messageUId === uid)?.content).toBe(txt('v3'));
   });
 });
 

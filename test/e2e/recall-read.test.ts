@@ -272,17 +272,17 @@ describe('recall', () => {
     clock.advance(1000);
     const res = await app.post('/message/broadcast.json', { fromUserId: 'sys', objectName: 'RC:TxtMsg', content: txt('all') });
     ok(res);
-    await t.deps.delivery.drain();
+    await t.deps.broadcasts.settle();
     const [broadcast] = await device.received(1);
     expect((await app.post('/message/broadcast/recall.json', { fromUserId: 'sys', messageUID: broadcast!.messageUId, sentTime: broadcast!.sentTime + 5 })).body.code).toBe(25101);
     expect((await app.post('/message/broadcast/recall.json', { fromUserId: 'sys', messageUID: broadcast!.messageUId })).body.code).toBe(1002);
     expect((await app.post('/message/broadcast/recall.json', { messageUID: broadcast!.messageUId, sentTime: broadcast!.sentTime })).body.code).toBe(1002);
     expect((await app.post('/message/broadcast/recall.json', { fromUserId: 'sys', messageUID: 'not-an-id', sentTime: broadcast!.sentTime })).body.code).toBe(25101);
-    await t.deps.delivery.drain();
+    await t.deps.broadcasts.settle();
     await settle();
     expect(commands(device)).toHaveLength(0);
     ok(await app.post('/message/broadcast/recall.json', { fromUserId: 'sys', messageUID: broadcast!.messageUId, sentTime: broadcast!.sentTime }));
-    await t.deps.delivery.drain();
+    await t.deps.broadcasts.settle();
     await expect.poll(() => commands(device).length).toBe(1);
     expect(commandFor(device)[0]).toMatchObject({ messageUId: broadcast!.messageUId, conversationType: 6 });
   });
@@ -393,15 +393,19 @@ describe('read positions and the conversation list', () => {
     await expect.poll(() => commands(reader, 'RC:SRSMsg').length).toBe(1);
     expect(commands(reader, 'RC:SRSMsg')[0]).toMatchObject({ targetId: 'as-s', messageUId: (res.body.messageUIDs as Array<{ messageUID: string }>)[0]!.messageUID });
     ok(await app.post('/group/create.json', { userId: ['as-r', 'as-s'], groupId: 'asg', groupName: 'A' }));
-    const toGroup = await app.post('/message/group/publish.json', { fromUserId: 'as-r', toGroupId: 'asg', objectName: 'RC:SRSMsg', content: JSON.stringify({ lastMessageSendTime: 1 }) });
-    expect(toGroup.body.code).toBe(1002);
+    // Sent to a group, it is the user's read position in the group: no member hears of it.
+    ok(await app.post('/message/group/publish.json', { fromUserId: 'as-r', toGroupId: 'asg', objectName: 'RC:SRSMsg', content: JSON.stringify({ lastMessageSendTime: 1 }) }));
+    await expect.poll(() => commands(reader, 'RC:SRSMsg').length).toBe(2);
+    expect(commands(reader, 'RC:SRSMsg')[1]).toMatchObject({ conversationType: 3, targetId: 'asg' });
+    const toRoom = await app.post('/message/chatroom/publish.json', { fromUserId: 'as-r', toChatroomId: 'asroom', objectName: 'RC:SRSMsg', content: JSON.stringify({ lastMessageSendTime: 1 }) });
+    expect(toRoom.body.code).toBe(1002);
     const noTime = await app.post('/message/private/publish.json', { fromUserId: 'as-r', toUserId: 'as-s', objectName: 'RC:SRSMsg', content: '{}' });
     expect(noTime.body.code).toBe(1002);
     await settle();
     expect(commands(peer, 'RC:SRSMsg')).toHaveLength(0);
   });
 
-  it('read receipts are signals: RC:ReadNtf reaches the peer, RC:RRRspMsg the group, neither is kept nor counted', async () => {
+  it('read receipts are signals: RC:ReadNtf reaches the peer, RC:RRRspMsg only the members it answers, neither is kept nor counted', async () => {
     const reader = await connectDevice(t, app, 'rn-r');
     const sender = await connectDevice(t, app, 'rn-s');
     const sent = await publish(app, 'rn-s', 'rn-r', 'read me');
@@ -410,9 +414,13 @@ describe('read positions and the conversation list', () => {
     await expect.poll(() => commands(sender, 'RC:ReadNtf').length).toBe(1);
     expect(commands(sender, 'RC:ReadNtf')[0]).toMatchObject({ conversationType: 1, targetId: 'rn-r', isPersisted: false });
 
-    ok(await app.post('/group/create.json', { userId: ['rn-r', 'rn-s'], groupId: 'rng', groupName: 'R' }));
-    await reader.client.send({ conversationType: 3, targetId: 'rng', objectName: 'RC:RRRspMsg', content: { receiptMessageDic: { [sent.messageUID]: ['rn-r'] } } });
+    const bystander = await connectDevice(t, app, 'rn-b');
+    ok(await app.post('/group/create.json', { userId: ['rn-r', 'rn-s', 'rn-b'], groupId: 'rng', groupName: 'R' }));
+    // Keyed by the senders whose messages were read (as RongCloud's SDKs send it): only they learn who read what.
+    await reader.client.send({ conversationType: 3, targetId: 'rng', objectName: 'RC:RRRspMsg', content: { receiptMessageDic: { 'rn-s': [sent.messageUID] } } });
     await expect.poll(() => commands(sender, 'RC:RRRspMsg').length).toBe(1);
+    await settle();
+    expect(commands(bystander, 'RC:RRRspMsg')).toEqual([]);
     expect((await history(reader, 1, 'rn-s')).map((m) => m.objectName)).toEqual(['RC:TxtMsg']);
     expect(await history(sender, 3, 'rng')).toEqual([]);
     expect(await unreadWith(reader, 'rn-s')).toBe(1);

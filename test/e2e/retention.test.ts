@@ -131,7 +131,7 @@ describe('batches', () => {
     (await t.deps.sql.query<{ sent_time: number }>('SELECT sent_time FROM messages WHERE app_key = $1 ORDER BY sent_time', [batchApp.appKey])).rows.map((r) => r.sent_time);
 
   it('deletes a backlog larger than the batch in short statements until one comes back short; a row at the cutoff stays', async () => {
-    await createSqlHistoryStore(t.deps.sql).insert(batchApp.appKey, [...expired, ...kept]);
+    await createSqlHistoryStore(t.deps.sql).commit(batchApp.appKey, [...expired, ...kept]);
     const batches: number[] = [];
     const errors: unknown[] = [];
     const counts = await sweeper(recordingStore(batches), errors).sweep();
@@ -144,7 +144,7 @@ describe('batches', () => {
   });
 
   it('two nodes sweeping at once share the work: every expired row goes, each exactly once', async () => {
-    await createSqlHistoryStore(t.deps.sql).insert(batchApp.appKey, expired);
+    await createSqlHistoryStore(t.deps.sql).commit(batchApp.appKey, expired);
     const [a, b] = await Promise.all([sweeper(createSqlHistoryRetentionStore(t.deps.sql)).sweep(), sweeper(createSqlHistoryRetentionStore(t.deps.sql)).sweep()]);
     expect(a.messages[1] + b.messages[1]).toBe(40);
     expect(await remaining()).toEqual([cutoff, cutoff + 1, now]);
@@ -154,18 +154,18 @@ describe('batches', () => {
     const errors: unknown[] = [];
     const store = createSqlHistoryRetentionStore(t.deps.sql);
     const failingExports: HistoryRetentionStore = { ...store, deleteExportsOlderThan: () => Promise.reject(new Error('exports unavailable')) };
-    await createSqlHistoryStore(t.deps.sql).insert(batchApp.appKey, expired.slice(0, 3));
+    await createSqlHistoryStore(t.deps.sql).commit(batchApp.appKey, expired.slice(0, 3));
     expect(await sweeper(failingExports, errors).sweep()).toEqual({ messages: { ...none, 1: 3 }, exports: 0 });
     expect(errors).toEqual([new Error('exports unavailable')]);
   });
 
   it('start() sweeps on its timer and stop() ends it', async () => {
-    await createSqlHistoryStore(t.deps.sql).insert(batchApp.appKey, expired.slice(0, 5));
+    await createSqlHistoryStore(t.deps.sql).commit(batchApp.appKey, expired.slice(0, 5));
     const timed = sweeper(createSqlHistoryRetentionStore(t.deps.sql));
     timed.start(20);
     await expect.poll(remaining).toEqual([cutoff, cutoff + 1, now]);
     await timed.stop();
-    await createSqlHistoryStore(t.deps.sql).insert(batchApp.appKey, expired.slice(0, 1));
+    await createSqlHistoryStore(t.deps.sql).commit(batchApp.appKey, expired.slice(0, 1));
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await remaining()).toHaveLength(4);
   });

@@ -46,7 +46,7 @@ describe('rongcloud-sdk 3.1.1 message calls against Parley', () => {
     await t.app().post('/user/getToken.json', { userId: 'sdk-s1', name: 'S' }); // broadcasts reach registered users
     expect(await sdk.Message.System.send({ senderId: 'sys', targetId: 'sdk-s1', objectName: 'RC:TxtMsg', content: { content: 'sys' } })).toMatchObject({ code: 200 });
     expect(await sdk.Message.System.broadcast({ senderId: 'sys', objectName: 'RC:TxtMsg', content: { content: 'all' } })).toMatchObject({ code: 200 });
-    await t.deps.delivery.drain();
+    await t.deps.broadcasts.settle();
     const device = await connectDevice(t, t.app(), 'sdk-s1');
     expect(device.messages.map((m) => [m.conversationType, JSON.parse(m.content) as unknown])).toEqual([
       [6, { content: 'sys' }],

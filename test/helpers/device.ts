@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
 import type { ClientMessage, SyncedFrame } from '../../src/client/protocol.js';
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '../../src/model/clock.js';
 import type { TestApp, TestServer } from './server.js';
 
 /** A connected device that records everything it receives from the first frame on. */

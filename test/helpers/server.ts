@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { buildApp, type ParleyServer } from '../../src/app.js';
 import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
 import { appSchema, type AppConfig, type Config } from '../../src/config.js';
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '../../src/model/clock.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import type { GatewayOptions } from '../../src/gateway/gateway.js';
 import { freshStorage, type TestStorage } from './storage.js';
@@ -42,6 +42,10 @@ export interface TestServerOptions {
   clock?: Clock;
   storage?: TestStorage;
   nodeId?: string;
+  /** Where the server logs (default: silent, or TEST_LOG_LEVEL to stdout). */
+  logger?: Logger;
+  /** STORE_TIMEOUT_MS (default 5000). */
+  storeTimeoutMs?: number;
 }
 
 let appCounter = 0;
@@ -65,9 +69,10 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     redisUrl: storage.redisUrl,
     apps,
     nodeId: options.nodeId,
+    storeTimeoutMs: options.storeTimeoutMs ?? 5_000,
     logLevel: 'silent',
   };
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace });
   const server = await buildApp(deps, options.gateway);
   await server.http.listen({ port: 0, host: '127.0.0.1' });

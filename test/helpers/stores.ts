@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { systemClock, type Clock } from '../../src/core/clock.js';
+import { systemClock, type Clock } from '../../src/model/clock.js';
 import type { Bus } from '../../src/store/bus.js';
 import { createMemoryBus } from '../../src/store/bus.memory.js';
 import { createRedisBus } from '../../src/store/bus.redis.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Platform } from '../../src/core/platform.js';
+import type { Platform } from '../../src/model/platform.js';
 import { sessionsToEvict } from '../../src/core/session-policy.js';
-import type { SessionInfo } from '../../src/store/presence.js';
+import type { SessionInfo } from '../../src/model/session.js';
 
 type PolicyFeatures = Parameters<typeof sessionsToEvict>[2];
 

@@ -9,7 +9,7 @@ import { formatTime } from '../time-format.js';
 /** Go sends `userId=a,b`, Java `userId=a,b` or one `userId`; the Go SDK's delusers repeats the key. */
 const userIds = list(id, { max: 100, commaJoined: true });
 
-/** Account deletion and the user list (SERVER-API.md §14, "also (newer)"). */
+/** Account deletion and the user list (docs/server-api.md "Account deletion"). */
 export function accountRoutes(app: FastifyInstance, accounts: AccountService, users: UserService): void {
   post(app, { path: '/user/deactivate', summary: 'Deactivate users: everything of theirs goes but group memberships', body: z.object({ userId: userIds }) }, async (input, req) => {
     return { operateId: await accounts.deactivate(req.imApp, input.userId) };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ChatroomService } from '../../core/chatrooms.js';
-import type { LimitKind, ObjectNameKind, RoomUserListKind } from '../../store/chatrooms.js';
+import type { LimitKind, ObjectNameKind, RoomUserListKind } from '../../model/chatroom.js';
 import { flag, id, integer, list, requiredText, text } from '../params.js';
 import { post } from '../route.js';
 import { formatTime } from '../time-format.js';

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { ConversationDelivery, ConversationSend } from '../../core/conversation-delivery.js';
+import type { Deliverer } from '../../core/delivery/deliver.js';
 import { ParleyError } from '../../errors.js';
 import { busChannel, extraKeyVal, flag, id, integer, list, requiredText, text } from '../params.js';
 import { post } from '../route.js';
-import { expansionOf, idempotencyOf } from './messages.js';
+import { echoOf, expansionOf, idempotencyOf } from './messages.js';
 
 const objectName = requiredText(32);
 const content = z.preprocess((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : v), text(16 * 1024 * 1024));
@@ -41,19 +41,17 @@ export const ultraGroupPublishBody = z.object({
 
 type Common = z.infer<z.ZodObject<typeof common>>;
 
-function sendOf(req: FastifyRequest, path: string, input: Common, targetIds: string[]): ConversationSend {
+/** What every group, chatroom and ultra group send of the server API fills the same way. */
+function sendOf(req: FastifyRequest, path: string, input: Common) {
   if (input.isMentioned && !hasMentionedInfo(input.content)) {
     throw new ParleyError('badParameter', 'isMentioned needs content.mentionedInfo {type, userIdList}');
   }
   return {
     app: req.imApp,
-    origin: { kind: 'api' },
+    origin: { kind: 'api' as const, echo: echoOf(input) },
     fromUserId: input.fromUserId,
-    targetIds,
     objectName: input.objectName,
     content: { content: input.content, pushContent: input.pushContent, pushData: input.pushData },
-    echo: Boolean(input.isIncludeSender ?? input.isSyncSender ?? input.isEchoToSender),
-    status: false,
     isPersisted: input.isPersisted,
     isCounted: input.isCounted,
     expansion: expansionOf(input),
@@ -70,42 +68,38 @@ function hasMentionedInfo(content: string): boolean {
   }
 }
 
-const answer = (result: { messageUIDs: Array<{ targetId: string; messageUID: string }> }, key: 'groupId' | 'chatroomId' | 'discussionId') => ({
-  messageUIDs: result.messageUIDs.map((m) => ({ [key]: m.targetId, messageUID: m.messageUID })),
+const answer = (result: { messageUIds: Array<{ targetId: string; messageUId: string }> }, key: 'groupId' | 'chatroomId' | 'discussionId') => ({
+  messageUIDs: result.messageUIds.map((m) => ({ [key]: m.targetId, messageUID: m.messageUId })),
 });
 
-/** SERVER-API.md §9 and §17.1: group, chatroom and ultra group sends. */
-export function conversationMessageRoutes(app: FastifyInstance, conversations: ConversationDelivery): void {
+/** docs/server-api.md "Sending": group, chatroom and ultra group sends. */
+export function conversationMessageRoutes(app: FastifyInstance, delivery: Deliverer): void {
   post(app, { path: '/message/group/publish', summary: 'Send to up to 3 groups (or to some members of one)', body: groupPublishBody }, async (input, req) => {
     if (input.toUserId && input.toGroupId.length !== 1) throw new ParleyError('badParameter', 'toUserId: targeted messages need exactly one toGroupId');
-    const result = await conversations.toGroups({ ...sendOf(req, '/message/group/publish', input, input.toGroupId), toUserIds: input.toUserId });
-    return answer(result, 'groupId');
+    return answer(await delivery.deliver({ ...sendOf(req, '/message/group/publish', input), kind: 'group', groupIds: input.toGroupId, toUserIds: input.toUserId }), 'groupId');
   });
 
   post(app, { path: '/statusmessage/group/publish', summary: 'Send a status message to groups (online members only)', body: groupStatusBody }, async (input, req) => {
-    const result = await conversations.toGroups({ ...sendOf(req, '/statusmessage/group/publish', input, input.toGroupId), status: true });
-    return answer(result, 'groupId');
+    return answer(await delivery.deliver({ ...sendOf(req, '/statusmessage/group/publish', input), kind: 'group', groupIds: input.toGroupId, status: true }), 'groupId');
   });
 
   post(app, { path: '/message/discussion/publish', summary: 'Send to discussions: the groups of the same ids', body: discussionPublishBody }, async (input, req) => {
-    const result = await conversations.toGroups(sendOf(req, '/message/discussion/publish', input, input.toDiscussionId));
-    return answer(result, 'discussionId');
+    return answer(await delivery.deliver({ ...sendOf(req, '/message/discussion/publish', input), kind: 'group', groupIds: input.toDiscussionId }), 'discussionId');
   });
 
   post(app, { path: '/message/chatroom/publish', summary: 'Send to chatrooms (members online and joined now)', body: chatroomPublishBody }, async (input, req) => {
-    const result = await conversations.toChatrooms(sendOf(req, '/message/chatroom/publish', input, input.toChatroomId));
-    return answer(result, 'chatroomId');
+    return answer(await delivery.deliver({ ...sendOf(req, '/message/chatroom/publish', input), kind: 'chatroom', roomIds: input.toChatroomId }), 'chatroomId');
   });
 
   post(app, { path: '/message/chatroom/broadcast', summary: 'Send to every chatroom of the app (never stored)', body: chatroomBroadcastBody }, async (input, req) => {
-    const messageUID = await conversations.broadcastToChatrooms(req.imApp, input.fromUserId, input.objectName, { content: input.content });
-    return { messageUID };
+    const result = await delivery.deliver({ kind: 'everyRoom', app: req.imApp, origin: { kind: 'api', echo: false }, fromUserId: input.fromUserId, objectName: input.objectName, content: { content: input.content } });
+    return { messageUID: result.messageUIds[0]!.messageUId };
   });
 
   post(app, { path: '/message/ultragroup/publish', summary: 'Send to up to 3 ultra groups (JSON)', body: ultraGroupPublishBody }, async (input, req) => {
     if (input.toUserIds && input.toGroupIds.length !== 1) throw new ParleyError('badParameter', 'toUserIds: targeted messages need exactly one toGroupIds');
-    const send = sendOf(req, '/message/ultragroup/publish', input, input.toGroupIds);
-    const result = await conversations.toUltraGroups({ ...send, toUserIds: input.toUserIds, busChannel: input.busChannel });
-    return { messageUID: result.messageUIDs[0]?.messageUID, ...answer(result, 'groupId') };
+    const send = { ...sendOf(req, '/message/ultragroup/publish', input), kind: 'ultraGroup' as const, groupIds: input.toGroupIds, toUserIds: input.toUserIds, busChannel: input.busChannel ?? '' };
+    const result = await delivery.deliver(send);
+    return { messageUID: result.messageUIds[0]?.messageUId, ...answer(result, 'groupId') };
   });
 }

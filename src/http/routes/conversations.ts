@@ -4,7 +4,7 @@ import type { ConversationListService } from '../../core/conversation-list.js';
 import { flag, id, oneOf } from '../params.js';
 import { post } from '../route.js';
 
-/** `/conversation/top/set.json` (SERVER-API.md §18): types 1, 3 and 6, as the Go SDK documents. */
+/** `/conversation/top/set.json` (docs/server-api.md "Pinned conversations"): types 1, 3 and 6, as the Go SDK documents. */
 const topBody = z.object({ userId: id, conversationType: oneOf([1, 3, 6]), targetId: id, setTop: flag });
 
 /** The conversation list's settings the app backend makes for a user. */

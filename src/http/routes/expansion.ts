@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { App } from '../../core/apps.js';
 import type { ExpansionChange, ExpansionService } from '../../core/expansion.js';
-import { conversationTypes } from '../../core/message.js';
+import { conversationTypes } from '../../model/message.js';
 import { busChannel, extraKeyVal, flag, id, integer, jsonText, requiredText } from '../params.js';
 import { post } from '../route.js';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { maxGagMinutes, type GroupService } from '../../core/groups.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ConversationDelivery, ConversationSend } from '../../core/conversation-delivery.js';
+import type { Deliverer } from '../../core/delivery/deliver.js';
+import type { Send } from '../../core/delivery/send.js';
 import { ParleyError } from '../../errors.js';
 import { flag, id, integer, list, requiredText, text } from '../params.js';
 import { post } from '../route.js';
@@ -33,7 +34,14 @@ const syncBody = z.preprocess(
     });
     return { ...fields, groups };
   },
-  z.object({ userId: id, groups: z.array(z.object({ groupId: id, name: groupName })).max(1000, { message: 'more than 1000 groups' }) }),
+  // No group key at all is a malformed call, not "the user is in no group": it would empty the user's groups.
+  z.object({
+    userId: id,
+    groups: z
+      .array(z.object({ groupId: id, name: groupName }))
+      .min(1, { message: 'needs at least one group[<groupId>]=<name> key' })
+      .max(1000, { message: 'more than 1000 groups' }),
+  }),
 );
 
 /**
@@ -53,57 +61,60 @@ const notifyBlock = {
 };
 type NotifyBlock = { [K in keyof typeof notifyBlock]?: z.infer<(typeof notifyBlock)[K]> };
 
-function notice(input: NotifyBlock, groupId: string): Omit<ConversationSend, 'app' | 'origin'> | undefined {
+/** The group notice a call asks for: the system speaking in the group, not a member (not held to who may speak). */
+function notice(req: FastifyRequest, input: NotifyBlock, groupId: string): Extract<Send, { kind: 'group' }> | undefined {
   if (!input.bindNotifyMsg) return undefined;
   if (!input.fromUserId || !input.objectName || input.content === undefined) {
     throw new ParleyError('badParameter', 'bindNotifyMsg needs fromUserId, objectName and content');
   }
   return {
+    kind: 'group',
+    app: req.imApp,
+    origin: { kind: 'api', echo: Boolean(input.isIncludeSender) },
     fromUserId: input.fromUserId,
-    targetIds: [groupId],
+    groupIds: [groupId],
     objectName: input.objectName,
     content: { content: input.content, pushContent: input.pushContent, pushData: input.pushData },
-    echo: Boolean(input.isIncludeSender),
-    status: false,
     isPersisted: input.isPersisted,
+    notice: true,
   };
 }
 
-/** SERVER-API.md §15: groups, member gags, whole-group mute and its whitelist. */
-export function groupRoutes(app: FastifyInstance, groups: GroupService, conversations: ConversationDelivery): void {
-  /** Validates the notice before the change it announces, so bad input changes nothing. */
+/** docs/server-api.md "Groups": groups, member gags, whole-group mute and its whitelist. */
+export function groupRoutes(app: FastifyInstance, groups: GroupService, delivery: Deliverer): void {
+  /** Checks the notice before the change it announces, so bad input changes nothing. */
   const checked = async (req: FastifyRequest, input: NotifyBlock, groupId: string) => {
-    const send = notice(input, groupId);
-    if (send) await conversations.validate({ ...send, app: req.imApp, origin: { kind: 'api' } });
+    const send = notice(req, input, groupId);
+    if (send) await delivery.check(send);
     return send;
   };
-  /** Sends the notice to whoever is in the group then; it is the system speaking, not a member. */
-  const notify = async (req: FastifyRequest, send: ReturnType<typeof notice>, memberCount: number) => {
+  /** Sends the notice to whoever is in the group then. */
+  const notify = async (send: ReturnType<typeof notice>, memberCount: number) => {
     if (!send) return {};
-    const result = await conversations.toGroups({ ...send, app: req.imApp, origin: { kind: 'api' }, system: true });
-    return { messageUID: result.messageUIDs[0]?.messageUID, memberCount };
+    const result = await delivery.deliver(send);
+    return { messageUID: result.messageUIds[0]?.messageUId, memberCount };
   };
   post(app, { path: '/group/create', summary: 'Create a group (or rename an existing one) with members', body: z.object({ userId: members, groupId: id, groupName, ...notifyBlock }) }, async (input, req) => {
     const send = await checked(req, input, input.groupId);
     const count = await groups.create(req.imApp, input.groupId, input.groupName, input.userId);
-    return notify(req, send, count);
+    return notify(send, count);
   });
   post(app, { path: '/group/join', summary: 'Add members, creating the group if absent', body: z.object({ userId: members, groupId: id, groupName: groupName.optional(), ...notifyBlock }) }, async (input, req) => {
     const send = await checked(req, input, input.groupId);
     const count = await groups.join(req.imApp, input.groupId, input.userId, input.groupName);
-    return notify(req, send, count);
+    return notify(send, count);
   });
   post(app, { path: '/group/quit', summary: 'Remove members (the group stays)', body: z.object({ userId: members, groupId: id, ...notifyBlock }) }, async (input, req) => {
     // The members who leave still get the notice: it goes out before they are removed.
     const send = await checked(req, input, input.groupId);
     const before = send ? (await groups.listMembers(req.imApp, input.groupId)).length : 0;
-    const answer = await notify(req, send, Math.max(0, before - input.userId.length));
+    const answer = await notify(send, Math.max(0, before - input.userId.length));
     await groups.quit(req.imApp, input.groupId, input.userId);
     return answer;
   });
   post(app, { path: '/group/dismiss', summary: 'Remove a group with its members, gags and mute', body: z.object({ userId: id, groupId: id, ...notifyBlock }) }, async (input, req) => {
     const send = await checked(req, input, input.groupId);
-    const answer = await notify(req, send, 0);
+    const answer = await notify(send, 0);
     await groups.dismiss(req.imApp, input.groupId);
     return answer;
   });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HistoryService } from '../../core/history.js';
-import { conversationTypes } from '../../core/message.js';
+import { conversationTypes } from '../../model/message.js';
 import type { RecallService } from '../../core/recall.js';
 import { normalizeChannel } from '../../core/ultragroups.js';
 import { busChannel, flag, id, integer, requiredText, text } from '../params.js';
@@ -47,7 +47,7 @@ export function historyRoutes(app: FastifyInstance, history: HistoryService, rec
   post(app, { path: '/message/recall', summary: 'Recall a message (RC:RcCmd to its conversation; the stored row shows the recall)', body: recallBody }, async (input, req) => {
     await recalls.recall({
       app: req.imApp,
-      origin: { kind: 'api' },
+      origin: { kind: 'api', echo: false },
       fromUserId: input.fromUserId,
       messageUId: input.messageUID,
       described: { conversationType: input.conversationType, targetId: input.targetId, busChannel: normalizeChannel(input.busChannel ?? ''), sentTime: input.sentTime },

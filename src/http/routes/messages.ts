@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { DeliveryService, SendRequest } from '../../core/delivery.js';
-import { readSyncTime, type ConversationListService } from '../../core/conversation-list.js';
-import { readSyncType } from '../../core/message-types.js';
-import { conversationTypes } from '../../core/message.js';
+import type { AppWideSends } from '../../core/delivery/app-wide.js';
+import type { Deliverer } from '../../core/delivery/deliver.js';
+import type { Send } from '../../core/delivery/send.js';
+import { fillTemplates } from '../../core/templates.js';
 import { ParleyError } from '../../errors.js';
 import { extraKeyVal, flag, id, integer, list, requiredText, text } from '../params.js';
 import { post } from '../route.js';
@@ -51,7 +51,7 @@ export const templatePublishBody = z.object({
   /** The template, with `{placeholder}`s replaced per recipient from `values`. */
   content,
   toUserId: list(id, { max: 1000 }),
-  values: z.array(z.record(z.string(), z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string()))),
+  values: z.array(z.record(z.string(), z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string()))).max(1000),
   pushContent: nullableTexts,
   pushData: nullableTexts,
   ...sendOptions,
@@ -59,14 +59,16 @@ export const templatePublishBody = z.object({
 
 export const broadcastBody = z.object({ fromUserId: id, objectName, content, ...pushFields, ...sendOptions, os: text(16).optional() });
 export const onlineBroadcastBody = z.object({ fromUserId: id, objectName, content, ...sendOptions });
+const broadcastStatusBody = z.object({ messageUID: requiredText(64) });
 
 type SendOptions = z.infer<z.ZodObject<typeof sendOptions>>;
 
-/** isIncludeSender, isSyncSender and isEchoToSender are one flag (ARCHITECTURE.md). */
-const echoOf = (o: SendOptions) => Boolean(o.isIncludeSender ?? o.isSyncSender ?? o.isEchoToSender);
+/** isIncludeSender, isSyncSender and isEchoToSender are one flag (docs/architecture.md "Delivery rules"). */
+export const echoOf = (o: { isIncludeSender?: boolean | undefined; isSyncSender?: boolean | undefined; isEchoToSender?: boolean | undefined }) =>
+  Boolean(o.isIncludeSender ?? o.isSyncSender ?? o.isEchoToSender);
 
 /** `Idempotency-Key` (a day) or RongCloud's `msgRandom` (a minute) make a send retry-safe. */
-export function idempotencyOf(request: FastifyRequest, options: SendOptions, path: string): SendRequest['idempotency'] {
+export function idempotencyOf(request: FastifyRequest, options: { msgRandom?: number | undefined }, path: string): Send['idempotency'] {
   const header = request.headers['idempotency-key'];
   if (typeof header === 'string' && header !== '') return { key: `${path}:key:${header}`, ttlMs: 86_400_000 };
   if (options.msgRandom !== undefined) return { key: `${path}:random:${options.msgRandom}`, ttlMs: 60_000 };
@@ -74,113 +76,87 @@ export function idempotencyOf(request: FastifyRequest, options: SendOptions, pat
 }
 
 /** `extraContent` gives a message sent with `expansion` its first key/values; without it, it is a mistake. */
-export function expansionOf(input: { expansion?: boolean | undefined; extraContent?: Record<string, string> | undefined }): SendRequest['expansion'] {
+export function expansionOf(input: { expansion?: boolean | undefined; extraContent?: Record<string, string> | undefined }): Send['expansion'] {
   if (input.extraContent && !input.expansion) throw new ParleyError('badParameter', 'extraContent: needs expansion=true');
   return input.expansion ? { initial: input.extraContent } : undefined;
 }
 
 /** The part of a server-API send every endpoint fills the same way. */
-function apiSend(
-  req: FastifyRequest,
-  path: string,
-  input: SendOptions & { fromUserId: string; objectName: string },
-  conversationType: SendRequest['conversationType'],
-) {
+function apiSend(req: FastifyRequest, path: string, input: SendOptions & { fromUserId: string; objectName: string }, kind: 'private' | 'system') {
   return {
+    kind,
     app: req.imApp,
-    origin: { kind: 'api' } as const,
+    // RongCloud echoes one-to-one messages only.
+    origin: { kind: 'api' as const, echo: kind === 'private' && echoOf(input), verifyBlacklist: input.verifyBlacklist },
     fromUserId: input.fromUserId,
-    conversationType,
     objectName: input.objectName,
-    echo: conversationType === conversationTypes.private && echoOf(input),
     isPersisted: input.isPersisted,
     isCounted: input.isCounted,
     busChannel: input.busChannel,
-    verifyBlacklist: input.verifyBlacklist,
     expansion: expansionOf(input),
     idempotency: idempotencyOf(req, input, path),
   };
 }
 
-/** JSON-escapes a value spliced into a JSON string template. */
-const jsonEscape = (value: string) => JSON.stringify(value).slice(1, -1);
-
-function fillTemplate(template: string, values: Record<string, string>, escape: (v: string) => string): string {
-  let filled = template;
-  for (const [placeholder, value] of Object.entries(values)) filled = filled.split(placeholder).join(escape(value));
-  return filled;
-}
-
-/** SERVER-API.md §9: one-to-one, system, status, template and broadcast sends. */
-export function messageRoutes(app: FastifyInstance, delivery: DeliveryService, conversationList: ConversationListService): void {
-  const single = (
-    path: string,
-    summary: string,
-    body: typeof privatePublishBody | typeof systemPublishBody,
-    kind: { conversationType: SendRequest['conversationType']; status: boolean },
-  ) =>
+/** docs/server-api.md "Sending": one-to-one, system, status, template and broadcast sends. */
+export function messageRoutes(app: FastifyInstance, delivery: Deliverer, broadcasts: AppWideSends): void {
+  const single = (path: string, summary: string, body: typeof privatePublishBody | typeof systemPublishBody, kind: 'private' | 'system', status: boolean) =>
     post(app, { path, summary, body }, async (input, req) => {
-      if (input.objectName === readSyncType) {
-        // The sender read its conversations with these users: kept, and synced to its devices.
-        const readTime = readSyncTime(input.content);
-        const name = (targetId: string) => ({ conversationType: kind.conversationType, targetId });
-        const synced = await Promise.all(input.toUserId.map((to) => conversationList.markRead(req.imApp, { kind: 'api' }, input.fromUserId, name(to), readTime)));
-        return { messageUIDs: synced.map((s, i) => ({ userId: input.toUserId[i]!, messageUID: s.messageUId })) };
-      }
-      const result = await delivery.send({
-        ...apiSend(req, path, input, kind.conversationType),
+      const result = await delivery.deliver({
+        ...apiSend(req, path, input, kind),
         toUserIds: input.toUserId,
         content: { content: input.content, pushContent: input.pushContent, pushData: input.pushData },
-        status: kind.status,
+        status,
       });
-      return { messageUIDs: result.messageUIDs };
+      return { messageUIDs: result.messageUIds.map((m) => ({ userId: m.targetId, messageUID: m.messageUId })) };
     });
 
-  single('/message/private/publish', 'Send one-to-one messages (up to 1000 receivers)', privatePublishBody, { conversationType: conversationTypes.private, status: false });
-  single('/statusmessage/private/publish', 'Send a one-to-one status message (online devices only)', statusPublishBody, { conversationType: conversationTypes.private, status: true });
-  single('/message/system/publish', 'Send system messages (up to 100 receivers)', systemPublishBody, { conversationType: conversationTypes.system, status: false });
+  single('/message/private/publish', 'Send one-to-one messages (up to 1000 receivers)', privatePublishBody, 'private', false);
+  single('/statusmessage/private/publish', 'Send a one-to-one status message (online devices only)', statusPublishBody, 'private', true);
+  single('/message/system/publish', 'Send system messages (up to 100 receivers)', systemPublishBody, 'system', false);
 
-  const template = (path: string, summary: string, conversationType: SendRequest['conversationType']) =>
+  const template = (path: string, summary: string, kind: 'private' | 'system') =>
     post(app, { path, summary, body: templatePublishBody }, async (input, req) => {
       if (input.values.length !== input.toUserId.length) {
         throw new ParleyError('badParameter', `values: needs one entry per toUserId (${input.toUserId.length}), got ${input.values.length}`);
       }
-      const result = await delivery.send({
-        ...apiSend(req, path, input, conversationType),
+      const contents = fillTemplates(input, input.values);
+      const result = await delivery.deliver({
+        ...apiSend(req, path, input, kind),
         toUserIds: input.toUserId,
-        content: (_userId, i) => {
-          const values = input.values[i] ?? {};
-          return {
-            content: fillTemplate(input.content, values, jsonEscape),
-            pushContent: fillTemplate(input.pushContent?.[i] ?? '', values, (v) => v),
-            pushData: fillTemplate(input.pushData?.[i] ?? '', values, (v) => v),
-          };
-        },
-        status: false,
+        content: contents[0]!,
+        contentFor: new Map(input.toUserId.map((userId, i) => [userId, contents[i]!])),
       });
-      return { messageUIDs: result.messageUIDs };
+      return { messageUIDs: result.messageUIds.map((m) => ({ userId: m.targetId, messageUID: m.messageUId })) };
     });
 
-  template('/message/private/publish_template', 'Send a templated one-to-one message (JSON)', conversationTypes.private);
-  template('/message/system/publish_template', 'Send a templated system message (JSON)', conversationTypes.system);
+  template('/message/private/publish_template', 'Send a templated one-to-one message (JSON)', 'private');
+  template('/message/system/publish_template', 'Send a templated system message (JSON)', 'system');
 
-  post(app, { path: '/message/broadcast', summary: 'Send a system message to every user of the app', body: broadcastBody }, async (input, req) => {
-    const messageUID = await delivery.broadcast({
-      ...apiSend(req, '/message/broadcast', input, conversationTypes.system),
+  post(app, { path: '/message/broadcast', summary: 'Send a system message to every user of the app (a durable job; see /message/broadcast/status)', body: broadcastBody }, async (input, req) => {
+    const result = await delivery.deliver({
+      ...apiSend(req, '/message/broadcast', input, 'system'),
+      kind: 'everyone',
       content: { content: input.content, pushContent: input.pushContent, pushData: input.pushData },
-      status: false,
     });
+    const messageUID = result.messageUIds[0]!.messageUId;
     return { messageUID, id: messageUID };
   });
 
+  post(app, { path: '/message/broadcast/status', summary: 'Progress of a /message/broadcast: running, done or failed, and how many users it reached', body: broadcastStatusBody }, async (input, req) => {
+    return broadcasts.status(req.imApp, input.messageUID);
+  });
+
   post(app, { path: '/message/online/broadcast', summary: 'Push a system message to every online device', body: onlineBroadcastBody }, async (input, req) => {
-    const messageUID = await delivery.pushToOnline({
+    const result = await delivery.deliver({
+      kind: 'online',
       app: req.imApp,
+      origin: { kind: 'api', echo: false },
       fromUserId: input.fromUserId,
       objectName: input.objectName,
-      content: input.content,
+      content: { content: input.content },
       idempotency: idempotencyOf(req, input, '/message/online/broadcast'),
     });
-    return { messageUID };
+    return { messageUID: result.messageUIds[0]!.messageUId };
   });
 }

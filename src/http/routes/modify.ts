@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { conversationTypes } from '../../core/message.js';
+import { conversationTypes } from '../../model/message.js';
 import type { ModifyService } from '../../core/modify.js';
 import { busChannel, id, integer, requiredText } from '../params.js';
 import { post } from '../route.js';
@@ -14,7 +14,7 @@ export const privateModifyBody = z.object({ ...common, targetId: id });
 export const groupModifyBody = z.object({ ...common, groupId: id });
 export const ultraGroupModifyBody = z.object({ ...common, groupId: id, busChannel: busChannel.optional() });
 
-/** Editing a sent message (SERVER-API.md §9, "Other send endpoints"): the Java SDK's and the Go SDK's shapes. */
+/** Editing a sent message (docs/server-api.md "Message modification"): the Java SDK's and the Go SDK's shapes. */
 export function modifyRoutes(app: FastifyInstance, modifications: ModifyService): void {
   post(app, { path: '/message/private/modify', summary: 'Modify a one-to-one message the sender sent', body: privateModifyBody }, async (input, req) => {
     await modifications.modify({ ...modificationOf(req, input, '/message/private/modify'), conversation: { conversationType: conversationTypes.private, targetId: input.targetId } });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { PermissionService } from '../../core/permissions.js';
-import type { RelationKind } from '../../store/permissions.js';
+import type { RelationKind } from '../../model/relations.js';
 import { id, integer, list, oneOf, pageParam, requiredText, text } from '../params.js';
 import { post } from '../route.js';
 import { formatTime } from '../time-format.js';

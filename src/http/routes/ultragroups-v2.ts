@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ConversationDelivery } from '../../core/conversation-delivery.js';
+import type { Deliverer } from '../../core/delivery/deliver.js';
 import type { UltraGroupService } from '../../core/ultragroups.js';
-import type { UltraGroupUserList } from '../../store/ultragroups.js';
+import type { UltraGroupUserList } from '../../model/ultragroup.js';
 import { ParleyError } from '../../errors.js';
 import { busChannel, flag, id, integer, list, requiredText, text } from '../params.js';
 import { rest } from '../route.js';
 
 /**
- * RongCloud's `/v2` ultra group REST family as the Go SDK calls it (SERVER-API.md §17.2):
+ * RongCloud's `/v2` ultra group REST family as the Go SDK calls it (docs/server-api.md "Ultra groups: the `/v2` REST family"):
  * JSON bodies with snake_case fields, path parameters, GET/PUT/DELETE, success code
  * 10000 and `data` for reads. The same service as the v1 form endpoints.
  */
@@ -39,7 +39,7 @@ const sendBody = z.object({
   bus_channel: busChannel.optional(),
 });
 
-export function ultraGroupV2Routes(app: FastifyInstance, ultraGroups: UltraGroupService, conversations: ConversationDelivery): void {
+export function ultraGroupV2Routes(app: FastifyInstance, ultraGroups: UltraGroupService, delivery: Deliverer): void {
   rest(app, { method: 'POST', path: '/v2/ultragroups', summary: 'Create an ultra group with its first member', body: z.object({ user_id: id, group_id: id, group_name: groupName }) }, async (input, req) => {
     await ultraGroups.create(req.imApp, input.group_id, input.group_name, input.user_id);
     return {};
@@ -112,20 +112,19 @@ export function ultraGroupV2Routes(app: FastifyInstance, ultraGroups: UltraGroup
 
   rest(app, { method: 'POST', path: '/v2/message/ultragroup/send', summary: 'Send to up to 3 ultra groups (snake_case JSON)', body: sendBody }, async (input, req) => {
     if (input.to_user_ids && input.to_group_ids.length !== 1) throw new ParleyError('badParameter', 'to_user_ids: targeted messages need exactly one to_group_ids');
-    const result = await conversations.toUltraGroups({
+    const result = await delivery.deliver({
+      kind: 'ultraGroup',
       app: req.imApp,
-      origin: { kind: 'api' },
+      // The sender's other devices always get ultra group messages (include_sender_enable has nothing to add).
+      origin: { kind: 'api', echo: false },
       fromUserId: input.from_user_id,
-      targetIds: input.to_group_ids,
+      groupIds: input.to_group_ids,
       toUserIds: input.to_user_ids,
+      busChannel: input.bus_channel ?? '',
       objectName: input.object_name,
       content: { content: input.content, pushContent: input.push_content, pushData: input.push_data },
-      // The sender's other devices always get ultra group messages (include_sender_enable has nothing to add).
-      echo: false,
-      status: false,
       isPersisted: input.store_flag,
-      busChannel: input.bus_channel,
     });
-    return { data: { message_uids: result.messageUIDs.map((m) => ({ group_id: m.targetId, message_uid: m.messageUID })) } };
+    return { data: { message_uids: result.messageUIds.map((m) => ({ group_id: m.targetId, message_uid: m.messageUId })) } };
   });
 }

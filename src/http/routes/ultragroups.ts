@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { UltraGroupService } from '../../core/ultragroups.js';
-import type { UltraGroupMessageRow, UltraGroupUserList } from '../../store/ultragroups.js';
+import type { UltraGroupMessageRow, UltraGroupUserList } from '../../model/ultragroup.js';
 import { busChannel, flag, id, integer, jsonText, list, requiredText } from '../params.js';
 import { post } from '../route.js';
 import { formatTime } from '../time-format.js';

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../model/clock.js';
+import type { Platform } from '../model/platform.js';
+import type { SessionInfo } from '../model/session.js';
+import type { ChatroomMembers } from '../store/chatroom-members.js';
+import type { Inbox } from '../store/inbox.js';
+import type { Presence } from '../store/presence.js';
+import { cacheKey } from './cache.js';
+import type { ChatroomRules } from './conversation-rules.js';
+import type { ConversationListService } from './conversation-list.js';
+import type { Deliverer } from './delivery/deliver.js';
+import type { CoreEvents } from './delivery/events.js';
+import { DeviceSession, type DeviceLink } from './device-session.js';
+import type { HistoryService } from './history.js';
+import type { NodeEvents, PushTarget } from './node-events.js';
+import { nodeTtlMs } from './node-liveness.js';
+import { OutgoingMessage } from './outgoing.js';
+import type { PermissionService } from './permissions.js';
+import type { RecallService } from './recall.js';
+import type { SessionService } from './sessions.js';
+import type { UserService } from './users.js';
+
+/** What device sessions use of the rest of the core. */
+export interface DeviceServices {
+  nodeId: string;
+  clock: Clock;
+  users: Pick<UserService, 'authenticate'>;
+  permissions: Pick<PermissionService, 'assertNotBanned' | 'listMutes'>;
+  sessions: SessionService;
+  presence: Pick<Presence, 'add' | 'keepNodeAlive'>;
+  inbox: Inbox;
+  deliverer: Deliverer;
+  history: Pick<HistoryService, 'page'>;
+  conversationList: Pick<ConversationListService, 'list'>;
+  recalls: Pick<RecallService, 'recall'>;
+  chatrooms: ChatroomRules;
+  roomMembers: ChatroomMembers;
+  events: CoreEvents;
+  nodeEvents: NodeEvents;
+  onError(err: unknown, what: string): void;
+}
+
+/** What a device presents to connect (Parley's `connect` frame; RongCloud's connect query). */
+export interface ConnectRequest {
+  token: string;
+  /** When given, a token of another app is refused. */
+  appKey?: string | undefined;
+  deviceId: string;
+  platform: Platform;
+  lastSeq: number;
+  epoch?: string | undefined;
+  /** The device's address, for the online-status event. */
+  address?: string | undefined;
+}
+
+/**
+ * The device sessions this node holds (the core's face to the transports): connecting
+ * (authenticate, register, catch up), closing, and acting on what other nodes ask of these
+ * sessions (pushes, kicks, room exits). The gateway never reaches a store but through here.
+ */
+export class Devices {
+  private readonly bySession = new Map<string, DeviceSession>();
+  private readonly byUser = new Map<string, Set<DeviceSession>>();
+
+  constructor(
+    private readonly services: DeviceServices,
+    /** Live pushes one session may hold back while its catch-up runs. */
+    private readonly maxHeldBack: number,
+  ) {
+    const { nodeEvents } = services;
+    nodeEvents.on('push', ({ appKey, items }) => {
+      for (const { to, message } of items) this.push(appKey, to, new OutgoingMessage(message));
+    });
+    nodeEvents.on('kick', ({ sessionId, reason }) => this.bySession.get(sessionId)?.link.kicked(reason));
+    nodeEvents.on('room-left', ({ roomId, sessionIds }) => {
+      for (const sessionId of sessionIds) this.bySession.get(sessionId)?.rooms.delete(roomId);
+    });
+  }
+
+  get size(): number {
+    return this.bySession.size;
+  }
+
+  /**
+   * Authenticates the device, registers its session (kicking what the session policy
+   * evicts), answers `onHead` with the user's inbox head, then catches it up. A refused
+   * token or a banned user throws before anything is registered.
+   */
+  async connect(link: DeviceLink, request: ConnectRequest, onHead: (session: DeviceSession, head: { seq: number; epoch: string }) => void): Promise<DeviceSession> {
+    const { services } = this;
+    const { app, user, tokenIssuedAt } = await services.users.authenticate(request.token, request.appKey);
+    await services.permissions.assertNotBanned(app, user.userId);
+    const info: SessionInfo = {
+      sessionId: randomUUID(),
+      userId: user.userId,
+      deviceId: request.deviceId,
+      platform: request.platform,
+      nodeId: services.nodeId,
+      connectedAt: services.clock.now(),
+      tokenIssuedAt,
+    };
+    const session = new DeviceSession(app, info, link, services, this.maxHeldBack);
+    // Registered before the inbox is read, so nothing appended in between is missed;
+    // pushes arriving meanwhile are held back and merged by seq.
+    this.register(session);
+    try {
+      await services.sessions.open(app, info);
+      services.events.emit({ type: 'session.opened', app, session: info, address: request.address });
+      await session.catchUp(request, (head) => onHead(session, head));
+    } catch (err) {
+      await this.disconnect(session, request.address);
+      throw err;
+    }
+    return session;
+  }
+
+  /** The device's socket closed: its rooms and presence go. */
+  async disconnect(session: DeviceSession, address?: string): Promise<void> {
+    if (!this.unregister(session)) return;
+    await session.close();
+    try {
+      await this.services.sessions.close(session.app.appKey, session.info);
+    } catch (err) {
+      this.services.onError(err, 'could not remove the presence of a closed session');
+    }
+    this.services.events.emit({ type: 'session.closed', app: session.app, session: session.info, address });
+  }
+
+  /**
+   * The inbox store came back after a disconnect. If it kept its data, this node's
+   * sessions are registered again (presence may have expired meanwhile); if it lost it,
+   * every session is closed so that its device reconnects and learns of the gap.
+   */
+  async storeReconnected(lostData: boolean): Promise<void> {
+    // First this node's liveness: sessions of a node without it count as gone (and are swept).
+    await this.services.presence.keepNodeAlive(this.services.nodeId, nodeTtlMs);
+    const sessions = [...this.bySession.values()];
+    if (lostData) {
+      for (const session of sessions) session.link.reconnect('store-reset');
+      return;
+    }
+    await Promise.all(sessions.map((s) => this.services.presence.add(s.app.appKey, s.info)));
+  }
+
+  private push(appKey: string, to: PushTarget, message: OutgoingMessage): void {
+    if ('everyone' in to) {
+      for (const session of this.bySession.values()) if (session.app.appKey === appKey) session.push(message, undefined);
+      return;
+    }
+    if ('sessions' in to) {
+      for (const sessionId of to.sessions) this.bySession.get(sessionId)?.pushToRoom(to.roomId, message);
+      return;
+    }
+    for (const [userId, seq] of to.users) {
+      for (const session of this.byUser.get(cacheKey(appKey, userId)) ?? []) {
+        if (session.info.sessionId !== to.skipSessionId) session.push(message, seq);
+      }
+    }
+  }
+
+  private register(session: DeviceSession): void {
+    this.bySession.set(session.info.sessionId, session);
+    const key = cacheKey(session.app.appKey, session.info.userId);
+    let sessions = this.byUser.get(key);
+    if (!sessions) this.byUser.set(key, (sessions = new Set()));
+    sessions.add(session);
+  }
+
+  private unregister(session: DeviceSession): boolean {
+    if (this.bySession.get(session.info.sessionId) !== session) return false;
+    this.bySession.delete(session.info.sessionId);
+    const key = cacheKey(session.app.appKey, session.info.userId);
+    const sessions = this.byUser.get(key);
+    sessions?.delete(session);
+    if (sessions?.size === 0) this.byUser.delete(key);
+    return true;
+  }
+}

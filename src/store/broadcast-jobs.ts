@@ -1,0 +1,27 @@
+/** An app-wide send in progress (or done), as kept so that any node can go on with it. */
+export interface BroadcastJob {
+  appKey: string;
+  messageUId: string;
+  createdAt: number;
+  /** The send, serialised by the core. */
+  send: string;
+  /** Users with ids up to this one have been reached ('' before the first). */
+  afterUser: string;
+  delivered: number;
+  state: 'running' | 'done' | 'failed';
+  error: string;
+}
+
+/**
+ * Durable app-wide sends (SQL). `take` hands a running job whose lease ran out to one
+ * caller (leasing it until `leaseUntil`); `progress` records a page reached and renews the
+ * lease; a node that dies simply lets its lease run out.
+ */
+export interface BroadcastJobStore {
+  /** Records a new job; an existing one with the id is left as is. */
+  create(job: Pick<BroadcastJob, 'appKey' | 'messageUId' | 'createdAt' | 'send'>): Promise<void>;
+  take(now: number, leaseUntil: number): Promise<BroadcastJob | undefined>;
+  progress(appKey: string, messageUId: string, afterUser: string, delivered: number, leaseUntil: number): Promise<void>;
+  finish(appKey: string, messageUId: string, state: 'done' | 'failed', error: string): Promise<void>;
+  get(appKey: string, messageUId: string): Promise<BroadcastJob | undefined>;
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createRedisBus } from './bus.redis.js';
+import { createRedisChatroomMembers } from './chatroom-members.redis.js';
+import type { Engine } from './engine.js';
+import { createRedisInbox } from './inbox.redis.js';
+import { createRedisOnceStore } from './once.redis.js';
+import { createRedisPresence } from './presence.redis.js';
+
+export interface RedisEngineOptions {
+  url: string;
+  /** Prefix of every key and channel: several deployments or tests may share one Redis. */
+  namespace: string;
+  /** A command (and a connection attempt) that takes longer fails (answered 1050). */
+  timeoutMs: number;
+  /** A connection lost or refused (ioredis retries on its own); called once per outage, not per attempt. */
+  onConnectionError(err: Error): void;
+}
+
+/**
+ * The engine on Redis, shared by every node. A marker key written once tells, after a
+ * reconnect, whether Redis kept its data: when the marker is gone (or another), the data
+ * this node relied on (inboxes, presence) is gone with it.
+ */
+export async function createRedisEngine(options: RedisEngineOptions): Promise<Engine> {
+  const redis = new Redis(options.url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: true,
+    connectTimeout: options.timeoutMs,
+    commandTimeout: options.timeoutMs,
+  });
+  const subscriber = redis.duplicate();
+  // Without listeners ioredis prints every failed reconnect; one report per outage is enough.
+  let reported = false;
+  const connectionError = (err: Error) => {
+    if (!reported) options.onConnectionError(err);
+    reported = true;
+  };
+  redis.on('error', connectionError);
+  subscriber.on('error', connectionError);
+  await Promise.all([redis.connect(), subscriber.connect()]);
+  const markerKey = `${options.namespace}:engine-marker`;
+  const readMarker = async () => {
+    await redis.set(markerKey, randomBytes(8).toString('hex'), 'NX');
+    return redis.get(markerKey);
+  };
+  let marker: string | null;
+  try {
+    marker = await readMarker();
+  } catch (err) {
+    redis.disconnect();
+    subscriber.disconnect();
+    throw err;
+  }
+  const handlers: Array<(lostData: boolean) => void> = [];
+  redis.on('ready', () => {
+    reported = false;
+    readMarker().then(
+      (now) => {
+        const lostData = now !== marker;
+        marker = now;
+        for (const handler of handlers) handler(lostData);
+      },
+      // Not ready after all: the next 'ready' asks again.
+      () => undefined,
+    );
+  });
+  return {
+    presence: createRedisPresence(redis, options.namespace),
+    bus: createRedisBus(redis, subscriber, options.namespace),
+    inbox: createRedisInbox(redis, options.namespace),
+    once: createRedisOnceStore(redis, options.namespace),
+    roomMembers: createRedisChatroomMembers(redis, options.namespace),
+    redis,
+    onReconnect: (handler) => void handlers.push(handler),
+    async ping() {
+      await redis.ping();
+    },
+    async close() {
+      await Promise.allSettled([redis.quit(), subscriber.quit()]);
+    },
+  };
+}

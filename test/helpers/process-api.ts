@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { ParleyProcess } from '../../bench/lib/parley-process.js';
+import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
+import type { ClientMessage } from '../../src/client/protocol.js';
+import { formEncode, type FormBody } from './server.js';
+
+/** A signed form POST to a Parley process, as an app backend sends it. */
+export async function postTo(target: ParleyProcess, path: string, body: FormBody, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const nonce = String(Math.random()).slice(2, 10);
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const response = await fetch(target.url + path, {
+    method: 'POST',
+    headers: {
+      'App-Key': target.appKey,
+      Nonce: nonce,
+      Timestamp: timestamp,
+      Signature: createHash('sha1').update(target.appSecret + nonce + timestamp).digest('hex'),
+      'Content-Type': 'application/x-www-form-urlencoded',
+      ...headers,
+    },
+    body: formEncode(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** A device of `userId` on `target`, connected and caught up, recording what it receives. */
+export async function deviceOn(
+  target: ParleyProcess,
+  userId: string,
+  options: Partial<ClientOptions> = {},
+): Promise<{ client: ParleyClient; messages: ClientMessage[] }> {
+  const token = String((await postTo(target, '/user/getToken.json', { userId, name: userId })).body.token);
+  const messages: ClientMessage[] = [];
+  const client = new ParleyClient({ url: target.wsUrl, token, deviceId: `${userId}-phone`, platform: 'ios', reconnect: false, ...options });
+  client.on('message', (m) => messages.push(m));
+  const synced = new Promise((resolve) => client.once('synced', resolve));
+  await client.connect();
+  await synced;
+  return { client, messages };
+}
+
+/** Resident memory of a process in bytes (Linux). */
+export function residentBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(match[1]) * 1024;
+}
