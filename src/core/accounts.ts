@@ -11,9 +11,10 @@ import type { SessionService } from './sessions.js';
 /**
  * Account deletion (`/user/deactivate.json`, `/user/delusers.json`) for app-store and
  * privacy rules: the user's sessions are closed, then everything Parley keeps of it goes
- * — profile, cloud history it sent or received one-to-one, offline messages, read
- * positions and conversations, relations, bans, remarks, chatroom limits and attributes,
- * idempotency records — except its group and ultra-group memberships (a group's member
+ * — profile, cloud history it sent or received one-to-one, its broadcasts, offline
+ * messages (its inbox and the appends still owed to it), read positions and
+ * conversations, relations, bans, remarks, chatroom limits and attributes, idempotency
+ * records — except its group and ultra-group memberships (a group's member
  * list is the group owner's). A deactivated user is remembered as such (no connect, no new
  * token) until reactivated, and then starts empty. Every step is idempotent: a failed
  * call is simply repeated.

@@ -1,5 +1,6 @@
 import type { AccountStore } from './accounts.js';
-import type { SqlClient } from './sql.js';
+import { decodeAppends, encodeAppends } from './outbox.sql.js';
+import type { SqlClient, SqlQueryable } from './sql.js';
 
 /** Tables keyed by the user alone (`user_id`). */
 const ownRows = ['users', 'user_bans', 'private_chat_mutes', 'friend_permissions'];
@@ -36,6 +37,15 @@ export function createSqlAccountStore(sql: SqlClient): AccountStore {
         if (oldest !== null && oldest !== undefined) {
           await tx.query('DELETE FROM history_exports WHERE app_key = $1 AND archive IS NOT NULL AND created_at >= $2', [appKey, oldest]);
         }
+        await forgetOwedAppends(tx, appKey, userId);
+        // Its broadcasts go like the rest of what it sent (a running one stops at its next page);
+        // a job whose cursor names it goes on from the registered user before it, which reaches the same users.
+        await tx.query(`DELETE FROM broadcast_jobs WHERE app_key = $1 AND send::jsonb ->> 'fromUserId' = $2`, [appKey, userId]);
+        await tx.query(
+          `UPDATE broadcast_jobs SET after_user = COALESCE((SELECT max(user_id) FROM users WHERE app_key = $1 AND user_id < $2), '')
+           WHERE app_key = $1 AND after_user = $2`,
+          [appKey, userId],
+        );
         const others = relations.rows.map((row) => (row.user_id === userId ? row.other_user_id : row.user_id));
         return { relatedUsers: [...new Set(others)] };
       });
@@ -66,4 +76,23 @@ export function createSqlAccountStore(sql: SqlClient): AccountStore {
       return result.rows.map((row) => row.user_id);
     },
   };
+}
+
+/**
+ * The inbox appends committed sends still owe the user (inbox_outbox) are dropped, so the
+ * relay does not give a deleted account an inbox again; what they owe other users stays,
+ * as the copies already in other users' inboxes do. The outbox holds seconds of sends.
+ */
+async function forgetOwedAppends(tx: SqlQueryable, appKey: string, userId: string): Promise<void> {
+  const owed = await tx.query<{ send_id: string; appends: string }>(
+    'SELECT send_id, appends FROM inbox_outbox WHERE app_key = $1 AND position($2 in appends) > 0 FOR UPDATE',
+    [appKey, userId],
+  );
+  for (const row of owed.rows) {
+    const appends = decodeAppends(row.appends);
+    const kept = appends.filter((item) => item.userId !== userId);
+    if (kept.length === appends.length) continue;
+    if (kept.length === 0) await tx.query('DELETE FROM inbox_outbox WHERE app_key = $1 AND send_id = $2', [appKey, row.send_id]);
+    else await tx.query('UPDATE inbox_outbox SET appends = $3 WHERE app_key = $1 AND send_id = $2', [appKey, row.send_id, encodeAppends(kept)]);
+  }
 }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParleyClient } from '../../src/client/client.js';
+import { outboxStaleMs } from '../../src/core/delivery/outbox-relay.js';
+import { decodeAppends } from '../../src/store/outbox.sql.js';
 import { connectDevice, ManualClock, settle, type Device } from '../helpers/device.js';
 import { startServer, type TestApp, type TestServer } from '../helpers/server.js';
 import { storageMode } from '../helpers/storage.js';
@@ -19,6 +21,8 @@ let t: TestServer;
 let app: TestApp;
 let oldToken: string;
 let goneDevice: Device;
+let goneBroadcast: string;
+let cyBroadcast: string;
 
 beforeAll(async () => {
   t = await startServer({ clock, apps: [{ features: { historyPrivateGroup: true, historyChatroom: true, multiDeviceSync: true } }] });
@@ -97,11 +101,27 @@ describe('deactivating an account', () => {
 
     clock.set(realNow);
     expect((await ok('/message/history.json', { date: exportDate })).url).not.toBe('');
+    // Broadcasts: one it sent, and one whose job's cursor ends on it (the greatest id of the app).
+    goneBroadcast = String((await ok('/message/broadcast.json', { fromUserId: gone, objectName: 'RC:TxtMsg', content: txt('from gone to all') })).messageUID);
+    cyBroadcast = String((await ok('/message/broadcast.json', { fromUserId: 'acc-cy', objectName: 'RC:TxtMsg', content: txt('to all') })).messageUID);
+    await t.deps.broadcasts.settle();
+    // Inbox appends a committed send still owes (the inbox store refused them): to it alone, and to it and acc-bob.
+    await ok('/group/join.json', { userId: 'acc-cy', groupId: 'acc-g' });
+    const inbox = t.deps.inbox;
+    const append = inbox.append.bind(inbox);
+    inbox.append = () => Promise.reject(new Error('inbox store down (test)'));
+    try {
+      await ok('/message/private/publish.json', { fromUserId: 'acc-bob', toUserId: gone, objectName: 'RC:TxtMsg', content: txt('owed to gone') });
+      await ok('/message/group/publish.json', { fromUserId: 'acc-cy', toGroupId: 'acc-g', objectName: 'RC:TxtMsg', content: txt('owed to both') });
+    } finally {
+      inbox.append = append;
+    }
     await ok('/user/block.json', { userId: gone, minute: 10 });
     await goneDevice.client.close();
 
     const before = await traces();
-    for (const table of ['users', 'messages', 'conversation_states', 'user_relations', 'user_remarks', 'conversation_mutes', 'user_bans', 'private_chat_mutes', 'friend_permissions', 'chatroom_entries', 'chatroom_user_limits', 'chatroom_user_lists']) {
+    const tables = ['users', 'messages', 'conversation_states', 'user_relations', 'user_remarks', 'conversation_mutes', 'user_bans', 'private_chat_mutes', 'friend_permissions', 'chatroom_entries', 'chatroom_user_limits', 'chatroom_user_lists'];
+    for (const table of [...tables, 'inbox_outbox', 'broadcast_jobs']) {
       expect(Object.keys(before.sql).some((column) => column.startsWith(`${table}.`)), table).toBe(true);
     }
     if (storageMode === 'services') expect(before.redis.length).toBeGreaterThan(0);
@@ -116,6 +136,22 @@ describe('deactivating an account', () => {
     expect(await memberships()).toBe(2);
     expect((await t.deps.sql.query('SELECT 1 FROM history_exports')).rows).toEqual([]);
     expect((await ok('/group/user/query.json', { groupId: 'acc-g' })).users).toContainEqual({ id: gone });
+    // Its broadcast went with it; another's job goes on from the user before it.
+    expect((await app.post('/message/broadcast/status.json', { messageUID: goneBroadcast })).body.code).toBe(404);
+    expect((await ok('/message/broadcast/status.json', { messageUID: cyBroadcast })).state).toBe('done');
+    expect((await t.deps.sql.query('SELECT after_user FROM broadcast_jobs')).rows).toEqual([{ after_user: 'acc-cy' }]);
+    // What the outbox owed acc-bob is still made; nothing gives the deleted user an inbox again.
+    const owed = await t.deps.sql.query<{ appends: string }>('SELECT appends FROM inbox_outbox');
+    expect(owed.rows.flatMap((row) => decodeAppends(row.appends).map((item) => item.userId))).toEqual(['acc-bob']);
+    // The entry carries the store's wall-clock time: the relay takes it once this clock is past it.
+    clock.set(Date.now() + outboxStaleMs + 1);
+    // Twice: a pass already running when the clock moved returns first.
+    await t.deps.outboxRelay.pass();
+    await t.deps.outboxRelay.pass();
+    expect((await t.deps.sql.query('SELECT 1 FROM inbox_outbox')).rows).toEqual([]);
+    const bobInbox = await t.deps.inbox.read(app.appKey, 'acc-bob', 0, 100, clock.now(), { retentionMs: 86_400_000, cap: 100 });
+    expect(bobInbox.entries.map((e) => e.payload).filter((p) => p.includes('owed to both'))).toHaveLength(1);
+    expect(await traces()).toEqual({ sql: { 'deactivated_users.user_id': 1 }, redis: [] });
     if (storageMode === 'embedded') {
       const inbox = await t.deps.inbox.read(app.appKey, gone, 0, 10, clock.now(), { retentionMs: 86_400_000, cap: 100 });
       expect(inbox.entries).toEqual([]);
@@ -205,5 +241,44 @@ describe('bad account input gets 1002 and changes nothing', () => {
   it('wrote none of it', async () => {
     expect((await ok('/user/deactivate/query.json', {})).users).toEqual([]);
     expect((await app.post('/user/info.json', { userId: 'acc-bob' })).body.code).toBe(200);
+  });
+});
+
+describe('a broadcast whose sender is deleted while it runs', () => {
+  it('stops at its next page: users reached keep it, the rest never get it', async () => {
+    await ok('/user/getToken.json', { userId: 'bc-sender', name: 'Sender' });
+    await t.deps.sql.query(
+      `INSERT INTO users (app_key, user_id, created_at) SELECT $1, 'bc-' || lpad(n::text, 4, '0'), $2 FROM generate_series(0, 1199) AS n`,
+      [app.appKey, clock.now()],
+    );
+    // The first page's append waits until the sender is deleted.
+    const inbox = t.deps.inbox;
+    const append = inbox.append.bind(inbox);
+    let entered!: () => void;
+    let release!: () => void;
+    const inFirstPage = new Promise<void>((resolve) => (entered = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    inbox.append = async (...args) => {
+      if (args[1].some((item) => item.userId === 'bc-0000')) {
+        entered();
+        await released;
+      }
+      return append(...args);
+    };
+    try {
+      const messageUID = String((await ok('/message/broadcast.json', { fromUserId: 'bc-sender', objectName: 'RC:TxtMsg', content: txt('half') })).messageUID);
+      await inFirstPage;
+      await ok('/user/delusers.json', { userId: 'bc-sender' });
+      release();
+      await t.deps.broadcasts.settle();
+      expect((await app.post('/message/broadcast/status.json', { messageUID })).body.code).toBe(404);
+      const got = async (userId: string) =>
+        (await t.deps.inbox.read(app.appKey, userId, 0, 10, clock.now(), { retentionMs: 86_400_000, cap: 100 })).entries.some((e) => e.payload.includes(messageUID));
+      expect(await got('bc-0000')).toBe(true);
+      expect(await got('bc-1199')).toBe(false);
+    } finally {
+      release();
+      inbox.append = append;
+    }
   });
 });
