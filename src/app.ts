@@ -8,6 +8,11 @@ import { historyExportRoutes, historyFileRoute } from './http/routes/history-exp
 import { openApiRoute } from './http/routes/openapi.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { permissionRoutes } from './http/routes/permissions.js';
+import { friendRoutes } from './http/routes/friends.js';
+import { accountRoutes } from './http/routes/accounts.js';
+import { conversationRoutes } from './http/routes/conversations.js';
+import { modifyRoutes } from './http/routes/modify.js';
+import { ultraGroupV2Routes } from './http/routes/ultragroups-v2.js';
 import { conversationMessageRoutes } from './http/routes/conversation-messages.js';
 import { groupRoutes } from './http/routes/groups.js';
 import { chatroomRoutes } from './http/routes/chatrooms.js';
@@ -37,7 +42,8 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     loggerInstance,
     requestIdHeader: 'x-request-id',
     bodyLimit: 16 * 1024 * 1024,
-    routerOptions: { ignoreTrailingSlash: true },
+    // The Go SDK asks for `//user/deactivate/query.json` (a doubled slash in its URL format).
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
   });
   http.decorate('routeCatalog', []);
   http.decorateRequest('imApp', undefined as unknown as App);
@@ -57,6 +63,11 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     userRoutes(signed, deps.users);
     messageRoutes(signed, deps.delivery, deps.broadcasts);
     permissionRoutes(signed, deps.permissions);
+    friendRoutes(signed, deps.friends);
+    accountRoutes(signed, deps.accounts, deps.users);
+    conversationRoutes(signed, deps.conversationList);
+    modifyRoutes(signed, deps.modifications);
+    ultraGroupV2Routes(signed, deps.ultraGroups, deps.delivery);
     conversationMessageRoutes(signed, deps.delivery);
     groupRoutes(signed, deps.groups, deps.delivery);
     chatroomRoutes(signed, deps.chatrooms);

@@ -2,8 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { featuresSchema } from './config.js';
+import { ConfigError, featuresSchema } from './config.js';
 import { AppRegistry, type App } from './core/apps.js';
+import { AccountService } from './core/accounts.js';
 import { CacheNews } from './core/cache-news.js';
 import { ChatroomService } from './core/chatrooms.js';
 import { ConversationAccess } from './core/conversation-access.js';
@@ -18,9 +19,11 @@ import { ContentPreparer, SenderProfiles } from './core/delivery/prepare.js';
 import { Publisher } from './core/delivery/publish.js';
 import { Devices } from './core/devices.js';
 import { ExpansionService } from './core/expansion.js';
+import { FriendService } from './core/friends.js';
 import { GroupService } from './core/groups.js';
 import { HistoryExportService } from './core/history-export.js';
 import { HistoryService } from './core/history.js';
+import { ModifyService } from './core/modify.js';
 import { NodeEvents } from './core/node-events.js';
 import { NodeLiveness, nodeIdFor } from './core/node-liveness.js';
 import { PermissionService } from './core/permissions.js';
@@ -31,6 +34,7 @@ import { SessionService } from './core/sessions.js';
 import { UltraGroupService } from './core/ultragroups.js';
 import { UserService } from './core/users.js';
 import { systemClock, type Clock } from './model/clock.js';
+import { createSqlAccountStore } from './store/accounts.sql.js';
 import { createSqlBroadcastJobStore } from './store/broadcast-jobs.sql.js';
 import type { Bus } from './store/bus.js';
 import type { ChatroomMembers } from './store/chatroom-members.js';
@@ -39,6 +43,7 @@ import { createSqlConversationStore } from './store/conversations.sql.js';
 import type { Engine } from './store/engine.js';
 import { createMemoryEngine } from './store/engine.memory.js';
 import { createRedisEngine } from './store/engine.redis.js';
+import { createSqlFriendStore } from './store/friends.sql.js';
 import { createSqlGroupStore } from './store/groups.sql.js';
 import { createSqlHistoryExportStore } from './store/history-exports.sql.js';
 import { createSqlHistoryRetentionStore } from './store/history-retention.sql.js';
@@ -51,7 +56,7 @@ import { createSqlPermissionStore } from './store/permissions.sql.js';
 import type { Presence } from './store/presence.js';
 import type { SqlClient } from './store/sql.js';
 import { createPgClient } from './store/sql.pg.js';
-import { createPgliteClient } from './store/sql.pglite.js';
+import { createPgliteClient, DataDirInUseError } from './store/sql.pglite.js';
 import { createSqlUltraGroupStore } from './store/ultragroups.sql.js';
 import { createSqlDevAppStore, createSqlUserStore } from './store/users.sql.js';
 
@@ -81,11 +86,16 @@ export interface Deps {
   users: UserService;
   sessions: SessionService;
   permissions: PermissionService;
+  friends: FriendService;
+  /** Account deletion: deactivate, reactivate, delete. */
+  accounts: AccountService;
   history: HistoryService;
   /** The hourly history files of `/message/history.json`. */
   historyExports: HistoryExportService;
   conversationList: ConversationListService;
   recalls: RecallService;
+  /** Editing sent messages. */
+  modifications: ModifyService;
   /** Key/values on messages sent with `expansion` (docs/server-api.md "Message expansion"). */
   expansion: ExpansionService;
   /** Deletes history past retention in the background; `sweep()` runs a pass now. */
@@ -156,9 +166,11 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
 
     const userStore = createSqlUserStore(sql);
     const sessions = new SessionService(presence, nodeEvents);
-    const users = new UserService(apps, userStore, sessions, clock);
+    const accountStore = createSqlAccountStore(sql);
+    const users = new UserService(apps, userStore, sessions, clock, accountStore);
     const cacheNews = new CacheNews(nodeEvents, (err) => logger.warn({ err }, 'could not tell other nodes of a change they cache; their caches catch up within seconds'));
     const permissions = new PermissionService(createSqlPermissionStore(sql), sessions, clock, cacheNews);
+    const friends = new FriendService(createSqlFriendStore(sql), permissions, userStore);
     const groups = new GroupService(createSqlGroupStore(sql), clock, cacheNews);
     const ultraGroups = new UltraGroupService(createSqlUltraGroupStore(sql), clock, cacheNews);
     // Chatroom moderation notifies rooms through the delivery, made below (it reads the rooms' rules).
@@ -170,6 +182,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     });
     const caches = { group: groups, ultragroup: ultraGroups, relations: permissions };
     nodeEvents.on('stale', ({ appKey, kind, ids }) => caches[kind].forget(appKey, ids));
+    const accounts = new AccountService(accountStore, sessions, inbox, engine.once, permissions, chatrooms, clock);
 
     const historyStore = createSqlHistoryStore(sql);
     const conversationStore = createSqlConversationStore(sql);
@@ -217,6 +230,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const history = new HistoryService(historyStore, conversationStore, userStore, access, clock);
     const conversationList = new ConversationListService(conversationStore, history, permissions, clock);
     const recalls = new RecallService(historyStore, deliverer, events, clock);
+    const modifications = new ModifyService(historyStore, deliverer, engine.once, clock, (err, what) => logger.warn({ err }, what));
     const devices = new Devices(
       {
         nodeId,
@@ -264,10 +278,13 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       users,
       sessions,
       permissions,
+      friends,
+      accounts,
       history,
       historyExports: new HistoryExportService(createSqlHistoryExportStore(sql), apps, clock),
       conversationList,
       recalls,
+      modifications,
       expansion: new ExpansionService(createSqlMessageExpansionStore(sql), deliverer, clock),
       retention,
       groups,
@@ -281,7 +298,8 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     };
   } catch (err) {
     await closeAll(closers);
-    throw err;
+    // Two processes on one embedded folder is a configuration the operator must change.
+    throw err instanceof DataDirInUseError ? new ConfigError(err.message) : err;
   }
 }
 

@@ -64,6 +64,16 @@ export const errorCatalog = {
   historyDisabled: { code: 25102, status: 403, message: 'cloud history is not enabled for this app', retryable: false },
   /** RongCloud RC_RECALL_MESSAGE_USER_INVALID: a device may recall only its user's own messages. */
   recallNotSender: { code: 25107, status: 403, message: 'only the sender may recall this message', retryable: false },
+  /** RongCloud RC_FRIEND_NEED_ACCEPT: the target approves friend requests (Parley keeps none, so nothing is added). */
+  friendNeedsApproval: { code: 25461, status: 403, message: 'the target user adds friends only after approving a request', retryable: false },
+  /** RongCloud RC_FRIEND_OTHER_NOT_ALLOW_ADD_FRIEND. */
+  friendAddForbidden: { code: 25471, status: 403, message: 'the target user accepts no friend requests', retryable: false },
+  /** RongCloud RC_OPERATION_BLOCKED: a user muted in one-to-one chat (`/user/chat/fb/set.json`) sends one. */
+  mutedInPrivateChat: { code: 20605, status: 403, message: 'the sender may not send one-to-one messages', retryable: false },
+  /** RongCloud RC_CONN_USER_ABANDON: the account is deactivated (`/user/deactivate.json`). */
+  userDeactivated: { code: 31029, status: 403, message: 'the user account is deactivated', retryable: false },
+  /** RongCloud MESSAGE_UNSUPPORTED_MODIFY: a recalled message, or another type than the original. */
+  modifyUnsupported: { code: 20116, status: 403, message: 'this message cannot be modified', retryable: false },
   /** RongCloud client code 33001 (not connected): a request before a successful `connect`. */
   notConnected: { code: 33001, status: 400, message: 'connect first', retryable: false },
 } as const satisfies Record<string, ErrorSpec>;

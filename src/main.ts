@@ -3,17 +3,21 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createDeps } from './deps.js';
 
-async function main(): Promise<void> {
-  let config;
+/** A configuration the operator must change (a bad variable, a data folder in use): a message and exit 2. */
+async function orRefuse<T>(start: () => Promise<T>): Promise<T> {
   try {
-    config = loadConfig();
+    return await start();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`parley: bad configuration: ${err.message}\n`);
     process.exit(2);
   }
+}
+
+async function main(): Promise<void> {
+  const config = await orRefuse(async () => loadConfig());
   const logger = pino({ level: config.logLevel });
-  const deps = await createDeps(config, logger);
+  const deps = await orRefuse(() => createDeps(config, logger));
   if (deps.devApp) {
     logger.warn(
       { appKey: deps.devApp.appKey, appSecret: deps.devApp.appSecret },

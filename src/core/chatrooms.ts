@@ -81,16 +81,20 @@ export class ChatroomService implements ChatroomRules {
     return this.store.createRooms(app.appKey, rooms, this.clock.now());
   }
 
-  /** /chatroom/create_new: one room with its mute, mute whitelist and first attributes. */
+  /**
+   * /chatroom/create_new: one room with its mute, mute whitelist and first attributes, all
+   * or nothing (an existing room takes them too, atomically).
+   */
   async createWith(
     app: App,
     room: NewChatroom,
     options: { muted: boolean; muteWhitelist: readonly string[]; entryOwnerId?: string; entries: readonly EntryInput[] },
   ): Promise<void> {
-    await this.store.createRooms(app.appKey, [room], this.clock.now());
-    await this.store.setFlag(app.appKey, room.roomId, 'muted', options.muted);
-    await this.store.addUsers(app.appKey, 'mute_whitelist', room.roomId, options.muteWhitelist);
-    if (options.entryOwnerId && options.entries.length > 0) await this.setEntries(app, room.roomId, options.entryOwnerId, options.entries);
+    const { entryOwnerId } = options;
+    const entries = entryOwnerId ? options.entries.map((e) => ({ ...e, userId: entryOwnerId })) : [];
+    const settings = { muted: options.muted, muteWhitelist: options.muteWhitelist, entries };
+    const result = await this.store.createWith(app.appKey, room, settings, this.clock.now(), maxEntriesPerRoom);
+    if (result === 'full') throw new ParleyError('badParameter', `a chatroom holds at most ${maxEntriesPerRoom} attributes`);
   }
 
   /** Drops the rooms with their settings and attributes and removes everyone in them. Unknown ids are skipped. */
@@ -241,6 +245,20 @@ export class ChatroomService implements ChatroomRules {
    */
   async userLeft(app: App, roomId: string, userId: string): Promise<void> {
     await this.dropAutoDeleteEntries(app, roomId, [userId]);
+  }
+
+  /**
+   * An account deleted: its sessions leave every room, its limits and list entries go,
+   * and the attributes it set last are removed with a notice to their rooms.
+   */
+  async forgetUser(app: App, userId: string): Promise<void> {
+    for (const roomId of await this.members.rooms(app.appKey)) {
+      const removed = await this.members.removeUser(app.appKey, roomId, userId);
+      if (removed.length > 0) await this.hooks.onRemoved(app, roomId, removed);
+    }
+    for (const entry of await this.store.forgetUser(app.appKey, userId)) {
+      await this.notifyEntry(app, entry.roomId, userId, 2, entry.key, entry.value, {});
+    }
   }
 
   // --- Helpers -------------------------------------------------------------------

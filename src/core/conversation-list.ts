@@ -2,6 +2,7 @@ import type { ConversationStore } from '../store/conversations.js';
 import type { MuteRow } from '../store/permissions.js';
 import type { App } from './apps.js';
 import type { Clock } from '../model/clock.js';
+import { conversationRef, type ConversationName } from './conversation-access.js';
 import { retentionCutoff } from './history-policy.js';
 import type { HistoryService } from './history.js';
 import { conversationTypes, type MessageView } from '../model/message.js';
@@ -19,6 +20,8 @@ export interface ConversationListEntry {
   unreadCount: number;
   /** The user's push setting for the conversation, else for its type (0: default). */
   unpushLevel: number;
+  /** Pinned by the user (`/conversation/top/set.json`); pinned conversations come first. */
+  isTop: boolean;
 }
 
 /**
@@ -53,9 +56,14 @@ export class ConversationListService {
       latestMessage: latest[i]!,
       unreadCount: summary.unreadCount,
       unpushLevel: muteLevel(mutes, summary),
+      isTop: summary.pinned,
     }));
   }
 
+  /** `/conversation/top/set.json`: the app backend pins any conversation of the user. */
+  async setPinned(app: App, userId: string, name: ConversationName, pinned: boolean): Promise<void> {
+    await this.store.setPinned(app.appKey, userId, conversationRef(userId, name), pinned);
+  }
 }
 
 function muteLevel(mutes: readonly MuteRow[], c: { conversationType: number; targetId: string; busChannel: string }): number {

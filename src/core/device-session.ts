@@ -185,11 +185,25 @@ export class DeviceSession {
     return { messages, syncedUpTo: outcome.settledUpTo, more: outcome.more, ...(outcome.gap && { gap: outcome.gap }) };
   }
 
+  /**
+   * Joins a room with the checks of `assertCanJoin`. A block written while this join runs
+   * (the limit, then the removal of the user's sessions in the room) either finds this
+   * session and removes it, or is found by the check made again after joining, which takes
+   * the session out: the blocked user is never left in the room.
+   */
   async joinRoom(roomId: string): Promise<void> {
     const { app, info, services } = this;
     await services.chatrooms.assertCanJoin(app, roomId, info.userId);
-    await services.roomMembers.join(app.appKey, roomId, { sessionId: info.sessionId, userId: info.userId, nodeId: info.nodeId, joinedAt: services.clock.now() });
+    // Marked before joining, so a removal (room-left) that arrives while joining is not undone here.
     this.rooms.add(roomId);
+    try {
+      await services.roomMembers.join(app.appKey, roomId, { sessionId: info.sessionId, userId: info.userId, nodeId: info.nodeId, joinedAt: services.clock.now() });
+      await services.chatrooms.assertCanJoin(app, roomId, info.userId);
+    } catch (err) {
+      this.rooms.delete(roomId);
+      await services.roomMembers.leave(app.appKey, roomId, info.sessionId);
+      throw err;
+    }
     // The device may have gone while joining; its close has then already left the other rooms.
     if (this.closed) await this.leaveRoom(roomId);
   }

@@ -72,6 +72,8 @@ export const builtInMessageTypes: Readonly<Record<string, BuiltInType>> = {
   'RC:RRRspMsg': { flags: none, required: [] },
   'RC:SRSMsg': { flags: none, required: ['lastMessageSendTime'] },
   'RC:MsgExMsg': { flags: none, required: [] },
+  // Parley's notice of a modified message (core/modify.ts).
+  'RC:MsgModify': { flags: none, required: ['messageUId'] },
 };
 
 /** Declared media sizes RongCloud caps: images and audio at 28 MB, files and video at 100 MB. */

@@ -28,6 +28,8 @@ export class PermissionService {
   private readonly matchers: NodeCache<SensitiveWordMatcher>;
   /** Keyed by app, recipient and sender: a device's send costs no query per message. */
   private readonly relations: NodeCache<CachedStanding>;
+  /** Keyed by app and sender: muted in one-to-one chat (dropped with the sender's relations). */
+  private readonly privateMutes: NodeCache<{ muted: boolean }>;
 
   constructor(
     private readonly store: PermissionStore,
@@ -37,10 +39,15 @@ export class PermissionService {
   ) {
     this.matchers = new NodeCache(wordCacheOptions, clock);
     this.relations = new NodeCache(relationCacheOptions, clock);
+    this.privateMutes = new NodeCache(relationCacheOptions, clock);
   }
 
-  /** Refuses a device's send to `toUserIds` with the first rule one of them breaks. */
+  /**
+   * Refuses a device's send to `toUserIds` with the first rule it breaks: the sender muted
+   * in one-to-one chat, then each recipient's lists.
+   */
   async checkClientSend(app: App, fromUserId: string, toUserIds: readonly string[]): Promise<void> {
+    if (await this.isPrivateMuted(app, fromUserId)) throw new ParleyError('mutedInPrivateChat');
     const standings = await this.cachedStandings(app, fromUserId, toUserIds);
     for (const userId of toUserIds) {
       const standing = standings.get(userId);
@@ -87,6 +94,25 @@ export class PermissionService {
   /** Another node changed these users' relations: the next check reads them from the store. */
   forget(appKey: string, userIds: readonly string[]): void {
     for (const userId of userIds) this.relations.forgetPrefix(cacheKey(appKey, userId, ''));
+    this.privateMutes.forget(userIds.map((userId) => cacheKey(appKey, userId)));
+  }
+
+  /** `/user/chat/fb/set.json`: the users may not (or may again) send one-to-one messages from their devices. */
+  async setPrivateMute(app: App, userIds: readonly string[], muted: boolean): Promise<void> {
+    try {
+      await this.store.setPrivateMute(app.appKey, userIds, muted, this.clock.now());
+    } finally {
+      await this.relationsChanged(app, userIds);
+    }
+  }
+
+  listPrivateMutes(app: App, offset: number, limit: number): Promise<{ total: number; userIds: string[] }> {
+    return this.store.listPrivateMutes(app.appKey, offset, limit);
+  }
+
+  private async isPrivateMuted(app: App, userId: string): Promise<boolean> {
+    const cached = await this.privateMutes.get(cacheKey(app.appKey, userId), async () => ({ muted: await this.store.isPrivateMuted(app.appKey, userId) }));
+    return cached.muted;
   }
 
   /** The relations of `userId` (as a recipient) change: dropped from the caches here and on the other nodes. */
@@ -94,9 +120,14 @@ export class PermissionService {
     try {
       await change();
     } finally {
-      this.forget(app.appKey, [userId]);
-      await this.news?.announce(app.appKey, 'relations', [userId]);
+      await this.relationsChanged(app, [userId]);
     }
+  }
+
+  /** These users' relations changed in the store (a friend list cleared, an account deleted): caches drop them everywhere. */
+  async relationsChanged(app: App, userIds: readonly string[]): Promise<void> {
+    this.forget(app.appKey, userIds);
+    await this.news?.announce(app.appKey, 'relations', userIds);
   }
 
   /** Each recipient's standing toward `fromUserId`, from the cache where fresh, the rest in one query. */

@@ -113,6 +113,16 @@ export class UltraGroupService implements UltraGroupRules {
     return this.store.isMember(app.appKey, groupId, userId);
   }
 
+  async listMembers(app: App, groupId: string, offset: number, limit: number): Promise<string[]> {
+    await this.requireGroup(app, groupId);
+    return this.store.listMembers(app.appKey, groupId, offset, limit);
+  }
+
+  /** The user's ultra groups (none for an unknown user). */
+  groupsOf(app: App, userId: string, offset: number, limit: number): Promise<Array<{ groupId: string; name: string }>> {
+    return this.store.groupsOf(app.appKey, userId, offset, limit);
+  }
+
   // --- Channels ------------------------------------------------------------------------
 
   /** Refuses the default channel (1002); an existing channel is left as it is. */

@@ -1,5 +1,6 @@
 import { ParleyError } from '../errors.js';
-import type { UserProfile, UserRecord, UserStore } from '../store/users.js';
+import type { AccountStore } from '../store/accounts.js';
+import type { UserProfile, UserRecord, UserRemark, UserStore } from '../store/users.js';
 import type { App, AppRegistry } from './apps.js';
 import type { Clock } from '../model/clock.js';
 import type { SessionService } from './sessions.js';
@@ -18,13 +19,19 @@ export class UserService {
     private readonly users: UserStore,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
+    private readonly accounts: Pick<AccountStore, 'isDeactivated'>,
   ) {}
 
-  /** Registers or updates the user and issues a new token; older tokens stay valid. */
+  /**
+   * Registers or updates the user and issues a new token; older tokens stay valid. A
+   * deactivated user gets none until reactivated.
+   */
   async getToken(app: App, profile: UserProfile): Promise<string> {
+    if (await this.accounts.isDeactivated(app.appKey, profile.userId)) throw new ParleyError('userDeactivated');
     const now = this.clock.now();
-    await this.users.upsert(app.appKey, profile, now);
-    return issueToken(app.appSecret, { appKey: app.appKey, userId: profile.userId, issuedAt: now });
+    const createdAt = await this.users.upsert(app.appKey, profile, now);
+    // Never older than the registration it belongs to (another node's clock may be behind).
+    return issueToken(app.appSecret, { appKey: app.appKey, userId: profile.userId, issuedAt: Math.max(now, createdAt) });
   }
 
   async refresh(app: App, userId: string, changes: Partial<Omit<UserProfile, 'userId'>>): Promise<void> {
@@ -60,8 +67,30 @@ export class UserService {
     }
     const app = this.apps.get(claims.appKey);
     const user = await this.users.get(claims.appKey, claims.userId);
-    if (!app || !user || claims.issuedAt < user.tokensValidAfter) throw new ParleyError('tokenIncorrect');
+    if (!app || !user) {
+      if (app && (await this.accounts.isDeactivated(app.appKey, claims.userId))) throw new ParleyError('userDeactivated');
+      throw new ParleyError('tokenIncorrect');
+    }
+    // A token from before the user's registration names an earlier, deleted account of the same id.
+    if (claims.issuedAt < user.tokensValidAfter || claims.issuedAt < user.createdAt) throw new ParleyError('tokenIncorrect');
     return { app, user, tokenIssuedAt: claims.issuedAt };
+  }
+
+  /** `/user/query.json`: users by registration time. */
+  page(app: App, page: number, pageSize: number, descending: boolean): Promise<{ total: number; users: UserRecord[] }> {
+    return this.users.page(app.appKey, (page - 1) * pageSize, pageSize, descending);
+  }
+
+  setRemarks(app: App, userId: string, remarks: readonly UserRemark[]): Promise<void> {
+    return this.users.setRemarks(app.appKey, userId, remarks);
+  }
+
+  deleteRemark(app: App, userId: string, targetId: string): Promise<void> {
+    return this.users.deleteRemark(app.appKey, userId, targetId);
+  }
+
+  remarks(app: App, userId: string, page: number, size: number): Promise<{ total: number; remarks: UserRemark[] }> {
+    return this.users.remarks(app.appKey, userId, (page - 1) * size, size);
   }
 
   isOnline(app: App, userId: string): Promise<boolean> {

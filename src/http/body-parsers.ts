@@ -3,6 +3,7 @@ import formBody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { jsonDepth, maxJsonDepth } from '../core/input-rules.js';
 import { ParleyError } from '../errors.js';
+import { isV2Path } from './route.js';
 
 /**
  * Form bodies as RongCloud SDKs send them: repeated keys become arrays, keys like
@@ -30,8 +31,11 @@ export function parseJsonBody(text: string): unknown {
 export async function registerBodyParsers(app: FastifyInstance): Promise<void> {
   await app.register(formBody, { parser: parseForm });
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    if (String(body).trim() === '') return done(new ParleyError('noPostData'));
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (String(body).trim() === '') {
+      // The Go SDK's `/v2` calls without a body (a join's POST, DELETEs) still say `Content-Type: application/json`.
+      return isV2Path(request.url) ? done(null, {}) : done(new ParleyError('noPostData'));
+    }
     try {
       done(null, parseJsonBody(String(body)));
     } catch (err) {

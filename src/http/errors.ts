@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { asParleyError, errorCatalog, ParleyError } from '../errors.js';
+import { isV2Path } from './route.js';
 
 /**
  * One mapping from failures to RongCloud bodies `{"code":N,"errorMessage":"…"}`:
@@ -12,17 +13,22 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (!known) {
       request.log.error({ err: error }, 'request failed');
       const spec = errorCatalog.internal;
-      return reply.status(spec.status).send({ code: spec.code, errorMessage: spec.message });
+      return reply.status(spec.status).send(body(request.url, spec.code, spec.message));
     }
     if (known.kind === 'storageTimeout') request.log.warn({ err: error }, 'a store did not answer');
     else request.log.info({ code: known.code, errorMessage: known.message }, 'request refused');
-    return reply.status(known.status).send({ code: known.code, errorMessage: known.message });
+    return reply.status(known.status).send(body(request.url, known.code, known.message));
   });
 
   app.setNotFoundHandler((request, reply) => {
     const spec = errorCatalog.notFound;
-    return reply.status(spec.status).send({ code: spec.code, errorMessage: `no such path: ${request.url}` });
+    return reply.status(spec.status).send(body(request.url, spec.code, `no such path: ${request.url}`));
   });
+}
+
+/** v1 bodies carry `errorMessage`; the `/v2` family's carry `msg` (what the Go SDK reads). */
+function body(url: string, code: number, message: string): Record<string, unknown> {
+  return isV2Path(url) ? { code, msg: message } : { code, errorMessage: message };
 }
 
 function fromFastify(error: FastifyError): ParleyError | undefined {

@@ -54,19 +54,20 @@ export const integer = z.preprocess(
 
 /**
  * A list from repeated keys (`a=1&a=2`), a JSON array, or one value; with
- * `commaJoined`, a single `a,b,c` value is split too.
+ * `commaJoined`, a single `a,b,c` value is split too. `max` counts the items as sent
+ * (RongCloud counts the request, repeats included); a repeated id is then kept once.
  */
 export const list = <T extends z.ZodType>(item: T, options: { max?: number; commaJoined?: boolean } = {}) => {
   const items = z.array(item).min(1, { message: 'required' });
+  const capped = options.max === undefined ? items : items.max(options.max, { message: `more than ${options.max} items` });
   return z.preprocess(
     (value) => {
       if (value === undefined || value === null || value === '') return undefined;
       const values: unknown[] = Array.isArray(value) ? (value as unknown[]) : [value];
-      const all = options.commaJoined ? values.flatMap((v) => (typeof v === 'string' ? v.split(',').filter((s) => s !== '') : [v])) : values;
-      // A repeated id means the same thing once (and would hit one row twice in an upsert).
-      return [...new Set(all)];
+      return options.commaJoined ? values.flatMap((v) => (typeof v === 'string' ? v.split(',').filter((s) => s !== '') : [v])) : values;
     },
-    options.max === undefined ? items : items.max(options.max, { message: `more than ${options.max} items` }),
+    // A repeated id means the same thing once (and would hit one row twice in an upsert).
+    capped.transform((all) => [...new Set(all)]),
   );
 };
 
@@ -93,3 +94,10 @@ export const extraKeyVal = jsonText(
     .refine((value) => typeof value !== 'object' || value === null || !Object.hasOwn(value, '__proto__'), { message: 'key "__proto__" is not allowed' })
     .pipe(z.record(z.string(), z.string(), { message: 'must be a JSON object of string values' })),
 );
+
+/** One of a few integers (`optType=1`), given as a number or as decimal text. */
+export const oneOf = <const T extends readonly [number, ...number[]]>(values: T) =>
+  integer.pipe(z.custom<T[number]>((v) => values.includes(v as number), { message: `must be one of ${values.join(', ')}` }));
+
+/** A page number or size of 0…`max`: 0 (or absent) asks for the default, as the Go SDK sends the zeros its caller passed. */
+export const pageParam = (max = Number.MAX_SAFE_INTEGER) => integer.pipe(z.number().min(0).max(max)).optional();

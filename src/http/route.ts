@@ -4,11 +4,15 @@ import type { App } from '../core/apps.js';
 import { findBadInput } from '../core/input-rules.js';
 import { ParleyError } from '../errors.js';
 
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
 export interface RouteSpec<S extends z.ZodType> {
-  /** Path without `.json`; both forms are served. */
+  /** v1: the path without `.json` (both forms are served); v2: a Fastify path with `:params`. */
   path: string;
   summary: string;
   body: S;
+  /** Set for the `/v2` REST family (`rest()`); v1 routes are POST only. */
+  method?: HttpMethod;
 }
 
 declare module 'fastify' {
@@ -28,6 +32,12 @@ export type Handler<S extends z.ZodType> = (
   reply: FastifyReply,
 ) => Promise<Record<string, unknown>>;
 
+/** The success code of RongCloud's `/v2` REST family (the Go SDK accepts 10000 or 200). */
+export const v2SuccessCode = 10000;
+
+/** `/v2/…` paths answer errors as `{"code":N,"msg":"…"}` (docs/server-api.md "Ultra groups: the `/v2` REST family"). */
+export const isV2Path = (url: string) => url.startsWith('/v2/');
+
 /**
  * Registers a signed RongCloud-style POST route: the body is parsed with `spec.body`
  * (bad input, or text Postgres cannot store → 1002 naming the field, nothing done), the
@@ -36,16 +46,43 @@ export type Handler<S extends z.ZodType> = (
 export function post<S extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<S>, handler: Handler<S>): void {
   app.routeCatalog.push(spec);
   const serve = async (request: FastifyRequest, reply: FastifyReply) => {
-    const parsed = spec.body.safeParse(request.body ?? {});
-    if (!parsed.success) throw new ParleyError('badParameter', describeIssues(parsed.error));
-    // After parsing, so values decoded from JSON text (extraKeyVal) are checked too.
-    const bad = findBadInput(parsed.data);
-    if (bad) throw new ParleyError('badParameter', `${bad.path || 'body'}: ${bad.problem}`);
-    const result = await handler(parsed.data, request, reply);
+    const result = await handler(parse(spec.body, request.body), request, reply);
     return { code: 200, ...result };
   };
   app.post(`${spec.path}.json`, serve);
   app.post(spec.path, serve);
+}
+
+/**
+ * Registers a signed route of the `/v2` REST family (GET, POST, PUT, DELETE; JSON
+ * bodies, snake_case fields): path parameters, query and body are merged into one
+ * object parsed by `spec.body` (bad input → 1002, nothing done); the handler's object is
+ * answered as `{"code":10000,"msg":"success", …}`.
+ */
+export function rest<S extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<S> & { method: HttpMethod }, handler: Handler<S>): void {
+  app.routeCatalog.push(spec);
+  app.route({
+    method: spec.method,
+    url: spec.path,
+    handler: async (request, reply) => {
+      const input = { ...asObject(request.query), ...asObject(request.body), ...asObject(request.params) };
+      const result = await handler(parse(spec.body, input), request, reply);
+      return { code: v2SuccessCode, msg: 'success', ...result };
+    },
+  });
+}
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const parsed = schema.safeParse(input ?? {});
+  if (!parsed.success) throw new ParleyError('badParameter', describeIssues(parsed.error));
+  // After parsing, so values decoded from JSON text (extraKeyVal) are checked too.
+  const bad = findBadInput(parsed.data);
+  if (bad) throw new ParleyError('badParameter', `${bad.path || 'body'}: ${bad.problem}`);
+  return parsed.data;
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 function describeIssues(error: z.ZodError): string {

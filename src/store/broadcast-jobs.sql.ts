@@ -46,13 +46,14 @@ export function createSqlBroadcastJobStore(sql: SqlClient): BroadcastJobStore {
       return row && toJob(row);
     },
     async progress(appKey, messageUId, afterUser, delivered, leaseUntil) {
-      await sql.query('UPDATE broadcast_jobs SET after_user = $3, delivered = $4, lease_until = $5 WHERE app_key = $1 AND message_uid = $2', [
+      const result = await sql.query('UPDATE broadcast_jobs SET after_user = $3, delivered = $4, lease_until = $5 WHERE app_key = $1 AND message_uid = $2 RETURNING 1', [
         appKey,
         messageUId,
         afterUser,
         delivered,
         leaseUntil,
       ]);
+      return result.rows.length > 0;
     },
     async finish(appKey, messageUId, state, error) {
       await sql.query('UPDATE broadcast_jobs SET state = $3, error = $4, lease_until = 0 WHERE app_key = $1 AND message_uid = $2', [appKey, messageUId, state, error]);

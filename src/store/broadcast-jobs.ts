@@ -21,7 +21,8 @@ export interface BroadcastJobStore {
   /** Records a new job; an existing one with the id is left as is. */
   create(job: Pick<BroadcastJob, 'appKey' | 'messageUId' | 'createdAt' | 'send'>): Promise<void>;
   take(now: number, leaseUntil: number): Promise<BroadcastJob | undefined>;
-  progress(appKey: string, messageUId: string, afterUser: string, delivered: number, leaseUntil: number): Promise<void>;
+  /** False when the job is gone (its sender's account was deleted): the caller stops. */
+  progress(appKey: string, messageUId: string, afterUser: string, delivered: number, leaseUntil: number): Promise<boolean>;
   finish(appKey: string, messageUId: string, state: 'done' | 'failed', error: string): Promise<void>;
   get(appKey: string, messageUId: string): Promise<BroadcastJob | undefined>;
 }

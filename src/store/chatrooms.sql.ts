@@ -1,5 +1,5 @@
 import type { ChatroomEntry, ChatroomRow, ChatroomStore, RoomFlag, RoomStanding } from './chatrooms.js';
-import type { SqlClient } from './sql.js';
+import type { SqlClient, SqlQueryable } from './sql.js';
 
 interface RoomRecord {
   room_id: string;
@@ -47,6 +47,36 @@ const toEntry = (row: EntryRecord): ChatroomEntry => ({
 });
 
 const entryColumns = 'key, value, user_id, auto_delete, set_at';
+
+/** Thrown inside createWith's transaction to roll it back when the attributes would not fit. */
+class EntriesFull extends Error {}
+
+/** Upserts attributes of a room whose row the caller locked: 'full' (nothing written) past `maxKeys`. */
+async function upsertEntries(
+  tx: SqlQueryable,
+  appKey: string,
+  roomId: string,
+  entries: readonly Omit<ChatroomEntry, 'setAt'>[],
+  now: number,
+  maxKeys: number,
+): Promise<'ok' | 'full'> {
+  if (entries.length === 0) return 'ok';
+  const keys = entries.map((e) => e.key);
+  const count = await tx.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM chatroom_entries WHERE app_key = $1 AND room_id = $2 AND NOT (key = ANY($3::text[]))',
+    [appKey, roomId, keys],
+  );
+  if ((count.rows[0]?.n ?? 0) + new Set(keys).size > maxKeys) return 'full';
+  await tx.query(
+    `INSERT INTO chatroom_entries (app_key, room_id, key, value, user_id, auto_delete, set_at)
+     SELECT $1, $2, e.key, e.value, e.user_id, e.auto_delete, $7
+     FROM unnest($3::text[], $4::text[], $5::text[], $6::boolean[]) AS e(key, value, user_id, auto_delete)
+     ON CONFLICT (app_key, room_id, key) DO UPDATE
+       SET value = EXCLUDED.value, user_id = EXCLUDED.user_id, auto_delete = EXCLUDED.auto_delete, set_at = EXCLUDED.set_at`,
+    [appKey, roomId, keys, entries.map((e) => e.value), entries.map((e) => e.userId), entries.map((e) => e.autoDelete), now],
+  );
+  return 'ok';
+}
 
 export function createSqlChatroomStore(sql: SqlClient): ChatroomStore {
   return {
@@ -229,21 +259,32 @@ export function createSqlChatroomStore(sql: SqlClient): ChatroomStore {
         // Locking the room row serialises concurrent sets, so the key cap holds.
         const room = await tx.query('SELECT 1 FROM chatrooms WHERE app_key = $1 AND room_id = $2 FOR UPDATE', [appKey, roomId]);
         if (room.rows.length === 0) return 'noRoom' as const;
-        const keys = entries.map((e) => e.key);
-        const count = await tx.query<{ n: number }>(
-          'SELECT count(*)::int AS n FROM chatroom_entries WHERE app_key = $1 AND room_id = $2 AND NOT (key = ANY($3::text[]))',
-          [appKey, roomId, keys],
-        );
-        if ((count.rows[0]?.n ?? 0) + new Set(keys).size > maxKeys) return 'full' as const;
+        return upsertEntries(tx, appKey, roomId, entries, now, maxKeys);
+      });
+    },
+
+    createWith(appKey, room, settings, now, maxKeys) {
+      return sql.transaction(async (tx) => {
+        // The upsert locks the room row: a concurrent create_new, set or destroy of the room waits for this one.
         await tx.query(
-          `INSERT INTO chatroom_entries (app_key, room_id, key, value, user_id, auto_delete, set_at)
-           SELECT $1, $2, e.key, e.value, e.user_id, e.auto_delete, $7
-           FROM unnest($3::text[], $4::text[], $5::text[], $6::boolean[]) AS e(key, value, user_id, auto_delete)
-           ON CONFLICT (app_key, room_id, key) DO UPDATE
-             SET value = EXCLUDED.value, user_id = EXCLUDED.user_id, auto_delete = EXCLUDED.auto_delete, set_at = EXCLUDED.set_at`,
-          [appKey, roomId, keys, entries.map((e) => e.value), entries.map((e) => e.userId), entries.map((e) => e.autoDelete), now],
+          `INSERT INTO chatrooms (app_key, room_id, name, created_at, destroy_type, destroy_time, muted)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (app_key, room_id) DO UPDATE
+             SET name = EXCLUDED.name, destroy_type = EXCLUDED.destroy_type, destroy_time = EXCLUDED.destroy_time, muted = EXCLUDED.muted`,
+          [appKey, room.roomId, room.name, now, room.destroyType ?? 0, room.destroyTime ?? 0, settings.muted],
         );
-        return 'ok' as const;
+        await tx.query(
+          `INSERT INTO chatroom_user_lists (app_key, kind, room_id, user_id)
+           SELECT $1, 'mute_whitelist', $2, u FROM unnest($3::text[]) AS u ON CONFLICT DO NOTHING`,
+          [appKey, room.roomId, settings.muteWhitelist],
+        );
+        const result = await upsertEntries(tx, appKey, room.roomId, settings.entries, now, maxKeys);
+        // Nothing of a refused create stays: the rollback takes the room and its settings back.
+        if (result === 'full') throw new EntriesFull();
+        return result;
+      }).catch((err: unknown) => {
+        if (err instanceof EntriesFull) return 'full' as const;
+        throw err;
       });
     },
 
@@ -273,6 +314,19 @@ export function createSqlChatroomStore(sql: SqlClient): ChatroomStore {
         [appKey, roomId, userIds],
       );
       return result.rows.map(toEntry).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    },
+
+    forgetUser(appKey, userId) {
+      return sql.transaction(async (tx) => {
+        for (const table of ['chatroom_user_limits', 'chatroom_user_lists']) {
+          await tx.query(`DELETE FROM ${table} WHERE app_key = $1 AND user_id = $2`, [appKey, userId]);
+        }
+        const entries = await tx.query<EntryRecord & { room_id: string }>(
+          `DELETE FROM chatroom_entries WHERE app_key = $1 AND user_id = $2 RETURNING room_id, ${entryColumns}`,
+          [appKey, userId],
+        );
+        return entries.rows.map((row) => ({ roomId: row.room_id, ...toEntry(row) }));
+      });
     },
   };
 }

@@ -22,6 +22,12 @@ export interface NewChatroom {
   destroyTime?: number;
 }
 
+export interface NewRoomSettings {
+  muted: boolean;
+  muteWhitelist: readonly string[];
+  entries: readonly Omit<ChatroomEntry, 'setAt'>[];
+}
+
 export type RoomFlag = 'muted' | 'distributionStopped' | 'keepAlive';
 
 /** Everything the send and join rules need about one user in one room, read at once. */
@@ -55,6 +61,12 @@ export type SetEntriesResult = 'ok' | 'noRoom' | 'full';
 export interface ChatroomStore {
   /** Creates missing rooms; an existing room only takes the new name. */
   createRooms(appKey: string, rooms: readonly NewChatroom[], now: number): Promise<void>;
+  /**
+   * `/chatroom/create_new` in one transaction: the room (created, or an existing one taking
+   * the new name, destroy settings and mute), its mute whitelist additions and attributes.
+   * 'full' (nothing written at all) when the attributes would pass `maxKeys`.
+   */
+  createWith(appKey: string, room: NewChatroom, settings: NewRoomSettings, now: number, maxKeys: number): Promise<'ok' | 'full'>;
   /** The rooms among `roomIds` that exist, in `roomIds` order. */
   getRooms(appKey: string, roomIds: readonly string[]): Promise<ChatroomRow[]>;
   /**
@@ -96,4 +108,9 @@ export interface ChatroomStore {
   listEntries(appKey: string, roomId: string, keys?: readonly string[]): Promise<ChatroomEntry[]>;
   /** Removes the auto-delete entries last set by any of `userIds`; returns them. */
   removeAutoDeleteEntries(appKey: string, roomId: string, userIds: readonly string[]): Promise<ChatroomEntry[]>;
+  /**
+   * Removes every row of the user in every room, in one transaction (an account deleted):
+   * its limits, list entries and the attributes it set last; returns those attributes.
+   */
+  forgetUser(appKey: string, userId: string): Promise<Array<ChatroomEntry & { roomId: string }>>;
 }

@@ -31,19 +31,19 @@ WITH candidates AS (
      AND (NOT ch.private OR EXISTS (SELECT 1 FROM ultra_group_channel_users cu
            WHERE cu.app_key = ch.app_key AND cu.group_id = ch.group_id AND cu.bus_channel = ch.bus_channel AND cu.user_id = $2))
 ), positioned AS (
-  SELECT k.conversation_type, k.target_id, k.bus_channel, k.conversation_key, COALESCE(s.read_time, 0) AS read_time,
+  SELECT k.conversation_type, k.target_id, k.bus_channel, k.conversation_key, COALESCE(s.read_time, 0) AS read_time, COALESCE(s.pinned, false) AS pinned,
          GREATEST(COALESCE(s.cleared_before, 0), CASE WHEN k.conversation_type = 10 THEN $4::bigint ELSE $3::bigint END) AS not_before
   FROM candidates k
   LEFT JOIN conversation_states s
     ON s.app_key = $1 AND s.user_id = $2 AND s.conversation_type = k.conversation_type AND s.target_id = k.target_id AND s.bus_channel = k.bus_channel
 ), newest AS (
-  SELECT c.target_id AS conversation_target, c.read_time, c.not_before, latest.*
+  SELECT c.target_id AS conversation_target, c.read_time, c.not_before, c.pinned, latest.*
   FROM positioned c
   CROSS JOIN LATERAL (
     SELECT ${storedColumns} FROM messages m WHERE ${visibleRows}
     ORDER BY m.sent_time DESC, m.message_uid DESC LIMIT 1
   ) latest
-  ORDER BY latest.sent_time DESC, latest.message_uid DESC
+  ORDER BY c.pinned DESC, latest.sent_time DESC, latest.message_uid DESC
   LIMIT $5
 )
 SELECT c.*, unread.n AS unread_count
@@ -55,7 +55,7 @@ CROSS JOIN LATERAL (
     LIMIT $6
   ) counted_rows
 ) unread
-ORDER BY c.sent_time DESC, c.message_uid DESC`;
+ORDER BY c.pinned DESC, c.sent_time DESC, c.message_uid DESC`;
 
 /** Conversation state and the conversation list in SQL (migrations/0007_history_state.sql). */
 export function createSqlConversationStore(sql: SqlQueryable): ConversationStore {
@@ -88,8 +88,17 @@ export function createSqlConversationStore(sql: SqlQueryable): ConversationStore
       await sql.query(clearSql, params(appKey, userId, ref, before));
     },
 
+    async setPinned(appKey, userId, ref, pinned) {
+      await sql.query(
+        `INSERT INTO conversation_states (app_key, user_id, conversation_type, target_id, bus_channel, conversation_key, pinned)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (app_key, user_id, conversation_type, target_id, bus_channel) DO UPDATE SET pinned = EXCLUDED.pinned`,
+        [appKey, userId, ref.conversationType, ref.targetId, ref.busChannel, ref.conversationKey, pinned],
+      );
+    },
+
     async list(appKey, userId, q) {
-      const result = await sql.query<StoredRow & { conversation_target: string; unread_count: number }>(listQuery, [
+      const result = await sql.query<StoredRow & { conversation_target: string; unread_count: number; pinned: boolean }>(listQuery, [
         appKey, userId, q.privateGroupNotBefore, q.ultraGroupNotBefore, q.limit, q.maxUnread,
       ]);
       return result.rows.map((row) => ({
@@ -98,6 +107,7 @@ export function createSqlConversationStore(sql: SqlQueryable): ConversationStore
         busChannel: row.bus_channel,
         latest: toStored(row),
         unreadCount: Number(row.unread_count),
+        pinned: row.pinned,
       }));
     },
   };

@@ -19,6 +19,8 @@ export interface ConversationSummary {
   latest: StoredMessage;
   /** Counted messages of others after the read position, at most `maxUnread`. */
   unreadCount: number;
+  /** Pinned by the user (`/conversation/top/set.json`). */
+  pinned: boolean;
 }
 
 export interface ConversationListQuery {
@@ -42,9 +44,11 @@ export interface ConversationStore {
   markRead(appKey: string, userId: string, ref: ConversationRef, readTime: number): Promise<void>;
   /** Hides this user's rows before `before` (never un-hides); also marks them read. */
   clear(appKey: string, userId: string, ref: ConversationRef, before: number): Promise<void>;
+  /** Pins or unpins the conversation for the user. */
+  setPinned(appKey: string, userId: string, ref: ConversationRef, pinned: boolean): Promise<void>;
   /**
    * The user's private, system, group and ultra group conversations that have a message
-   * the user can see, newest first.
+   * the user can see: pinned ones first, each part newest first.
    */
   list(appKey: string, userId: string, query: ConversationListQuery): Promise<ConversationSummary[]>;
 }

@@ -219,6 +219,11 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
       );
     },
 
+    async modify(appKey, messageUId, content) {
+      const result = await sql.query('UPDATE messages SET content = $3 WHERE app_key = $1 AND message_uid = $2 AND NOT recalled RETURNING 1', [appKey, messageUId, content]);
+      return result.rows.length > 0;
+    },
+
     async deleteBefore(appKey, c, before) {
       await sql.query(
         'DELETE FROM messages WHERE app_key = $1 AND conversation_type = $2 AND conversation_key = $3 AND bus_channel = $4 AND sent_time < $5',

@@ -66,6 +66,8 @@ export interface HistoryStore {
   find(appKey: string, messageUId: string): Promise<StoredMessage | undefined>;
   /** Marks the row recalled and shows `notice` in its place; its expansion key/values go too. */
   recall(appKey: string, messageUId: string, notice: RecallNotice): Promise<void>;
+  /** Replaces the row's content unless it is recalled (checked in the same statement); false when not replaced. */
+  modify(appKey: string, messageUId: string, content: string): Promise<boolean>;
   /** Deletes a conversation's rows older than `before` (a chatroom's shared history cleared). */
   deleteBefore(appKey: string, conversation: ConversationOfRows, before: number): Promise<void>;
 }

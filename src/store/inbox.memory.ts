@@ -145,5 +145,9 @@ export function createMemoryInbox(): Inbox {
     async cursor(appKey, userId, deviceId) {
       return inboxes.get(keyOf(appKey, userId))?.cursors.get(deviceId) ?? 0;
     },
+
+    async drop(appKey, userId) {
+      inboxes.delete(keyOf(appKey, userId));
+    },
   };
 }

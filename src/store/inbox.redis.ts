@@ -318,6 +318,10 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
     async cursor(appKey, userId, deviceId) {
       return Number((await redis.hget(headKey(appKey, userId), `dev:${deviceId}`)) ?? 0);
     },
+
+    async drop(appKey, userId) {
+      await redis.del(streamKey(appKey, userId), headKey(appKey, userId));
+    },
   };
 }
 

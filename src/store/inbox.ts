@@ -83,6 +83,11 @@ export interface Inbox {
   ack(appKey: string, userId: string, deviceId: string, seq: number): Promise<void>;
   /** The device's acked seq (0 when it never acked in this epoch). */
   cursor(appKey: string, userId: string, deviceId: string): Promise<number>;
+  /**
+   * Deletes the user's inbox: entries, head and cursors (an account deleted). The next
+   * use starts a new epoch, as after a loss of data.
+   */
+  drop(appKey: string, userId: string): Promise<void>;
 }
 
 /** Guards shared by the implementations: a bad clock or limit is a bug, not input. */

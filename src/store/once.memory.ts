@@ -41,5 +41,8 @@ export function createMemoryOnceStore(clock: Clock): OnceStore {
       const record = current(key);
       if (record) record.leaseUntil = 0;
     },
+    async forgetPrefix(prefix) {
+      for (const key of records.keys()) if (key.startsWith(prefix)) records.delete(key);
+    },
   };
 }

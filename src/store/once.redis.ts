@@ -64,5 +64,15 @@ export function createRedisOnceStore(redis: Redis, namespace: string): OnceStore
     async fail(key) {
       await scripts.parleyOnceFail(keyOf(key));
     },
+    async forgetPrefix(prefix) {
+      // SCAN, not KEYS: the keyspace is shared with every other seam.
+      const pattern = `${keyOf(prefix).replace(/[*?[\]\\]/g, '\\$&')}*`;
+      for (let cursor = '0'; ; ) {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (keys.length > 0) await redis.del(...keys);
+        if (next === '0') return;
+        cursor = next;
+      }
+    },
   };
 }

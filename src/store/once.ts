@@ -22,4 +22,6 @@ export interface OnceStore {
   begin(key: string, stamp: string, now: number, leaseMs: number, ttlMs: number): Promise<Claim>;
   finish(key: string, result: string): Promise<void>;
   fail(key: string): Promise<void>;
+  /** Forgets every record whose key starts with `prefix`, leases and answers alike (an account deleted). */
+  forgetPrefix(prefix: string): Promise<void>;
 }

@@ -94,6 +94,29 @@ export function createSqlPermissionStore(sql: SqlClient): PermissionStore {
       return result.rows.map((row) => ({ userId: row.user_id, endsAt: row.ends_at }));
     },
 
+    async setPrivateMute(appKey, userIds, muted, now) {
+      if (!muted) {
+        await sql.query('DELETE FROM private_chat_mutes WHERE app_key = $1 AND user_id = ANY($2::text[])', [appKey, userIds]);
+        return;
+      }
+      await sql.query(
+        'INSERT INTO private_chat_mutes (app_key, user_id, created_at) SELECT $1, u, $3 FROM unnest($2::text[]) AS u ON CONFLICT DO NOTHING',
+        [appKey, userIds, now],
+      );
+    },
+
+    async isPrivateMuted(appKey, userId) {
+      return (await sql.query('SELECT 1 FROM private_chat_mutes WHERE app_key = $1 AND user_id = $2', [appKey, userId])).rows.length > 0;
+    },
+
+    async listPrivateMutes(appKey, offset, limit) {
+      const [rows, count] = await Promise.all([
+        sql.query<{ user_id: string }>('SELECT user_id FROM private_chat_mutes WHERE app_key = $1 ORDER BY user_id OFFSET $2 LIMIT $3', [appKey, offset, limit]),
+        sql.query<{ n: number }>('SELECT count(*)::int AS n FROM private_chat_mutes WHERE app_key = $1', [appKey]),
+      ]);
+      return { total: Number(count.rows[0]?.n ?? 0), userIds: rows.rows.map((row) => row.user_id) };
+    },
+
     async addWords(appKey, words) {
       if (words.length === 0) return;
       await sql.query(

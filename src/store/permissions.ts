@@ -46,6 +46,12 @@ export interface PermissionStore {
   /** Bans still running at `now`, by user id. */
   listBans(appKey: string, now: number, offset: number, limit: number): Promise<Array<{ userId: string; endsAt: number }>>;
 
+  /** Mutes (or unmutes) the users in every one-to-one conversation (`/user/chat/fb/set.json`). */
+  setPrivateMute(appKey: string, userIds: readonly string[], muted: boolean, now: number): Promise<void>;
+  isPrivateMuted(appKey: string, userId: string): Promise<boolean>;
+  /** Muted users by id, and how many there are. */
+  listPrivateMutes(appKey: string, offset: number, limit: number): Promise<{ total: number; userIds: string[] }>;
+
   /** Adds or overwrites words. */
   addWords(appKey: string, words: readonly SensitiveWordRow[]): Promise<void>;
   removeWords(appKey: string, words: readonly string[]): Promise<void>;

@@ -1,17 +1,39 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
+import lockfile from 'proper-lockfile';
 import type { SqlClient } from './sql.js';
+
+/** A lock not refreshed for this long belongs to a process that died: it may be taken over. */
+export const dataDirLockStaleMs = 10_000;
+
+/** Another live process holds the data folder. */
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError';
+}
 
 /**
  * Embedded Postgres. `dataDir` of ':memory:' keeps nothing; any other value is a
- * folder that holds the database files. Single process only.
+ * folder that holds the database files, used by one process at a time: the folder is
+ * locked (`parley.lock`, refreshed every few seconds) for the client's life, and a second
+ * process asking for it gets DataDirInUseError before opening anything.
  */
 export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
-  if (dataDir !== ':memory:') mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir === ':memory:' ? undefined : dataDir, {
-    // Same bigint handling as the pg driver: plain numbers.
-    parsers: { [types.INT8]: (value: string) => Number(value) },
-  });
+  let unlock = async () => {};
+  if (dataDir !== ':memory:') {
+    mkdirSync(dataDir, { recursive: true });
+    unlock = await lockDataDir(dataDir);
+  }
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir === ':memory:' ? undefined : dataDir, {
+      // Same bigint handling as the pg driver: plain numbers.
+      parsers: { [types.INT8]: (value: string) => Number(value) },
+    });
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
   return {
     async query<Row>(text: string, params: readonly unknown[] = []) {
       const result = await db.query<Row>(text, params as unknown[]);
@@ -37,7 +59,28 @@ export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
       await db.query('SELECT 1');
     },
     async close() {
-      await db.close();
+      try {
+        await db.close();
+      } finally {
+        await unlock();
+      }
     },
   };
+}
+
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const lockPath = join(dataDir, 'parley.lock');
+  try {
+    // A lost lock (the refresh failed, or a stall let another process take it) must stop
+    // this process: two writers on one folder lose acknowledged writes.
+    const release = await lockfile.lock(dataDir, { lockfilePath: lockPath, stale: dataDirLockStaleMs, retries: 0, onCompromised: (err) => { throw err; } });
+    return () => release().catch(() => undefined);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ELOCKED') throw err;
+    throw new DataDirInUseError(
+      `DATA_DIR ${dataDir} is in use by another Parley process (lock ${lockPath}): an embedded data folder serves one process. ` +
+        `Stop the other one, give this one its own DATA_DIR, or run several nodes on DATABASE_URL and REDIS_URL. ` +
+        `A lock left by a process that died is taken over ${dataDirLockStaleMs / 1000} s after it stopped.`,
+    );
+  }
 }

@@ -135,6 +135,23 @@ export function createSqlUltraGroupStore(sql: SqlClient): UltraGroupStore {
       );
     },
 
+    async listMembers(appKey, groupId, offset, limit) {
+      const result = await sql.query<{ user_id: string }>(
+        'SELECT user_id FROM ultra_group_members WHERE app_key = $1 AND group_id = $2 ORDER BY user_id OFFSET $3 LIMIT $4',
+        [appKey, groupId, offset, limit],
+      );
+      return result.rows.map((row) => row.user_id);
+    },
+
+    async groupsOf(appKey, userId, offset, limit) {
+      const result = await sql.query<{ group_id: string; name: string }>(
+        `SELECT g.group_id, g.name FROM ultra_group_members m JOIN ultra_groups g ON g.app_key = m.app_key AND g.group_id = m.group_id
+         WHERE m.app_key = $1 AND m.user_id = $2 ORDER BY g.group_id OFFSET $3 LIMIT $4`,
+        [appKey, userId, offset, limit],
+      );
+      return result.rows.map((row) => ({ groupId: row.group_id, name: row.name }));
+    },
+
     async listChannelUsers(appKey, groupId, busChannel, offset, limit) {
       const result = await sql.query<{ user_id: string }>(
         `SELECT user_id FROM ultra_group_channel_users WHERE app_key = $1 AND group_id = $2 AND bus_channel = $3

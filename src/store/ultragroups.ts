@@ -76,6 +76,10 @@ export interface UltraGroupStore extends UltraGroupHistoryQueries {
   /** Also takes the user off every private channel list of the group. */
   removeMember(appKey: string, groupId: string, userId: string): Promise<void>;
   isMember(appKey: string, groupId: string, userId: string): Promise<boolean>;
+  /** A page of the group's members, by user id. */
+  listMembers(appKey: string, groupId: string, offset: number, limit: number): Promise<string[]>;
+  /** A page of the groups the user is a member of, by group id. */
+  groupsOf(appKey: string, userId: string, offset: number, limit: number): Promise<Array<{ groupId: string; name: string }>>;
   /** Every member for a public channel; for a private one, members on its user list. By user id. */
   audience(appKey: string, groupId: string, busChannel: string, privateChannel: boolean): Promise<string[]>;
 

@@ -12,13 +12,15 @@ interface UserRow {
 export function createSqlUserStore(sql: SqlClient): UserStore {
   return {
     async upsert(appKey, profile, now) {
-      await sql.query(
+      const result = await sql.query<{ created_at: number }>(
         `INSERT INTO users (app_key, user_id, name, portrait_uri, created_at)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (app_key, user_id)
-         DO UPDATE SET name = EXCLUDED.name, portrait_uri = EXCLUDED.portrait_uri`,
+         DO UPDATE SET name = EXCLUDED.name, portrait_uri = EXCLUDED.portrait_uri
+         RETURNING created_at`,
         [appKey, profile.userId, profile.name, profile.portraitUri, now],
       );
+      return Number(result.rows[0]?.created_at ?? now);
     },
 
     async update(appKey, userId, changes) {
@@ -57,6 +59,43 @@ export function createSqlUserStore(sql: SqlClient): UserStore {
         [appKey, afterUserId, limit],
       );
       return result.rows.map((row) => row.user_id);
+    },
+
+    async page(appKey, offset, limit, descending) {
+      const order = descending ? 'DESC' : 'ASC';
+      const [rows, count] = await Promise.all([
+        sql.query<UserRow>(
+          `SELECT user_id, name, portrait_uri, created_at, tokens_valid_after FROM users WHERE app_key = $1
+           ORDER BY created_at ${order}, user_id ${order} OFFSET $2 LIMIT $3`,
+          [appKey, offset, limit],
+        ),
+        sql.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE app_key = $1', [appKey]),
+      ]);
+      return { total: Number(count.rows[0]?.n ?? 0), users: rows.rows.map(toRecord) };
+    },
+
+    async setRemarks(appKey, userId, remarks) {
+      await sql.query(
+        `INSERT INTO user_remarks (app_key, user_id, target_id, remark)
+         SELECT $1, $2, r.target_id, r.remark FROM unnest($3::text[], $4::text[]) AS r(target_id, remark)
+         ON CONFLICT (app_key, user_id, target_id) DO UPDATE SET remark = EXCLUDED.remark`,
+        [appKey, userId, remarks.map((r) => r.targetId), remarks.map((r) => r.remark)],
+      );
+    },
+
+    async deleteRemark(appKey, userId, targetId) {
+      await sql.query('DELETE FROM user_remarks WHERE app_key = $1 AND user_id = $2 AND target_id = $3', [appKey, userId, targetId]);
+    },
+
+    async remarks(appKey, userId, offset, limit) {
+      const [rows, count] = await Promise.all([
+        sql.query<{ target_id: string; remark: string }>(
+          'SELECT target_id, remark FROM user_remarks WHERE app_key = $1 AND user_id = $2 ORDER BY target_id OFFSET $3 LIMIT $4',
+          [appKey, userId, offset, limit],
+        ),
+        sql.query<{ n: number }>('SELECT count(*)::int AS n FROM user_remarks WHERE app_key = $1 AND user_id = $2', [appKey, userId]),
+      ]);
+      return { total: Number(count.rows[0]?.n ?? 0), remarks: rows.rows.map((row) => ({ targetId: row.target_id, remark: row.remark })) };
     },
 
     async expireTokens(appKey, userIds, before) {

@@ -19,8 +19,8 @@ export interface UserProfile {
  * for both Postgres and PGlite.
  */
 export interface UserStore {
-  /** Creates the user or overwrites its profile; `createdAt` is kept for an existing user. */
-  upsert(appKey: string, profile: UserProfile, now: number): Promise<void>;
+  /** Creates the user or overwrites its profile; `createdAt` is kept for an existing user and returned. */
+  upsert(appKey: string, profile: UserProfile, now: number): Promise<number>;
   /** Changes the given profile fields; false (nothing written) when the user does not exist. */
   update(appKey: string, userId: string, changes: Partial<Omit<UserProfile, 'userId'>>): Promise<boolean>;
   /** undefined when the user does not exist. */
@@ -34,6 +34,20 @@ export interface UserStore {
    * `userIds`; a mark never moves backwards. Returns the users it marked.
    */
   expireTokens(appKey: string, userIds: readonly string[], before: number): Promise<string[]>;
+  /** Users by registration time (then id), ascending or not, and how many the app has. */
+  page(appKey: string, offset: number, limit: number, descending: boolean): Promise<{ total: number; users: UserRecord[] }>;
+
+  /** Sets the push remarks `userId` keeps for other users (overwriting them). */
+  setRemarks(appKey: string, userId: string, remarks: readonly UserRemark[]): Promise<void>;
+  deleteRemark(appKey: string, userId: string, targetId: string): Promise<void>;
+  /** The user's remarks by target id, and how many there are. */
+  remarks(appKey: string, userId: string, offset: number, limit: number): Promise<{ total: number; remarks: UserRemark[] }>;
+}
+
+/** The name `userId` sees for `targetId` in push notifications (`/user/remarks/*`). */
+export interface UserRemark {
+  targetId: string;
+  remark: string;
 }
 
 /** The persisted development app (used only when no app is configured). */

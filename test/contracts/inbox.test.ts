@@ -191,6 +191,22 @@ describe(`Inbox contract (${storageMode})`, () => {
     expect((await inbox.head('A', newUser('head'), T0 + 42)).epoch).not.toBe(first.epoch);
   });
 
+  it('drop deletes one user\'s entries, head and cursors; the next use is a new epoch; others keep theirs', async () => {
+    const [u, other] = [newUser('drop'), newUser('drop-other')];
+    const old = await inbox.append('A', [...one(u, 'x', 'DROP-1'), ...one(other, 'y', 'DROP-1')], T0, roomy);
+    await inbox.ack('A', u, 'd1', T0 + 1);
+    await inbox.drop('A', u);
+    if (onRedis) expect(await admin!.keys(`${stores.storage.redisNamespace}:*:A:${u}`)).toEqual([]);
+    expect(await inbox.cursor('A', u, 'd1')).toBe(0);
+    const fresh = await inbox.read('A', u, 0, 10, T0 + 100, roomy);
+    expect(fresh).toMatchObject({ entries: [], baseSeq: T0 + 100, seq: T0 + 100 });
+    expect(fresh.epoch).not.toBe(old[0]!.epoch);
+    expect((await inbox.read('A', other, 0, 10, T0 + 100, roomy)).entries.map((e) => e.payload)).toEqual(['y']);
+    // Nothing of the dropped entries is remembered: the same message is a new entry; the other user's is found.
+    const again = await inbox.append('A', [...one(u, 'x', 'DROP-1'), ...one(other, 'y', 'DROP-1')], T0 + 200, roomy, { dedupeSince: T0 });
+    expect(again).toEqual([{ seq: T0 + 101, epoch: fresh.epoch }, old[1]]);
+  });
+
   it('keeps the head headGraceMs past the entries, then starts a new epoch with higher seqs and no cursors', async () => {
     const u = newUser('expire');
     const limits = { retentionMs: 1000, cap: 100 };

@@ -86,17 +86,19 @@ describe('friends-only apps', () => {
     const bob = await connectDevice(t, friendsOnly, 'fo-bob');
     await expect(wsSend(ann, 'fo-bob')).rejects.toMatchObject({ code: 25469 });
     expect((await friendsOnly.post('/friend/add.json', { userId: 'fo-ann', targetId: 'fo-bob' })).body.code).toBe(200);
-    expect((await friendsOnly.post('/friend/check.json', { userId: 'fo-ann', targetId: 'fo-bob' })).body.results).toEqual([{ userId: 'fo-bob', result: 3 }]);
+    expect((await friendsOnly.post('/friend/check.json', { userId: 'fo-ann', targetIds: 'fo-bob' })).body.results).toEqual([{ userId: 'fo-bob', result: 1 }]);
     await wsSend(ann, 'fo-bob', 'friends now');
     await bob.received(1);
 
     // Bob stops counting Ann as a friend; Ann still counts Bob.
-    await friendsOnly.post('/friend/delete.json', { userId: 'fo-bob', targetId: 'fo-ann', directionType: 1 });
-    expect((await friendsOnly.post('/friend/check.json', { userId: 'fo-ann', targetId: 'fo-bob' })).body.results).toEqual([{ userId: 'fo-bob', result: 1 }]);
+    await friendsOnly.post('/friend/delete.json', { userId: 'fo-bob', targetIds: 'fo-ann', directionType: 1 });
+    expect((await friendsOnly.post('/friend/check.json', { userId: 'fo-ann', targetIds: 'fo-bob' })).body.results).toEqual([{ userId: 'fo-bob', result: 3 }]);
     await expect(wsSend(ann, 'fo-bob')).rejects.toMatchObject({ code: 25469 });
     await wsSend(bob, 'fo-ann', 'still reaches ann');
     await ann.received(1);
-    expect((await friendsOnly.post('/friend/get/list.json', { userId: 'fo-ann' })).body.friendList).toEqual([{ userId: 'fo-bob' }]);
+    expect((await friendsOnly.post('/friend/get.json', { userId: 'fo-ann' })).body.friendList).toEqual([
+      { userId: 'fo-bob', name: 'name-fo-bob', remarkName: '', friendExtProfile: '', time: expect.any(Number) },
+    ]);
   });
 
   it('does not limit the app backend', async () => {

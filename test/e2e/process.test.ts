@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { dataDirLockStaleMs } from '../../src/store/sql.pglite.js';
 
 /** `parley` as an operator runs it: a real process configured only by its environment. */
 function startProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
@@ -48,6 +49,38 @@ describe('the parley process', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('refuses a second process on the same DATA_DIR while the first lives; the folder is free again once it stops', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
+    try {
+      const first = startProcess({ DATA_DIR: dataDir });
+      const [, port] = await waitFor(first.output, /listening at http:\/\/127\.0\.0\.1:(\d+)/);
+      const second = startProcess({ DATA_DIR: dataDir });
+      expect(await second.exited).toBe(2);
+      expect(second.output()).toContain(`DATA_DIR ${dataDir} is in use by another Parley process`);
+      expect(second.output()).not.toContain('listening at');
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+
+      // Stopped cleanly: the lock goes with the process.
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      const third = startProcess({ DATA_DIR: dataDir });
+      await waitFor(third.output, /listening at/);
+
+      // Killed: the lock it leaves goes stale, then a new process takes the folder over.
+      third.child.kill('SIGKILL');
+      await third.exited;
+      const fourth = startProcess({ DATA_DIR: dataDir });
+      expect(await fourth.exited).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, dataDirLockStaleMs + 1000));
+      const fifth = startProcess({ DATA_DIR: dataDir });
+      await waitFor(fifth.output, /listening at/);
+      fifth.child.kill('SIGTERM');
+      expect(await fifth.exited).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('refuses to start on a bad config, naming the variable and field', async () => {
     const bad = startProcess({

@@ -13,6 +13,8 @@ import { freshStorage, type TestStorage } from './storage.js';
 export interface TestApp extends AppConfig {
   /** Signed POST, form-encoded unless `json` is given. */
   post(path: string, body?: FormBody, options?: { json?: boolean; headers?: Record<string, string> }): Promise<ApiResponse>;
+  /** A signed request exactly as given: method, raw body bytes, headers (an SDK's own encoding). */
+  raw(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<ApiResponse>;
 }
 
 export type FormBody = Record<string, string | number | boolean | Array<string | number> | undefined>;
@@ -82,7 +84,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   const { port } = server.http.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
   const wsUrl = `ws://127.0.0.1:${port}/ws`;
-  const testApps = apps.map((app) => ({ ...app, post: signedPoster(baseUrl, app) }));
+  const testApps = apps.map((app) => ({ ...app, post: signedPoster(baseUrl, app), raw: rawSender(baseUrl, app) }));
   const clients = new Set<ParleyClient>();
 
   return {
@@ -138,6 +140,13 @@ export function formEncode(body: FormBody): string {
     for (const item of Array.isArray(value) ? value : [value]) params.append(key, String(item));
   }
   return params.toString();
+}
+
+function rawSender(baseUrl: string, app: AppConfig): TestApp['raw'] {
+  return async (method, path, body, headers = {}) => {
+    const response = await fetch(baseUrl + path, { method, headers: { ...signHeaders(app), ...headers }, ...(body !== undefined && { body }) });
+    return { status: response.status, body: (await response.json()) as ApiResponse['body'] };
+  };
 }
 
 function signedPoster(baseUrl: string, app: AppConfig): TestApp['post'] {

@@ -16,7 +16,7 @@ const uncounted: MessageFlags = { persisted: true, counted: false, status: false
 const none: MessageFlags = { persisted: false, counted: false, status: false };
 const status: MessageFlags = { persisted: false, counted: false, status: true };
 
-/** the built-in types table, with the brief's calls on RC:RcCmd and RC:chrmKVNotiMsg. */
+/** The built-in types (docs/architecture.md "Message types"), and Parley's own RC:MsgModify. */
 const expectedFlags: Record<string, MessageFlags> = {
   'RC:TxtMsg': stored,
   'RC:ImgMsg': stored,
@@ -44,6 +44,8 @@ const expectedFlags: Record<string, MessageFlags> = {
   'RC:RRRspMsg': none,
   'RC:SRSMsg': none,
   'RC:MsgExMsg': none,
+  // Parley's own notice of a modified message (core/modify.ts).
+  'RC:MsgModify': none,
 };
 
 /** Content carrying every required field of a type (values chosen to pass size checks). */

@@ -123,6 +123,11 @@ describe('list', () => {
     expect(list(id, { commaJoined: true }).parse('a,,b,')).toEqual(['a', 'b']);
   });
 
+  it('counts repeated items toward max, then keeps each once', () => {
+    expect(list(id, { max: 3 }).parse(['a', 'a', 'b'])).toEqual(['a', 'b']);
+    expect(list(id, { max: 3 }).safeParse(['a', 'a', 'a', 'b']).success).toBe(false);
+  });
+
   it('enforces max after splitting', () => {
     expect(list(id, { max: 2, commaJoined: true }).safeParse('a,b,c').success).toBe(false);
   });

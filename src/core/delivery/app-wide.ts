@@ -158,7 +158,8 @@ export class AppWideSends {
       await this.deps.publisher.publish(send, [page], committed);
       afterUser = userIds[userIds.length - 1]!;
       delivered += userIds.length;
-      await this.deps.jobs.progress(app.appKey, job.messageUId, afterUser, delivered, this.deps.clock.now() + leaseMs);
+      // Gone: its sender's account was deleted, and its broadcasts with it.
+      if (!(await this.deps.jobs.progress(app.appKey, job.messageUId, afterUser, delivered, this.deps.clock.now() + leaseMs))) return;
     }
     await this.deps.jobs.progress(app.appKey, job.messageUId, afterUser, delivered, 0);
   }

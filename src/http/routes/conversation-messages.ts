@@ -28,6 +28,8 @@ const common = {
 
 export const groupPublishBody = z.object({ ...common, toGroupId: list(id, { max: 3 }), toUserId: list(id, { max: 1000 }).optional() });
 export const groupStatusBody = z.object({ ...common, toGroupId: list(id, { max: 3 }) });
+/** A discussion (conversation type 2, deprecated by RongCloud) is served as the group of the same id (docs/decisions.md). */
+export const discussionPublishBody = z.object({ ...common, toDiscussionId: list(id, { max: 3 }), contentAvailable: flag.optional() });
 export const chatroomPublishBody = z.object({ ...common, toChatroomId: list(id, { max: 50 }) });
 export const chatroomBroadcastBody = z.object({ fromUserId: id, objectName, content });
 export const ultraGroupPublishBody = z.object({
@@ -66,7 +68,7 @@ function hasMentionedInfo(content: string): boolean {
   }
 }
 
-const answer = (result: { messageUIds: Array<{ targetId: string; messageUId: string }> }, key: 'groupId' | 'chatroomId') => ({
+const answer = (result: { messageUIds: Array<{ targetId: string; messageUId: string }> }, key: 'groupId' | 'chatroomId' | 'discussionId') => ({
   messageUIDs: result.messageUIds.map((m) => ({ [key]: m.targetId, messageUID: m.messageUId })),
 });
 
@@ -79,6 +81,10 @@ export function conversationMessageRoutes(app: FastifyInstance, delivery: Delive
 
   post(app, { path: '/statusmessage/group/publish', summary: 'Send a status message to groups (online members only)', body: groupStatusBody }, async (input, req) => {
     return answer(await delivery.deliver({ ...sendOf(req, '/statusmessage/group/publish', input), kind: 'group', groupIds: input.toGroupId, status: true }), 'groupId');
+  });
+
+  post(app, { path: '/message/discussion/publish', summary: 'Send to discussions: the groups of the same ids', body: discussionPublishBody }, async (input, req) => {
+    return answer(await delivery.deliver({ ...sendOf(req, '/message/discussion/publish', input), kind: 'group', groupIds: input.toDiscussionId }), 'discussionId');
   });
 
   post(app, { path: '/message/chatroom/publish', summary: 'Send to chatrooms (members online and joined now)', body: chatroomPublishBody }, async (input, req) => {

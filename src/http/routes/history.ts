@@ -13,7 +13,8 @@ const recallFlags = { isAdmin: flag.optional(), isDelete: flag.optional(), extra
 
 export const recallBody = z.object({
   fromUserId: id,
-  conversationType: integer.pipe(z.union([z.literal(1), z.literal(3), z.literal(4), z.literal(6), z.literal(10)])),
+  // 2 (discussion) names the group of the same id, as /message/discussion/publish.json sends it there.
+  conversationType: integer.pipe(z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(6), z.literal(10)])).transform((t) => (t === 2 ? 3 : t)),
   targetId: id,
   messageUID,
   sentTime: time,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { PermissionService } from '../../core/permissions.js';
 import type { RelationKind } from '../../model/relations.js';
-import { id, integer, list, requiredText, text } from '../params.js';
+import { id, integer, list, oneOf, pageParam, requiredText, text } from '../params.js';
 import { post } from '../route.js';
 import { formatTime } from '../time-format.js';
 
@@ -38,36 +38,10 @@ function relationRoutes(app: FastifyInstance, permissions: PermissionService, pa
   });
 }
 
-/** docs/server-api.md "Users" (blocklist, allowlist, bans), §18 (sensitive words, mute) and friends. */
+/** docs/server-api.md "Permissions": blocklist, allowlist, bans, sensitive words, mute, friends. */
 export function permissionRoutes(app: FastifyInstance, permissions: PermissionService): void {
   relationRoutes(app, permissions, '/user/blacklist', 'block', 'blackUserId');
   relationRoutes(app, permissions, '/user/whitelist', 'allow', 'whiteUserId');
-
-  // Friends (RongCloud's /friend/* style; docs/server-api.md). directionType 1: only userId
-  // counts targetId as a friend (or stops to); 2 (default): both ways.
-  const friendChange = z.object({ userId: id, targetId: list(id, { max: 100, commaJoined: true }), directionType: z.preprocess((v) => (typeof v === 'string' ? Number(v) : v), z.union([z.literal(1), z.literal(2)])).optional() });
-  const eachDirection = async (input: z.infer<typeof friendChange>, change: (userId: string, others: string[]) => Promise<void>) => {
-    await change(input.userId, input.targetId);
-    if ((input.directionType ?? 2) === 2) await Promise.all(input.targetId.map((target) => change(target, [input.userId])));
-  };
-  post(app, { path: '/friend/add', summary: 'Make users friends, one way or both', body: friendChange }, async (input, req) => {
-    await eachDirection(input, (userId, others) => permissions.addRelations(req.imApp, 'friend', userId, others));
-    return {};
-  });
-  post(app, { path: '/friend/delete', summary: 'End a friendship, one way or both', body: friendChange }, async (input, req) => {
-    await eachDirection(input, (userId, others) => permissions.removeRelations(req.imApp, 'friend', userId, others));
-    return {};
-  });
-  post(app, { path: '/friend/get/list', summary: 'Page through the users a user counts as friends', body: z.object({ userId: id, ...pageQuery }) }, async (input, req) => {
-    const size = input.size ?? 1000;
-    const friends = await permissions.listRelations(req.imApp, 'friend', input.userId, input.pageToken ?? '', size);
-    return { friendList: friends.map((userId) => ({ userId })), ...(friends.length === size && { pageToken: friends[friends.length - 1] }) };
-  });
-  post(app, { path: '/friend/check', summary: 'How a user and others count each other', body: z.object({ userId: id, targetId: list(id, { max: 100, commaJoined: true }) }) }, async (input, req) => {
-    const results = await permissions.friendship(req.imApp, input.userId, input.targetId);
-    // 0 none, 1 userId counts them only, 2 they count userId only, 3 both.
-    return { results: results.map((r) => ({ userId: r.userId, result: (r.iCountThem ? 1 : 0) + (r.theyCountMe ? 2 : 0) })) };
-  });
 
   post(app, { path: '/user/block', summary: 'Ban users for some minutes', body: z.object({ userId: list(id, { max: 20, commaJoined: true }), minute: integer.pipe(z.number().min(1).max(43_200)) }) }, async (input, req) => {
     await permissions.ban(req.imApp, input.userId, input.minute);
@@ -83,6 +57,19 @@ export function permissionRoutes(app: FastifyInstance, permissions: PermissionSe
     return { users: bans.map((b) => ({ userId: b.userId, blockEndTime: formatTime(b.endsAt) })) };
   });
 
+  // One-to-one mutes (`/user/chat/fb/*`): RongCloud supports only type PERSON (one-to-one chat).
+  const person = z.literal('PERSON', { message: 'only PERSON (one-to-one chat) is supported' });
+  const fbSet = z.object({ userId: list(id, { max: 1000, commaJoined: true }), state: oneOf([0, 1]), type: person });
+  post(app, { path: '/user/chat/fb/set', summary: 'Mute users in every one-to-one conversation (state 1) or lift it (0)', body: fbSet }, async (input, req) => {
+    await permissions.setPrivateMute(req.imApp, input.userId, input.state === 1);
+    return {};
+  });
+  const fbList = z.object({ num: pageParam(200), offset: integer.pipe(z.number().min(0)).optional(), type: person });
+  post(app, { path: '/user/chat/fb/querylist', summary: 'List the users muted in one-to-one chat', body: fbList }, async (input, req) => {
+    const { total, userIds } = await permissions.listPrivateMutes(req.imApp, input.offset ?? 0, input.num || 100);
+    return { total, users: userIds };
+  });
+
   post(app, { path: '/sensitiveword/add', summary: 'Add a sensitive word', body: wordSpec }, async (input, req) => {
     await permissions.addWords(req.imApp, [toWordRow(input)]);
     return {};
@@ -91,6 +78,11 @@ export function permissionRoutes(app: FastifyInstance, permissions: PermissionSe
     await permissions.addWords(req.imApp, input.words.map(toWordRow));
     return {};
   });
+  post(app, { path: '/sensitiveword/delete', summary: 'Remove a sensitive word', body: z.object({ word: requiredText(64) }) }, async (input, req) => {
+    await permissions.removeWords(req.imApp, [input.word]);
+    return {};
+  });
+  // The cap counts the words as sent, repeats included, as RongCloud does.
   post(app, { path: '/sensitiveword/batch/delete', summary: 'Remove up to 50 sensitive words', body: z.object({ words: list(requiredText(64), { max: 50 }) }) }, async (input, req) => {
     await permissions.removeWords(req.imApp, input.words);
     return {};
