@@ -73,7 +73,7 @@ const clientRetryTtlMs = 86_400_000;
  */
 export class DeviceSession {
   /** Live pushes held back while the catch-up is being sent, merged after it. */
-  private heldBack: Array<{ message: OutgoingMessage; seq: number }> | undefined = [];
+  private heldBack: Array<{ message: OutgoingMessage; seq: number | undefined }> | undefined = [];
   /** Inbox seqs up to here were settled by the catch-up; a late push for one is a duplicate. */
   private coveredUpTo = 0;
   /** Chatrooms this session joined (left when it closes). */
@@ -95,13 +95,12 @@ export class DeviceSession {
 
   /** A live push for this session (from any node). */
   push(message: OutgoingMessage, seq: number | undefined): void {
-    if (seq !== undefined) {
-      if (this.heldBack) {
-        if (this.heldBack.push({ message, seq }) > this.maxHeldBack) this.link.reconnect('too-slow');
-        return;
-      }
-      if (seq <= this.coveredUpTo) return;
+    // Nothing reaches the device before its connect answer and catch-up: held, then merged.
+    if (this.heldBack) {
+      if (this.heldBack.push({ message, seq }) > this.maxHeldBack) this.link.reconnect('too-slow');
+      return;
     }
+    if (seq !== undefined && seq <= this.coveredUpTo) return;
     this.link.message(message, seq);
   }
 
@@ -127,7 +126,11 @@ export class DeviceSession {
           },
         });
     let upTo = outcome.settledUpTo;
-    for (const { message, seq } of (this.heldBack ?? []).sort((a, b) => a.seq - b.seq)) {
+    const held = this.heldBack ?? [];
+    // Live-only messages (no seq) as they came, then inbox entries in seq order.
+    for (const { message, seq } of held) if (seq === undefined) this.link.message(message, undefined);
+    const entries = held.filter((h): h is { message: OutgoingMessage; seq: number } => h.seq !== undefined).sort((a, b) => a.seq - b.seq);
+    for (const { message, seq } of entries) {
       if (seq <= upTo) continue;
       this.link.message(message, seq);
       if (seq === upTo + 1) upTo = seq;

@@ -82,7 +82,6 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
     const rows = batch.flatMap((p) => p.rows.map((row) => ({ appKey: p.appKey, row })));
     const outbox = batch.flatMap((p) => (p.outbox ? [{ appKey: p.appKey, entry: p.outbox }] : []));
     const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
-    const now = Date.now();
     // One statement: the rows, the outbox entries, the deletion of finished entries, the
     // conversation state of each side (for private and system rows the list of a user's
     // conversations of those kinds), and the sender's read position moved up to its own
@@ -103,7 +102,8 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
          ON CONFLICT (app_key, message_uid) DO NOTHING
        ), owed AS (
          INSERT INTO inbox_outbox (app_key, send_id, created_at, taken_at, appends)
-         SELECT app_key, send_id, $17, $17, appends FROM unnest($15::text[], $16::text[], $18::text[]) AS o(app_key, send_id, appends)
+         SELECT app_key, send_id, created_at, created_at, appends
+         FROM unnest($15::text[], $16::text[], $17::bigint[], $18::text[]) AS o(app_key, send_id, created_at, appends)
          ON CONFLICT (app_key, send_id) DO NOTHING
        ), finished AS (
          DELETE FROM inbox_outbox WHERE (app_key, send_id) IN (SELECT * FROM unnest($19::text[], $20::text[]))
@@ -139,7 +139,7 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
         column((r) => r.row.extraContent ?? '{}'),
         outbox.map((o) => o.appKey),
         outbox.map((o) => o.entry.sendId),
-        now,
+        outbox.map((o) => o.entry.createdAt),
         outbox.map((o) => encodeAppends(o.entry.appends)),
         doneEntries.map((d) => d.appKey),
         doneEntries.map((d) => d.sendId),

@@ -39,6 +39,8 @@ export interface RecallNotice {
 export interface OutboxEntry {
   /** Unique per send (its stamp). */
   sendId: string;
+  /** Epoch ms it is committed at (the committer's clock: the relay compares it with its own). */
+  createdAt: number;
   appends: readonly AppendItem[];
 }
 

@@ -50,13 +50,13 @@ describe('HistoryStore (SQL)', () => {
       { userId: 'a', payload: '1{"x":1}', messageUId: 'M-OUT-1' },
       { userId: 'b', payload: '1{"x":1}', messageUId: 'M-OUT-1' },
     ];
-    await history.commit('O', [row(900)], { sendId: 'send-1', appends });
+    const now = 1_800_000_000_000;
+    await history.commit('O', [row(900)], { sendId: 'send-1', createdAt: now, appends });
     // A refused row takes its outbox entry with it.
-    await expect(history.commit('O', [{ ...row(901), content: 'a\u0000b' }], { sendId: 'send-2', appends })).rejects.toThrow();
-    const now = Date.now();
+    await expect(history.commit('O', [{ ...row(901), content: 'a\u0000b' }], { sendId: 'send-2', createdAt: now, appends })).rejects.toThrow();
     expect(await outbox.takeStale(now, 60_000, 10)).toEqual([]);
     const stale = await outbox.takeStale(now + 60_001, 60_000, 10);
-    expect(stale).toEqual([{ appKey: 'O', sendId: 'send-1', createdAt: expect.any(Number), appends }]);
+    expect(stale).toEqual([{ appKey: 'O', sendId: 'send-1', createdAt: now, appends }]);
     // Taken: not handed out again until its taking is stale too.
     expect(await outbox.takeStale(now + 60_002, 60_000, 10)).toEqual([]);
     expect(await outbox.takeStale(now + 120_003, 60_000, 10)).toHaveLength(1);
@@ -64,11 +64,11 @@ describe('HistoryStore (SQL)', () => {
     expect(await outbox.takeStale(now + 999_999, 60_000, 10)).toEqual([]);
 
     // The normal path: committed, appended, then the entry is deleted in a later statement.
-    await history.commit('O', [], { sendId: 'send-3', appends });
+    await history.commit('O', [], { sendId: 'send-3', createdAt: now, appends });
     history.outboxDone('O', 'send-3');
     await expect.poll(async () => (await sql.query("SELECT 1 FROM inbox_outbox WHERE app_key = 'O'")).rows.length).toBe(0);
     // A retry of a committed send writes nothing twice.
-    await history.commit('O', [row(900)], { sendId: 'send-1', appends });
+    await history.commit('O', [row(900)], { sendId: 'send-1', createdAt: now, appends });
     expect((await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM messages WHERE app_key = 'O'")).rows[0]!.n).toBe(1);
   });
 

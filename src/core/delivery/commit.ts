@@ -51,7 +51,7 @@ export class Committer {
     }
 
     const sendId = encodeStamp(stamp);
-    await this.history.commit(app.appKey, rows, items.length > 0 ? { sendId, appends: items } : undefined);
+    await this.history.commit(app.appKey, rows, items.length > 0 ? { sendId, createdAt: this.clock.now(), appends: items } : undefined);
     const [appended, located] = await this.appendAndLocate(app, items, users, dedupeSince);
     if (appended.status === 'rejected') {
       // Committed: the relay appends (and pushes) once the inbox store answers.
