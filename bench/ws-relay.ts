@@ -4,6 +4,8 @@
  * per message, B acks as a device does) against a bare `ws` server that forwards each A's
  * frames to its B untouched, and against ejabberd relaying the same shape over XMPP
  * (Debian's package, installed if missing; the case is skipped with a line if it cannot be).
+ * Parley is measured twice: devices speaking its own protocol, and devices speaking
+ * RongCloud's client protocol (SDK-shaped frames: send, notice, pull).
  *
  * Servers run pinned to core 0; every device in one load process pinned to core 1.
  *
@@ -18,7 +20,7 @@ const pairs = 100;
 const window = 1;
 const warmupSec = 2;
 const measureSec = 8;
-const targets = { raw: 0.35, ejabberd: 1.0 };
+const targets = { raw: 0.35, ejabberd: 1.0, rongcloud: 0.8 };
 
 const failures: string[] = [];
 let ejabberd: Ejabberd | undefined;
@@ -42,6 +44,13 @@ await runScenario(failures, async (scope) => {
   const rawRun = await measure('raw ws', raw.pid, { kind: 'raw', wsUrl: raw.wsUrl });
   const xmppRun = ejabberd ? await measure('ejabberd', ejabberd.pid, { kind: 'xmpp', port: ejabberd.port }) : undefined;
   const parleyRun = await measure('parley', server.child.pid!, { kind: 'parley', wsUrl: server.wsUrl, users });
+  const rongCloudUsers = await Promise.all(Array.from({ length: 2 * pairs }, async (_, i) => ({ userId: `bench-rc-${i}`, token: await getToken(server, `bench-rc-${i}`) })));
+  const rongCloudRun = await measure('parley, RongCloud protocol', server.child.pid!, {
+    kind: 'rongcloud',
+    baseWsUrl: server.url.replace(/^http/, 'ws'),
+    appKey: server.appKey,
+    users: rongCloudUsers,
+  });
 
   const versus = (run: { r: RelayResult }) => parleyRun.r.deliveredPerSecond / run.r.deliveredPerSecond;
   const row = (label: string, { r, cpu }: { r: RelayResult; cpu: CpuUse }) => [
@@ -60,10 +69,11 @@ await runScenario(failures, async (scope) => {
     `  parley: default features, Postgres (fresh db ${storage.databaseName}) + Redis (${storage.redisUrl}); servers on core 0, every device in the load process on core 1`,
     ...table(
       ['case', 'msgs/s', 'p50 ms', 'p99 ms', 'sent', 'delivered', 'failed', 'server cpu', 'load cpu', 'other cpu'],
-      [row('raw ws relay', rawRun), ...(xmppRun ? [row('ejabberd (XMPP)', xmppRun)] : []), row('parley', parleyRun)],
+      [row('raw ws relay', rawRun), ...(xmppRun ? [row('ejabberd (XMPP)', xmppRun)] : []), row('parley', parleyRun), row('parley, RongCloud protocol', rongCloudRun)],
     ),
     `ratio parley / raw ws (msgs/s, same run): ${verdict(versus(rawRun), targets.raw)}`,
     xmppRun ? `ratio parley / ejabberd (msgs/s, same run): ${verdict(versus(xmppRun), targets.ejabberd)}` : `ejabberd case skipped: ${missing}`,
+    `ratio RongCloud protocol / Parley protocol (msgs/s, same run): ${verdict(rongCloudRun.r.deliveredPerSecond / parleyRun.r.deliveredPerSecond, targets.rongcloud)}`,
     '  latency: send to delivery at B, end to end; sent = delivered is checked (warm-up included), and every parley send answered ok.',
     cpuNote,
     '',

@@ -16,10 +16,13 @@
  *   forwards them to B.
  * - xmpp: `port` of the private ejabberd (bench/lib/ejabberd.ts): A sends `<message>`s to
  *   B's full JID over raw XMPP (bench/lib/xmpp-client.ts).
+ * - rongcloud: Parley's `baseWsUrl`, `appKey`, `users`: both devices speak RongCloud's client
+ *   protocol (bench/lib/rongcloud-client.ts): send, notice, pull.
  */
 import WebSocket from 'ws';
 import { ParleyClient } from '../../src/client/client.js';
 import { answerCommands } from './load-commands.js';
+import { rongCloudDevice } from './rongcloud-client.js';
 import { xmppClient } from './xmpp-client.js';
 
 export interface RelayResult {
@@ -37,12 +40,15 @@ export interface RelayResult {
 }
 
 interface RelayCommand {
-  kind: 'parley' | 'raw' | 'xmpp';
+  kind: 'parley' | 'raw' | 'xmpp' | 'rongcloud';
   pairs: number;
   window: number;
   warmupSec: number;
   measureSec: number;
   wsUrl?: string;
+  /** rongcloud: `ws://host:port`, where `/websocket` is served. */
+  baseWsUrl?: string;
+  appKey?: string;
   port?: number;
   users?: Array<{ userId: string; token: string }>;
 }
@@ -108,6 +114,16 @@ const connectors: Record<RelayCommand['kind'], (cmd: RelayCommand) => Connect> =
         answered(true);
       },
       close: async () => void (await Promise.all([closeSocket(a), closeSocket(b)])),
+    };
+  },
+  rongcloud: (cmd) => async (pair, delivered, answered) => {
+    const [sender, receiver] = [cmd.users![2 * pair]!, cmd.users![2 * pair + 1]!];
+    const device = (user: typeof sender) => rongCloudDevice(cmd.baseWsUrl!, cmd.appKey!, user.token, `${user.userId}-rc`);
+    const [a, b] = await Promise.all([device(sender), device(receiver)]);
+    b.onContent((content) => delivered((JSON.parse(content) as { content: string }).content));
+    return {
+      send: (body) => void a.send(receiver.userId, JSON.stringify({ content: body })).then(answered, () => answered(false)),
+      close: async () => void (await Promise.all([a.close(), b.close()])),
     };
   },
   xmpp: (cmd) => async (_pair, delivered, answered) => {
