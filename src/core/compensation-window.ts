@@ -3,10 +3,24 @@
  * `days - 1` days before today, in `timeZone` (docs/architecture.md "Delivery rules").
  */
 export function compensationWindowStart(now: number, days: number, timeZone: string): number {
+  const key = `${timeZone}|${days}`;
+  const known = windows.get(key);
+  // The start moves only at local midnight: computed once per day and zone, not per connect.
+  if (known && known.from <= now && now < known.until) return known.start;
   const today = localDate(now, timeZone);
   const first = new Date(Date.UTC(today.year, today.month - 1, today.day - (days - 1)));
-  return zonedMidnight(first.getUTCFullYear(), first.getUTCMonth() + 1, first.getUTCDate(), timeZone);
+  const start = zonedMidnight(first.getUTCFullYear(), first.getUTCMonth() + 1, first.getUTCDate(), timeZone);
+  const tomorrow = new Date(Date.UTC(today.year, today.month - 1, today.day + 1));
+  windows.set(key, {
+    start,
+    from: zonedMidnight(today.year, today.month, today.day, timeZone),
+    until: zonedMidnight(tomorrow.getUTCFullYear(), tomorrow.getUTCMonth() + 1, tomorrow.getUTCDate(), timeZone),
+  });
+  return start;
 }
+
+/** The window start of each zone and length, for the local day [from, until) it holds in. */
+const windows = new Map<string, { start: number; from: number; until: number }>();
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

@@ -34,4 +34,12 @@ describe('compensationWindowStart', () => {
     expect(compensationWindowStart(Date.parse('2026-11-01T23:00:00-05:00'), 1, ny)).toBe(Date.parse('2026-11-01T00:00:00-04:00'));
     expect(compensationWindowStart(Date.parse('2026-11-03T08:00:00-05:00'), 3, ny)).toBe(Date.parse('2026-11-01T00:00:00-04:00'));
   });
+
+  it('answers each instant with its own day however the calls are ordered (the start is kept per local day)', () => {
+    const days = ['2026-11-20', '2026-11-23', '2026-11-21', '2026-11-23', '2026-11-20'];
+    for (const day of days) {
+      expect(compensationWindowStart(Date.parse(`${day}T12:00:00+08:00`), 1, shanghai)).toBe(midnightShanghai(day));
+      expect(compensationWindowStart(Date.parse(`${day}T23:59:59.999+08:00`), 2, shanghai)).toBe(midnightShanghai(day) - 86_400_000);
+    }
+  });
 });
