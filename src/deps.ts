@@ -18,6 +18,7 @@ import { OutboxRelay } from './core/delivery/outbox-relay.js';
 import { ContentPreparer, SenderProfiles } from './core/delivery/prepare.js';
 import { Publisher } from './core/delivery/publish.js';
 import { Devices } from './core/devices.js';
+import { LocalSessions } from './core/local-sessions.js';
 import { ExpansionService } from './core/expansion.js';
 import { FriendService } from './core/friends.js';
 import { GroupService } from './core/groups.js';
@@ -161,7 +162,8 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const liveness = new NodeLiveness(presence, nodeId, logger);
     await liveness.start();
     closers.push(() => liveness.close());
-    const nodeEvents = new NodeEvents(options.wrapBus ? options.wrapBus(engine.bus) : engine.bus, presence, nodeId, logger);
+    const nodeEvents = new NodeEvents(options.wrapBus ? options.wrapBus(engine.bus) : engine.bus, () => liveness.otherNodes(), nodeId, logger);
+    const localSessions = new LocalSessions();
     const events = new CoreEvents((err, event) => logger.error({ err, event: event.type }, 'a listener of core events failed'));
 
     const userStore = createSqlUserStore(sql);
@@ -187,7 +189,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const historyStore = createSqlHistoryStore(sql);
     const conversationStore = createSqlConversationStore(sql);
     const access = new ConversationAccess(groups, ultraGroups, roomMembers);
-    const push = new LivePush(nodeEvents, presence, (err) => logger.warn({ err }, 'live push failed; devices will catch up from the inbox'));
+    const push = new LivePush(nodeEvents, presence, liveness, localSessions, (err) => logger.warn({ err }, 'live push failed; devices will catch up from the inbox'));
     const committer = new Committer(inbox, historyStore, push, clock, {
       deferred: (err, sendId) => logger.warn({ err, sendId }, 'inbox appends of a committed send failed; the outbox relay makes them'),
       unlocated: (err) => logger.warn({ err }, 'could not read where recipients are; they get the message from their inbox'),
@@ -232,6 +234,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const recalls = new RecallService(historyStore, deliverer, events, clock);
     const modifications = new ModifyService(historyStore, deliverer, engine.once, clock, (err, what) => logger.warn({ err }, what));
     const devices = new Devices(
+      localSessions,
       {
         nodeId,
         clock,

@@ -5,12 +5,12 @@ import type { SessionInfo } from '../model/session.js';
 import type { ChatroomMembers } from '../store/chatroom-members.js';
 import type { Inbox } from '../store/inbox.js';
 import type { Presence } from '../store/presence.js';
-import { cacheKey } from './cache.js';
 import type { ChatroomRules } from './conversation-rules.js';
 import type { ConversationListService } from './conversation-list.js';
 import type { Deliverer } from './delivery/deliver.js';
 import type { CoreEvents } from './delivery/events.js';
 import { DeviceSession, type DeviceLink } from './device-session.js';
+import type { LocalSessions } from './local-sessions.js';
 import type { HistoryService } from './history.js';
 import type { NodeEvents, PushTarget } from './node-events.js';
 import { nodeTtlMs } from './node-liveness.js';
@@ -64,10 +64,8 @@ export interface ConnectRequest {
  * sessions (pushes, kicks, room exits). The gateway never reaches a store but through here.
  */
 export class Devices {
-  private readonly bySession = new Map<string, DeviceSession>();
-  private readonly byUser = new Map<string, Set<DeviceSession>>();
-
   constructor(
+    private readonly sessions: LocalSessions,
     private readonly services: DeviceServices,
     /** Live pushes one session may hold back while its catch-up runs. */
     private readonly maxHeldBack: number,
@@ -76,14 +74,14 @@ export class Devices {
     nodeEvents.on('push', ({ appKey, items }) => {
       for (const { to, message } of items) this.push(appKey, to, new OutgoingMessage(message));
     });
-    nodeEvents.on('kick', ({ sessionId, reason }) => this.bySession.get(sessionId)?.link.kicked(reason));
+    nodeEvents.on('kick', ({ sessionId, reason }) => this.sessions.get(sessionId)?.link.kicked(reason));
     nodeEvents.on('room-left', ({ roomId, sessionIds }) => {
-      for (const sessionId of sessionIds) this.bySession.get(sessionId)?.rooms.delete(roomId);
+      for (const sessionId of sessionIds) this.sessions.get(sessionId)?.rooms.delete(roomId);
     });
   }
 
   get size(): number {
-    return this.bySession.size;
+    return this.sessions.size;
   }
 
   /**
@@ -107,7 +105,7 @@ export class Devices {
     const session = new DeviceSession(app, info, link, services, this.maxHeldBack);
     // Registered before the inbox is read, so nothing appended in between is missed;
     // pushes arriving meanwhile are held back and merged by seq.
-    this.register(session);
+    this.sessions.add(session);
     try {
       await services.sessions.open(app, info);
       services.events.emit({ type: 'session.opened', app, session: info, address: request.address });
@@ -121,7 +119,7 @@ export class Devices {
 
   /** The device's socket closed: its rooms and presence go. */
   async disconnect(session: DeviceSession, address?: string): Promise<void> {
-    if (!this.unregister(session)) return;
+    if (!this.sessions.remove(session)) return;
     await session.close();
     try {
       await this.services.sessions.close(session.app.appKey, session.info);
@@ -139,7 +137,7 @@ export class Devices {
   async storeReconnected(lostData: boolean): Promise<void> {
     // First this node's liveness: sessions of a node without it count as gone (and are swept).
     await this.services.presence.keepNodeAlive(this.services.nodeId, nodeTtlMs);
-    const sessions = [...this.bySession.values()];
+    const sessions = [...this.sessions.all()];
     if (lostData) {
       for (const session of sessions) session.link.reconnect('store-reset');
       return;
@@ -149,35 +147,18 @@ export class Devices {
 
   private push(appKey: string, to: PushTarget, message: OutgoingMessage): void {
     if ('everyone' in to) {
-      for (const session of this.bySession.values()) if (session.app.appKey === appKey) session.push(message, undefined);
+      for (const session of this.sessions.all()) if (session.app.appKey === appKey) session.push(message, undefined);
       return;
     }
     if ('sessions' in to) {
-      for (const sessionId of to.sessions) this.bySession.get(sessionId)?.pushToRoom(to.roomId, message);
+      for (const sessionId of to.sessions) this.sessions.get(sessionId)?.pushToRoom(to.roomId, message);
       return;
     }
     for (const [userId, seq] of to.users) {
-      for (const session of this.byUser.get(cacheKey(appKey, userId)) ?? []) {
+      for (const session of this.sessions.ofUser(appKey, userId)) {
         if (session.info.sessionId !== to.skipSessionId) session.push(message, seq);
       }
     }
   }
 
-  private register(session: DeviceSession): void {
-    this.bySession.set(session.info.sessionId, session);
-    const key = cacheKey(session.app.appKey, session.info.userId);
-    let sessions = this.byUser.get(key);
-    if (!sessions) this.byUser.set(key, (sessions = new Set()));
-    sessions.add(session);
-  }
-
-  private unregister(session: DeviceSession): boolean {
-    if (this.bySession.get(session.info.sessionId) !== session) return false;
-    this.bySession.delete(session.info.sessionId);
-    const key = cacheKey(session.app.appKey, session.info.userId);
-    const sessions = this.byUser.get(key);
-    sessions?.delete(session);
-    if (sessions?.size === 0) this.byUser.delete(key);
-    return true;
-  }
 }

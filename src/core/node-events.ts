@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { KickReason } from '../model/kick.js';
 import type { Bus } from '../store/bus.js';
-import type { Presence } from '../store/presence.js';
 
 /** Whose sessions on the receiving node get a pushed message. */
 export type PushTarget =
@@ -58,7 +57,8 @@ export class NodeEvents {
 
   constructor(
     private readonly bus: Bus,
-    private readonly presence: Pick<Presence, 'liveNodes'>,
+    /** The other live nodes, as this node last saw them (NodeLiveness). */
+    private readonly otherNodes: () => readonly string[],
     readonly nodeId: string,
     private readonly logger: Pick<Logger, 'warn' | 'error'>,
   ) {}
@@ -84,11 +84,10 @@ export class NodeEvents {
     else await this.bus.publish(nodeId, encodeNodeEvent(event));
   }
 
-  /** To every other live node. */
+  /** To every other live node (as seen at the last refresh of the cluster view). */
   async toOthers(event: NodeEvent): Promise<void> {
     const text = encodeNodeEvent(event);
-    const others = (await this.presence.liveNodes()).filter((nodeId) => nodeId !== this.nodeId);
-    await Promise.all(others.map((nodeId) => this.bus.publish(nodeId, text)));
+    await Promise.all(this.otherNodes().map((nodeId) => this.bus.publish(nodeId, text)));
   }
 
   private receive(text: string): void {

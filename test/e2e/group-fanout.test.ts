@@ -28,6 +28,27 @@ describe('group fan-out', () => {
     expect(last.messages).toMatchObject([{ conversationType: 3, targetId: 'big' }]);
   });
 
+  it.runIf(storageMode === 'services')('a one-to-one device send costs one Redis round trip: inbox append and presence together', async () => {
+    const sender = await connectDevice(t, t.app(), 'rt-sender');
+    await connectDevice(t, t.app(), 'rt-receiver', { autoAck: false });
+    const send = () => sender.client.send({ conversationType: 1, targetId: 'rt-receiver', objectName: 'RC:TxtMsg', content: { content: 'one trip' } });
+    await send(); // warms the per-node caches (relations, profile, word list)
+    const redis = t.deps.redis!;
+    const writesOf = async () => {
+      let writes = 0;
+      const write = redis.stream.write.bind(redis.stream);
+      redis.stream.write = ((...args: Parameters<typeof write>) => (writes++, write(...args))) as typeof redis.stream.write;
+      try {
+        await send();
+      } finally {
+        redis.stream.write = write;
+      }
+      return writes;
+    };
+    // The fewest of three sends: the node's own timers (liveness) may write during one.
+    expect(Math.min(await writesOf(), await writesOf(), await writesOf())).toBe(1);
+  });
+
   it.runIf(storageMode === 'services')('costs the same number of Redis round trips for 3,000 members as for 10', async () => {
     await makeGroup('small', 10);
     await makeGroup('huge', 3000);

@@ -53,6 +53,13 @@ async function sendFromA(userId: string, count: number, label: string): Promise<
 }
 
 describe('node routing over a bus that loses, repeats and reorders', () => {
+  it('a node that was alone (reading no presence) sees the node that joined before that node serves: pushes reach it at once', async () => {
+    const receiver = await connectDevice(nodeB, nodeB.app(), 'joined-r');
+    await nodeA.app().post('/message/private/publish.json', { fromUserId: 'joined-s', toUserId: 'joined-r', objectName: 'RC:TxtMsg', content: text('from the first node') });
+    await expect.poll(() => texts(receiver).map((t) => t.content), { timeout: 2_000 }).toEqual(['from the first node']);
+    await receiver.close();
+  });
+
   it('pushes lost on the bus are recovered from the inbox: the next message shows the hole, sync fills it', async () => {
     const receiver = await connectDevice(nodeB, nodeB.app(), 'lost-r');
     faultsA.drop = 1;

@@ -1,6 +1,8 @@
 import type { RoomMember } from '../../store/chatroom-members.js';
 import type { Presence } from '../../store/presence.js';
+import type { LocalSessions } from '../local-sessions.js';
 import type { NodeEvents, PushItem } from '../node-events.js';
+import type { NodeLiveness } from '../node-liveness.js';
 import type { OutgoingMessage } from '../outgoing.js';
 
 /** One message for some users, each with its inbox seq (if it has one). */
@@ -25,13 +27,20 @@ export interface RoomDelivery {
 export class LivePush {
   constructor(
     private readonly nodes: NodeEvents,
-    private readonly presence: Pick<Presence, 'nodesOf' | 'liveNodes'>,
+    private readonly presence: Pick<Presence, 'nodesOf'>,
+    private readonly liveness: Pick<NodeLiveness, 'alone' | 'otherNodes'>,
+    private readonly local: Pick<LocalSessions, 'ofUser'>,
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  /** Looks up where the users' sessions are (one round trip), for `toUsers`. */
-  locate(appKey: string, userIds: readonly string[]): Promise<Map<string, string[]>> {
-    return this.presence.nodesOf(appKey, userIds);
+  /**
+   * Where the users' sessions are, for `toUsers`: this node's own sessions when no other
+   * node is alive (no store read at all), else presence (one round trip).
+   */
+  async locate(appKey: string, userIds: readonly string[]): Promise<Map<string, string[]>> {
+    if (!this.liveness.alone()) return this.presence.nodesOf(appKey, userIds);
+    const here = [this.nodes.nodeId];
+    return new Map(userIds.filter((userId) => this.local.ofUser(appKey, userId).size > 0).map((userId) => [userId, here]));
   }
 
   /** Pushes to users' sessions on the nodes `located` lists for them. */
@@ -65,12 +74,8 @@ export class LivePush {
 
   /** Every session of the app on every live node. */
   async toEveryone(appKey: string, message: OutgoingMessage): Promise<void> {
-    try {
-      const nodes = await this.presence.liveNodes();
-      await this.send(appKey, new Map(nodes.map((nodeId) => [nodeId, [{ to: { everyone: true }, message: message.json }]])));
-    } catch (err) {
-      this.onError(err);
-    }
+    const nodes = [this.nodes.nodeId, ...this.liveness.otherNodes()];
+    await this.send(appKey, new Map(nodes.map((nodeId) => [nodeId, [{ to: { everyone: true }, message: message.json }]])));
   }
 
   private async send(appKey: string, byNode: ReadonlyMap<string, PushItem[]>): Promise<void> {
