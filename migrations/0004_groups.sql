@@ -1,4 +1,4 @@
--- Server-maintained groups (SERVER-API.md §15). A group exists while its row in
+-- Server-maintained groups (docs/server-api.md "Groups"). A group exists while its row in
 -- `groups` does; a group whose last member left stays until dismissed.
 CREATE TABLE groups (
   app_key    text   NOT NULL,

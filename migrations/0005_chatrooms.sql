@@ -1,4 +1,4 @@
--- Chatrooms (SERVER-API.md §16). Who is in a room now lives in the chatroom-members
+-- Chatrooms (docs/server-api.md "Chatrooms"). Who is in a room now lives in the chatroom-members
 -- store (Redis or memory), not here; these tables hold what an app backend set up.
 CREATE TABLE chatrooms (
   app_key              text     NOT NULL,
@@ -44,7 +44,7 @@ CREATE TABLE chatroom_object_names (
   PRIMARY KEY (app_key, kind, object_name)
 );
 
--- Chatroom custom attributes (SERVER-API.md §13), at most 100 per room.
+-- Chatroom custom attributes (docs/server-api.md "Chatrooms"), at most 100 per room.
 CREATE TABLE chatroom_entries (
   app_key     text    NOT NULL,
   room_id     text    NOT NULL,

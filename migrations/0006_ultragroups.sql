@@ -1,4 +1,4 @@
--- Ultra groups (SERVER-API.md §17.1): server-maintained membership, channels inside a
+-- Ultra groups (docs/server-api.md "Ultra groups"): server-maintained membership, channels inside a
 -- group, and mute settings. The default channel is '' (the wire's `RCDefault`): it
 -- always exists, is public and has no row in ultra_group_channels.
 CREATE TABLE ultra_groups (
