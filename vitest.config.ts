@@ -7,6 +7,7 @@ const withServices = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     projects: [

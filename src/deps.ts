@@ -117,7 +117,7 @@ export interface DepsOptions {
    * Stores owned by the caller instead of opened from the config (several nodes in one
    * process, in tests): they are not closed with the node.
    */
-  shared?: { sql: SqlClient; engine: Engine };
+  shared?: { sql?: SqlClient | undefined; engine?: Engine | undefined };
   /** Wraps the node's bus (tests: a bus that loses, repeats or reorders what it carries). */
   wrapBus?: (bus: Bus) => Bus;
 }
@@ -134,7 +134,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
 
   try {
     const sql = options.shared?.sql ?? (config.databaseUrl ? createPgClient(config.databaseUrl, { timeoutMs: config.storeTimeoutMs }) : await createPgliteClient(config.dataDir));
-    if (!options.shared) closers.push(() => sql.close());
+    if (!options.shared?.sql) closers.push(() => sql.close());
     const applied = await migrate(sql);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
@@ -156,7 +156,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
           onConnectionError: (err) => logger.error({ err }, 'lost the connection to Redis; reconnecting'),
         })
       : createMemoryEngine());
-    if (!options.shared) closers.push(() => engine.close());
+    if (!options.shared?.engine) closers.push(() => engine.close());
     const { presence, inbox, roomMembers } = engine;
 
     const liveness = new NodeLiveness(presence, nodeId, logger);

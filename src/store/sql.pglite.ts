@@ -18,7 +18,21 @@ export class DataDirInUseError extends Error {
  * locked (`parley.lock`, refreshed every few seconds) for the client's life, and a second
  * process asking for it gets DataDirInUseError before opening anything.
  */
-export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
+/**
+ * The files of an in-memory database, to start others from (`createPgliteClient(':memory:',
+ * { from })`): much faster than initialising an empty cluster and migrating it again.
+ */
+export async function snapshotPglite(build: (sql: SqlClient) => Promise<unknown>): Promise<Blob> {
+  const db = await PGlite.create();
+  try {
+    await build(clientOf(db));
+    return await db.dumpDataDir('none');
+  } finally {
+    await db.close();
+  }
+}
+
+export async function createPgliteClient(dataDir: string, options: { from?: Blob } = {}): Promise<SqlClient> {
   let unlock = async () => {};
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true });
@@ -29,11 +43,28 @@ export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
     db = await PGlite.create(dataDir === ':memory:' ? undefined : dataDir, {
       // Same bigint handling as the pg driver: plain numbers.
       parsers: { [types.INT8]: (value: string) => Number(value) },
+      // A database to start from (`snapshotPglite`), instead of an empty cluster to initialise.
+      ...(options.from && { loadDataDir: options.from }),
     });
   } catch (err) {
     await unlock();
     throw err;
   }
+  const client = clientOf(db);
+  return {
+    ...client,
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        await unlock();
+      }
+    },
+  };
+}
+
+/** The SqlClient of an open database (closing it closes the database). */
+function clientOf(db: PGlite): SqlClient {
   return {
     async query<Row>(text: string, params: readonly unknown[] = []) {
       const result = await db.query<Row>(text, params as unknown[]);
@@ -59,11 +90,7 @@ export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
       await db.query('SELECT 1');
     },
     async close() {
-      try {
-        await db.close();
-      } finally {
-        await unlock();
-      }
+      await db.close();
     },
   };
 }

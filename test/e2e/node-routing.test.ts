@@ -4,11 +4,10 @@ import { createMemoryEngine } from '../../src/store/engine.memory.js';
 import { createRedisEngine } from '../../src/store/engine.redis.js';
 import type { SqlClient } from '../../src/store/sql.js';
 import { createPgClient } from '../../src/store/sql.pg.js';
-import { createPgliteClient } from '../../src/store/sql.pglite.js';
 import { connectDevice, ManualClock, settle, type Device } from '../helpers/device.js';
 import { faultyBus, type BusFaults } from '../helpers/faulty-bus.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { freshStorage, type TestStorage } from '../helpers/storage.js';
+import { embeddedDatabase, freshStorage, type TestStorage } from '../helpers/storage.js';
 
 /**
  * Two nodes in this process on shared stores, each talking to the other through a bus
@@ -26,7 +25,7 @@ const app = { appKey: `routing${Date.now()}`, appSecret: 'routing-secret', featu
 
 beforeAll(async () => {
   storage = await freshStorage();
-  sql = storage.databaseUrl ? createPgClient(storage.databaseUrl) : await createPgliteClient(':memory:');
+  sql = storage.databaseUrl ? createPgClient(storage.databaseUrl) : await embeddedDatabase();
   engine = storage.redisUrl
     ? await createRedisEngine({ url: storage.redisUrl, namespace: storage.redisNamespace, timeoutMs: 5_000, onConnectionError: () => undefined })
     : createMemoryEngine();

@@ -8,7 +8,7 @@ import { appSchema, type AppConfig, type Config } from '../../src/config.js';
 import type { Clock } from '../../src/model/clock.js';
 import { createDeps, type Deps, type DepsOptions } from '../../src/deps.js';
 import type { GatewayOptions } from '../../src/gateway/gateway.js';
-import { freshStorage, type TestStorage } from './storage.js';
+import { embeddedDatabase, freshStorage, type TestStorage } from './storage.js';
 
 export interface TestApp extends AppConfig {
   /** Signed POST, form-encoded unless `json` is given. */
@@ -78,7 +78,10 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     logLevel: 'silent',
   };
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace, shared: options.shared, wrapBus: options.wrapBus });
+  // Embedded: a database started from the run's migrated snapshot, closed with the server.
+  const ownSql = !options.shared?.sql && !storage.databaseUrl ? await embeddedDatabase() : undefined;
+  const shared = { ...options.shared, ...(ownSql && { sql: ownSql }) };
+  const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace, shared, wrapBus: options.wrapBus });
   const server = await buildApp(deps, options.gateway, options.rongCloud);
   await server.http.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.http.server.address() as AddressInfo;
@@ -117,6 +120,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       await Promise.all([...clients].map((c) => c.close()));
       await server.close();
       await deps.close();
+      await ownSql?.close();
       if (!options.storage) await storage.release();
     },
   };

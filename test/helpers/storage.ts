@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import type { SqlClient } from '../../src/store/sql.js';
+import { createPgliteClient } from '../../src/store/sql.pglite.js';
 
 export type StorageMode = 'embedded' | 'services';
 
@@ -43,6 +46,15 @@ export async function serviceStorage(postgresUrl: string, redisUrl: string): Pro
       await databaseUrl.drop();
     },
   };
+}
+
+/**
+ * A new in-memory embedded database, migrated: started from the run's snapshot
+ * (test/helpers/global-setup.ts) when there is one, which is much faster than a new one.
+ */
+export async function embeddedDatabase(): Promise<SqlClient> {
+  const snapshot = process.env.PARLEY_TEST_PGLITE_SNAPSHOT;
+  return createPgliteClient(':memory:', snapshot ? { from: new Blob([readFileSync(snapshot)]) } : {});
 }
 
 function requireEnv(name: string): string {

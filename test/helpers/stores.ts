@@ -8,8 +8,7 @@ import { createMemoryPresence } from '../../src/store/presence.memory.js';
 import { createRedisPresence } from '../../src/store/presence.redis.js';
 import type { SqlClient } from '../../src/store/sql.js';
 import { createPgClient } from '../../src/store/sql.pg.js';
-import { createPgliteClient } from '../../src/store/sql.pglite.js';
-import { freshStorage, storageMode, type TestStorage } from './storage.js';
+import { embeddedDatabase, freshStorage, storageMode, type TestStorage } from './storage.js';
 
 /**
  * The store implementations of the current storage mode, on fresh storage: the
@@ -38,7 +37,7 @@ export async function testStores(): Promise<TestStores> {
     name: storageMode === 'services' ? 'postgres+redis' : 'pglite+memory',
     storage,
     async sql() {
-      const sql = storage.databaseUrl ? createPgClient(storage.databaseUrl) : await createPgliteClient(':memory:');
+      const sql = storage.databaseUrl ? createPgClient(storage.databaseUrl) : await embeddedDatabase();
       closers.push(() => sql.close());
       return sql;
     },
