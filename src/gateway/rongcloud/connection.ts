@@ -144,7 +144,7 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
   // --- DeviceSocket: the gateway's heartbeat and shutdown -----------------------------
 
   probe(): void {
-    this.heartbeat.probe(this.log);
+    if (!this.heartbeat.probe()) this.log.info('no pong: dropping dead socket');
   }
 
   close(code: number, reason: string): void {

@@ -111,7 +111,7 @@ const leaveRoom: QueryHandler = async (c, { targetId, payload }) => {
  */
 const pullRoom: QueryHandler = async (c, { targetId, payload }) => {
   const request = read('ChrmPullMsg', payload);
-  if (!c.session.rooms.has(targetId)) throw new ParleyError('notInChatroom');
+  if (!c.session.inRoom(targetId)) throw new ParleyError('notInChatroom');
   return encodeMessage('ChrmDownStreamMessages', { list: [], syncTime: Math.max(request.syncTime, c.services.clock.now()) });
 };
 
