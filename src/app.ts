@@ -5,6 +5,7 @@ import { Gateway, defaultGatewayOptions, type GatewayOptions } from './gateway/g
 import { registerBodyParsers } from './http/body-parsers.js';
 import { registerErrorHandling } from './http/errors.js';
 import { healthRoute } from './http/routes/health.js';
+import { metricsRoute } from './http/routes/metrics.js';
 import { historyExportRoutes, historyFileRoute } from './http/routes/history-export.js';
 import { openApiRoute } from './http/routes/openapi.js';
 import { messageRoutes } from './http/routes/messages.js';
@@ -70,6 +71,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
   await registerBodyParsers(http);
 
   healthRoute(http, () => deps.healthy());
+  metricsRoute(http, deps.metrics, deps.metricsToken);
   openApiRoute(http);
   historyFileRoute(http, deps.historyExports);
 

@@ -13,6 +13,7 @@ import { AppWideSends } from './core/delivery/app-wide.js';
 import { Committer } from './core/delivery/commit.js';
 import { Deliverer } from './core/delivery/deliver.js';
 import { CoreEvents } from './core/delivery/events.js';
+import { Metrics } from './metrics/metrics.js';
 import { LivePush } from './core/delivery/live-push.js';
 import { OutboxRelay } from './core/delivery/outbox-relay.js';
 import { ContentPreparer, SenderProfiles } from './core/delivery/prepare.js';
@@ -81,6 +82,10 @@ export interface Deps {
   delivery: Deliverer;
   /** Committed-message events: push notifications and callbacks register here. */
   events: CoreEvents;
+  /** `GET /metrics`: counted from the events above, and the stores' latency. */
+  metrics: Metrics;
+  /** When set, `GET /metrics` asks for it as a bearer token. */
+  metricsToken: string | undefined;
   /** The device sessions this node holds: what the gateways call. */
   devices: Devices;
   /** App-wide sends: durable broadcast jobs and their status. */
@@ -134,10 +139,12 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
   const nodeId = nodeIdFor(config.nodeId ?? `node-${randomUUID().slice(0, 8)}`, randomBytes(4).toString('hex'));
   const closers: Array<() => Promise<unknown>> = [];
   const report = (message: string) => (err: unknown) => logger.error({ err }, message);
+  const metrics = new Metrics();
 
   try {
-    const sql = options.shared?.sql ?? (config.databaseUrl ? createPgClient(config.databaseUrl, { timeoutMs: config.storeTimeoutMs }) : await createPgliteClient(config.dataDir));
-    if (!options.shared?.sql) closers.push(() => sql.close());
+    const storeSql = options.shared?.sql ?? (config.databaseUrl ? createPgClient(config.databaseUrl, { timeoutMs: config.storeTimeoutMs }) : await createPgliteClient(config.dataDir));
+    if (!options.shared?.sql) closers.push(() => storeSql.close());
+    const sql = metrics.timedSql(storeSql);
     const applied = await migrate(sql);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
@@ -162,6 +169,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
         })
       : createMemoryEngine());
     if (!options.shared?.engine) closers.push(() => engine.close());
+    if (engine.redis && !options.shared?.engine) metrics.timeRedis(engine.redis);
     const { presence, inbox, roomMembers } = engine;
 
     const liveness = new NodeLiveness(presence, nodeId, logger);
@@ -170,6 +178,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const nodeEvents = new NodeEvents(options.wrapBus ? options.wrapBus(engine.bus) : engine.bus, () => liveness.otherNodes(), nodeId, logger);
     const localSessions = new LocalSessions();
     const events = new CoreEvents((err, event) => logger.error({ err, event: event.type }, 'a listener of core events failed'));
+    metrics.listen(events);
 
     const userStore = createSqlUserStore(sql);
     const sessions = new SessionService(presence, nodeEvents);
@@ -280,6 +289,8 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       chatroomMembers: roomMembers,
       delivery: deliverer,
       events,
+      metrics,
+      metricsToken: config.metricsToken,
       devices,
       broadcasts,
       outboxRelay,

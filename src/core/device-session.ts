@@ -126,11 +126,13 @@ export class DeviceSession {
    */
   async catchUp(device: Pick<ConnectRequest, 'lastSeq' | 'epoch' | 'pulls'>, onHead: (head: { seq: number; epoch: string }) => void): Promise<void> {
     const { inbox, clock } = this.services;
+    let sent = 0;
     const outcome = device.pulls
       ? await headOnly(inbox, this.app.appKey, this.info.userId, clock.now(), onHead)
       : await catchUp(inbox, this.app, this.info.userId, device, clock.now(), {
           onHead,
           emit: async (entries) => {
+            sent += entries.length;
             for (const { message, seq } of entries) await this.link.caughtUp(message, seq);
           },
         });
@@ -148,6 +150,7 @@ export class DeviceSession {
     this.coveredUpTo = upTo;
     this.link.synced(upTo, outcome.gap);
     if (outcome.gap) this.services.events.emit({ type: 'gap', app: this.app, session: this.info, gap: outcome.gap });
+    if (!device.pulls) this.services.events.emit({ type: 'caught-up', app: this.app, session: this.info, messages: sent });
   }
 
   async send(frame: DeviceSend): Promise<{ messageUId: string; sentTime: number; seq?: number }> {

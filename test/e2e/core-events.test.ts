@@ -79,14 +79,15 @@ describe('committed-message events', () => {
     await blocked.close();
   });
 
-  it('sessions opening and closing, and read positions, are announced', async () => {
+  it('sessions opening, catching up and closing, and read positions, are announced', async () => {
     const before = seen.length;
     const device = await connectDevice(t, t.app(), 'ev-sess');
     await device.client.request('read', { conversationType: 1, targetId: 'ev-s', lastReadTime: Date.now() });
     await device.close();
     const mine = () => seen.slice(before).filter((e) => ('session' in e ? e.session.userId : 'userId' in e ? e.userId : '') === 'ev-sess');
-    await expect.poll(() => mine().map((e) => e.type)).toEqual(['session.opened', 'read', 'session.closed']);
+    await expect.poll(() => mine().map((e) => e.type)).toEqual(['session.opened', 'caught-up', 'read', 'session.closed']);
     expect(mine()[0]).toMatchObject({ session: { userId: 'ev-sess', deviceId: 'ev-sess-phone' }, address: '127.0.0.1' });
+    expect(mine()[1]).toMatchObject({ type: 'caught-up', messages: 0 });
   });
 
   it('a listener that throws is reported and harms neither the send nor the other listeners; removed listeners hear nothing', async () => {

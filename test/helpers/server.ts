@@ -38,6 +38,8 @@ export interface TestServer {
 }
 
 export interface TestServerOptions {
+  /** Guards `GET /metrics` (config METRICS_TOKEN). */
+  metricsToken?: string;
   apps?: Array<Partial<Omit<AppConfig, 'features'>> & { features?: Partial<AppConfig['features']> }>;
   gateway?: Partial<GatewayOptions>;
   rongCloud?: Partial<RongCloudOptions>;
@@ -76,6 +78,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     nodeId: options.nodeId,
     storeTimeoutMs: options.storeTimeoutMs ?? 5_000,
     logLevel: 'silent',
+    metricsToken: options.metricsToken,
   };
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   // Embedded: a database started from the run's migrated snapshot, closed with the server.

@@ -48,7 +48,9 @@ export type CoreEvent =
   | { type: 'read'; app: App; userId: string; conversationType: number; targetId: string; busChannel: string; readTime: number }
   | { type: 'session.opened'; app: App; session: SessionInfo; address: string | undefined }
   | { type: 'session.closed'; app: App; session: SessionInfo; address: string | undefined }
-  | { type: 'gap'; app: App; session: SessionInfo; gap: Gap };
+  | { type: 'gap'; app: App; session: SessionInfo; gap: Gap }
+  /** A device's catch-up at connect ended: `messages` inbox entries were sent to it. */
+  | { type: 'caught-up'; app: App; session: SessionInfo; messages: number };
 
 export type CoreEventListener = (event: CoreEvent) => void;
 

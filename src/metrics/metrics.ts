@@ -1,0 +1,110 @@
+import type { Redis } from 'ioredis';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CoreEvent, CoreEvents } from '../core/delivery/events.js';
+import type { SqlClient } from '../store/sql.js';
+
+/** Store calls are sub-millisecond to seconds (a store timeout is seconds). */
+const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/**
+ * What an operator watches (`GET /metrics`, Prometheus text, through prom-client): the
+ * delivery core's facts counted from its events, sessions, catch-ups, and the latency of
+ * every Postgres query and Redis command, plus Node's own (event-loop lag, GC, heap).
+ * One registry per node object, so that several nodes in one process (tests) stay apart.
+ * Labels are bounded: app keys (configured, few), conversation kinds, origins.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly committed = new Counter({ name: 'parley_messages_committed_total', help: 'Messages durably committed, by conversation kind and origin', labelNames: ['app', 'kind', 'origin'], registers: [this.registry] });
+  private readonly deliveries = new Counter({ name: 'parley_deliveries_total', help: 'Receivers of committed messages (a receiver is a user; its devices get it live or from the inbox)', labelNames: ['app', 'kind'], registers: [this.registry] });
+  private readonly inboxAppends = new Counter({ name: 'parley_inbox_appends_total', help: 'Inbox entries written for committed messages', labelNames: ['app'], registers: [this.registry] });
+  private readonly recalled = new Counter({ name: 'parley_messages_recalled_total', help: 'Messages recalled', labelNames: ['app'], registers: [this.registry] });
+  private readonly reads = new Counter({ name: 'parley_read_positions_total', help: 'Read positions set (clear unread)', labelNames: ['app'], registers: [this.registry] });
+  private readonly sessions = new Gauge({ name: 'parley_sessions', help: 'Device sessions open on this node', labelNames: ['app'], registers: [this.registry] });
+  private readonly sessionsOpened = new Counter({ name: 'parley_sessions_opened_total', help: 'Device sessions opened on this node', labelNames: ['app'], registers: [this.registry] });
+  private readonly catchUps = new Histogram({ name: 'parley_catch_up_messages', help: 'Inbox entries a device was sent by its catch-up at connect', buckets: [0, 1, 10, 100, 1_000, 10_000], registers: [this.registry] });
+  private readonly gaps = new Counter({ name: 'parley_inbox_gaps_total', help: 'Catch-ups that found entries owed to a device gone (retention, cap, a lost store)', labelNames: ['app'], registers: [this.registry] });
+  private readonly sqlSeconds = new Histogram({ name: 'parley_postgres_query_seconds', help: 'Postgres (or embedded PGlite) statement latency', labelNames: ['outcome'], buckets: latencyBuckets, registers: [this.registry] });
+  private readonly redisSeconds = new Histogram({ name: 'parley_redis_command_seconds', help: 'Redis command latency', labelNames: ['command', 'outcome'], buckets: latencyBuckets, registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
+  }
+
+  /** Counts the core's facts as they are committed. */
+  listen(events: CoreEvents): () => void {
+    return events.on((event) => this.count(event));
+  }
+
+  private count(event: CoreEvent): void {
+    const app = event.app.appKey;
+    switch (event.type) {
+      case 'message.committed':
+        this.committed.inc({ app, kind: event.kind, origin: event.origin.kind });
+        this.deliveries.inc({ app, kind: event.kind }, event.recipients.length);
+        this.inboxAppends.inc({ app }, event.recipients.filter((r) => r.seq !== undefined).length);
+        return;
+      case 'message.recalled':
+        this.recalled.inc({ app });
+        return;
+      case 'read':
+        this.reads.inc({ app });
+        return;
+      case 'session.opened':
+        this.sessions.inc({ app });
+        this.sessionsOpened.inc({ app });
+        return;
+      case 'session.closed':
+        this.sessions.dec({ app });
+        return;
+      case 'caught-up':
+        this.catchUps.observe(event.messages);
+        return;
+      case 'gap':
+        this.gaps.inc({ app });
+        return;
+    }
+  }
+
+  /** The same client, each statement timed (transactions count their statements). */
+  timedSql(sql: SqlClient): SqlClient {
+    const timed = <T>(work: Promise<T>): Promise<T> => {
+      const stop = this.sqlSeconds.startTimer();
+      return work.then(
+        (value) => (stop({ outcome: 'ok' }), value),
+        (err: unknown) => {
+          stop({ outcome: 'error' });
+          throw err;
+        },
+      );
+    };
+    return {
+      query: (text, params) => timed(sql.query(text, params)),
+      exec: (text) => timed(sql.exec(text)),
+      transaction: (work) => sql.transaction((tx) => work({ query: (text, params) => timed(tx.query(text, params)), exec: (text) => timed(tx.exec(text)) })),
+      ping: () => sql.ping(),
+      close: () => sql.close(),
+    };
+  }
+
+  /** Times every command this client sends, from the call to its reply. */
+  timeRedis(redis: Redis): void {
+    const send = redis.sendCommand.bind(redis);
+    redis.sendCommand = (command, stream) => {
+      const stop = this.redisSeconds.startTimer({ command: command.name });
+      command.promise.then(
+        () => stop({ outcome: 'ok' }),
+        () => stop({ outcome: 'error' }),
+      );
+      return send(command, stream);
+    };
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
