@@ -81,6 +81,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
       request.imApp = app;
       // The reply's logger too: it writes the "request completed" line.
       request.log = reply.log = request.log.child({ appKey: app.appKey });
+      await deps.rateLimits.check(app, request.routeOptions.url ?? request.url);
     });
     userRoutes(signed, deps.users);
     messageRoutes(signed, deps.delivery, deps.broadcasts);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { apiPath } from './model/api-path.js';
 
 /** Per-app feature toggles (docs/architecture.md "Config"); every field optional in the input. */
 export const featuresSchema = z
@@ -32,6 +33,14 @@ export const appSchema = z
     /** Optional freshness window for signed REST calls; absent means none (docs/server-api.md). */
     signatureMaxAgeSeconds: z.number().int().positive().optional(),
     features: featuresSchema.default(featuresSchema.parse({})),
+    /**
+     * Calls per second the app may make to a server-API path, across all nodes (over it:
+     * 1008, HTTP 429); paths not named are not limited. `/x.json` and `/x` are one path.
+     */
+    rateLimits: z
+      .record(z.string().regex(/^\/[\w/.-]{1,200}$/, 'a server-API path such as /message/private/publish.json'), z.number().int().positive())
+      .transform((limits) => Object.fromEntries(Object.entries(limits).map(([path, perSecond]) => [apiPath(path), perSecond])))
+      .optional(),
   })
   .strict();
 

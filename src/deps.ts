@@ -14,6 +14,7 @@ import { Committer } from './core/delivery/commit.js';
 import { Deliverer } from './core/delivery/deliver.js';
 import { CoreEvents } from './core/delivery/events.js';
 import { Metrics } from './metrics/metrics.js';
+import { RateLimits } from './core/rate-limits.js';
 import { LivePush } from './core/delivery/live-push.js';
 import { OutboxRelay } from './core/delivery/outbox-relay.js';
 import { ContentPreparer, SenderProfiles } from './core/delivery/prepare.js';
@@ -86,6 +87,8 @@ export interface Deps {
   metrics: Metrics;
   /** When set, `GET /metrics` asks for it as a bearer token. */
   metricsToken: string | undefined;
+  /** Each app's limits on server-API calls per second. */
+  rateLimits: RateLimits;
   /** The device sessions this node holds: what the gateways call. */
   devices: Devices;
   /** App-wide sends: durable broadcast jobs and their status. */
@@ -291,6 +294,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       events,
       metrics,
       metricsToken: config.metricsToken,
+      rateLimits: new RateLimits(engine.rates, clock),
       devices,
       broadcasts,
       outboxRelay,

@@ -4,6 +4,7 @@ import { createMemoryChatroomMembers } from './chatroom-members.memory.js';
 import type { Engine } from './engine.js';
 import { createMemoryInbox } from './inbox.memory.js';
 import { createMemoryOnceStore } from './once.memory.js';
+import { createMemoryRateCounter } from './rate-counter.memory.js';
 import { createMemoryPresence } from './presence.memory.js';
 
 /**
@@ -17,6 +18,7 @@ export function createMemoryEngine(): Engine {
     bus: createMemoryBus(),
     inbox: createMemoryInbox(),
     once: createMemoryOnceStore(systemClock),
+    rates: createMemoryRateCounter(),
     roomMembers: createMemoryChatroomMembers(),
     redis: undefined,
     onReconnect: () => undefined,

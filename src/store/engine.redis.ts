@@ -6,6 +6,7 @@ import type { Engine } from './engine.js';
 import { createRedisInbox } from './inbox.redis.js';
 import { createRedisOnceStore } from './once.redis.js';
 import { createRedisPresence } from './presence.redis.js';
+import { createRedisRateCounter } from './rate-counter.redis.js';
 
 export interface RedisEngineOptions {
   url: string;
@@ -72,6 +73,7 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
     inbox: createRedisInbox(redis, options.namespace),
     once: createRedisOnceStore(redis, options.namespace),
     roomMembers: createRedisChatroomMembers(redis, options.namespace),
+    rates: createRedisRateCounter(redis, options.namespace),
     redis,
     onReconnect: (handler) => void handlers.push(handler),
     async ping() {

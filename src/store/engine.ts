@@ -4,10 +4,11 @@ import type { ChatroomMembers } from './chatroom-members.js';
 import type { Inbox } from './inbox.js';
 import type { OnceStore } from './once.js';
 import type { Presence } from './presence.js';
+import type { RateCounter } from './rate-counter.js';
 
 /**
  * The shared, fast-changing state of the cluster (inboxes, presence, node bus, idempotency
- * records, chatroom members) behind one choice: Redis for many nodes (engine.redis.ts), or
+ * records, chatroom members, rate-limit windows) behind one choice: Redis for many nodes (engine.redis.ts), or
  * the in-process engine for one (engine.memory.ts).
  */
 export interface Engine {
@@ -16,6 +17,8 @@ export interface Engine {
   inbox: Inbox;
   once: OnceStore;
   roomMembers: ChatroomMembers;
+  /** Rate-limit windows, shared like the rest. */
+  rates: RateCounter;
   /** The Redis connection, for probes (undefined in process). */
   redis: Redis | undefined;
   /**

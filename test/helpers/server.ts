@@ -65,6 +65,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       appKey: app.appKey ?? `app${++appCounter}${Math.random().toString(36).slice(2, 8)}`,
       appSecret: app.appSecret ?? `secret-${Math.random().toString(36).slice(2)}`,
       ...(app.signatureMaxAgeSeconds !== undefined && { signatureMaxAgeSeconds: app.signatureMaxAgeSeconds }),
+      ...(app.rateLimits && { rateLimits: app.rateLimits }),
       features: app.features ?? {},
     }),
   );
