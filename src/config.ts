@@ -25,6 +25,35 @@ export const featuresSchema = z
 
 export type Features = z.infer<typeof featuresSchema>;
 
+const callbackUrl = z
+  .string()
+  .url()
+  .refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), { message: 'not an http(s) URL' });
+
+/** The app backend's event feed (docs/callbacks.md); each callback is off unless given a URL. */
+export const callbacksSchema = z
+  .object({
+    /** Post-send routing: one form POST per committed message. */
+    messageRoute: z
+      .object({
+        url: callbackUrl,
+        includeServerApi: z.boolean().default(false),
+        includeStatus: z.boolean().default(false),
+        includeBlocked: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+    /** Online-status changes, JSON arrays of events. */
+    onlineStatus: z.object({ url: callbackUrl }).strict().optional(),
+    /** How long an owed callback is retried, and how long events are kept for pull and replay. */
+    horizonHours: z.number().positive().max(24 * 30).default(24),
+    /** How long one POST may take before it counts as failed (RongCloud gives a receiver 5 s). */
+    timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+  })
+  .strict();
+
+export type CallbacksConfig = z.infer<typeof callbacksSchema>;
+
 export const appSchema = z
   .object({
     appKey: z.string().min(1).max(64),
@@ -32,6 +61,7 @@ export const appSchema = z
     /** Optional freshness window for signed REST calls; absent means none (docs/server-api.md). */
     signatureMaxAgeSeconds: z.number().int().positive().optional(),
     features: featuresSchema.default(featuresSchema.parse({})),
+    callbacks: callbacksSchema.optional(),
   })
   .strict();
 

@@ -4,7 +4,8 @@ import { pino, type Logger } from 'pino';
 import { buildApp, type ParleyServer } from '../../src/app.js';
 import type { RongCloudOptions } from '../../src/gateway/rongcloud/connection.js';
 import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
-import { appSchema, type AppConfig, type Config } from '../../src/config.js';
+import type { z } from 'zod';
+import { appSchema, type AppConfig, type callbacksSchema, type Config } from '../../src/config.js';
 import type { Clock } from '../../src/model/clock.js';
 import { createDeps, type Deps, type DepsOptions } from '../../src/deps.js';
 import type { GatewayOptions } from '../../src/gateway/gateway.js';
@@ -38,7 +39,7 @@ export interface TestServer {
 }
 
 export interface TestServerOptions {
-  apps?: Array<Partial<Omit<AppConfig, 'features'>> & { features?: Partial<AppConfig['features']> }>;
+  apps?: Array<Partial<Omit<AppConfig, 'features' | 'callbacks'>> & { features?: Partial<AppConfig['features']>; callbacks?: z.input<typeof callbacksSchema> }>;
   gateway?: Partial<GatewayOptions>;
   rongCloud?: Partial<RongCloudOptions>;
   clock?: Clock;
@@ -64,6 +65,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       appSecret: app.appSecret ?? `secret-${Math.random().toString(36).slice(2)}`,
       ...(app.signatureMaxAgeSeconds !== undefined && { signatureMaxAgeSeconds: app.signatureMaxAgeSeconds }),
       features: app.features ?? {},
+      ...(app.callbacks !== undefined && { callbacks: app.callbacks }),
     }),
   );
   const config: Config = {
