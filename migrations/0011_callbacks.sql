@@ -9,7 +9,8 @@ CREATE TABLE callback_events (
   dedupe_key   text   NOT NULL,  -- one event per fact: a retried send writes nothing twice
   kind         text   NOT NULL,  -- message.routed | message.recalled | user.online | user.offline
   conversation text   NOT NULL,  -- delivery order is kept within one conversation ('' for status events)
-  created_at   bigint NOT NULL,  -- epoch ms
+  created_at   bigint NOT NULL,  -- epoch ms (the fact's time, by the node's clock)
+  written_at   bigint NOT NULL DEFAULT (extract(epoch FROM clock_timestamp()) * 1000)::bigint,  -- by the database's clock: pulls wait for slower commits
   payload      text   NOT NULL,  -- JSON of the callback's fields
   state        text   NOT NULL DEFAULT 'pending',  -- pending | delivered | failed (given up)
   attempts     integer NOT NULL DEFAULT 0,

@@ -89,8 +89,6 @@ export interface Deps {
   broadcasts: AppWideSends;
   /** Makes the appends of committed sends that missed them; `pass()` runs one now. */
   outboxRelay: OutboxRelay;
-  /** Delivers the callbacks owed to app backends; `passAll()` runs a pass now. */
-  callbackDeliveries: CallbackDeliveries;
   /** `/events/pull.json` and `/events/replay.json`. */
   eventFeed: EventFeed;
   users: UserService;
@@ -306,7 +304,6 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       devices,
       broadcasts,
       outboxRelay,
-      callbackDeliveries,
       eventFeed: new EventFeed(callbackEvents, clock, callbackDeliveries),
       users,
       sessions,

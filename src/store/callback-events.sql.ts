@@ -110,25 +110,27 @@ export function createSqlCallbackEventStore(sql: SqlClient): CallbackEventStore 
       );
     },
 
-    async page(appKey, after, limit, until) {
-      // Ends before the first event written after `until`: one committed late by a slower
-      // node can still take an id below it, and a cursor must never step over an id.
+    async page(appKey, after, limit, settleMs) {
+      // Ends before the first event written in the last `settleMs`: a statement still
+      // committing (on another node) can hold a lower id, and a cursor must never step over one.
       const result = await sql.query<EventRow>(
         `SELECT ${eventColumns} FROM callback_events
          WHERE app_key = $1 AND id > $2
-           AND id < COALESCE((SELECT min(id) FROM callback_events WHERE app_key = $1 AND id > $2 AND created_at > $4), 9223372036854775807)
+           AND id < COALESCE((SELECT min(id) FROM callback_events
+                              WHERE app_key = $1 AND id > $2 AND written_at > (extract(epoch FROM clock_timestamp()) * 1000)::bigint - $4),
+                             9223372036854775807)
          ORDER BY id LIMIT $3`,
-        [appKey, after, limit, until],
+        [appKey, after, limit, settleMs],
       );
       return result.rows.map(toEvent);
     },
 
-    async replay(appKey, after, until, now) {
+    async replay(appKey, kinds, after, until, now) {
       const result = await sql.query(
         `UPDATE callback_events SET state = 'pending', attempts = 0, next_at = $4, last_error = '', delivered_at = 0
-         WHERE app_key = $1 AND id > $2 AND id <= $3
+         WHERE app_key = $1 AND id > $2 AND id <= $3 AND kind = ANY($5::text[])
          RETURNING 1`,
-        [appKey, after, until, now],
+        [appKey, after, until, now, kinds],
       );
       return result.rows.length;
     },

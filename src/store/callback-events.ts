@@ -42,7 +42,7 @@ export interface Attempt {
  * - `due` returns pending events of the given kinds in id order, at most `perConversation` of
  *   each conversation, and only of conversations whose oldest pending event is due: a later
  *   event is never handed out before an earlier one of its conversation is delivered or given up.
- * - `replay` makes the events in (after, until] pending again, due now.
+ * - `replay` makes the events of the given kinds in (after, until] pending again, due now.
  * - `forget` deletes events written before `before` that are no longer pending.
  */
 export interface CallbackEventStore {
@@ -50,7 +50,8 @@ export interface CallbackEventStore {
   lease(key: string, nodeId: string, now: number, leaseUntil: number): Promise<boolean>;
   due(appKey: string, kinds: readonly CallbackEventKind[], now: number, perConversation: number, limit: number): Promise<CallbackEvent[]>;
   settle(appKey: string, attempts: readonly Attempt[]): Promise<void>;
-  page(appKey: string, after: number, limit: number, until: number): Promise<CallbackEvent[]>;
-  replay(appKey: string, after: number, until: number, now: number): Promise<number>;
+  /** Events after `after` in id order, ending before the first written (database clock) in the last `settleMs`. */
+  page(appKey: string, after: number, limit: number, settleMs: number): Promise<CallbackEvent[]>;
+  replay(appKey: string, kinds: readonly CallbackEventKind[], after: number, until: number, now: number): Promise<number>;
   forget(appKey: string, before: number): Promise<void>;
 }

@@ -38,6 +38,9 @@ interface Channel {
   batched: boolean;
 }
 
+/** The kinds of events the app's configured callbacks deliver. */
+export const deliveredKinds = (app: App): CallbackEventKind[] => channelsOf(app).flatMap((c) => c.kinds);
+
 function channelsOf(app: App): Channel[] {
   const callbacks = app.callbacks;
   const channels: Channel[] = [];
@@ -70,11 +73,6 @@ export class CallbackDeliveries {
   /** A commit on this node owes `appKey` routing callbacks: look now rather than at the next poll. */
   nudge(appKey: string): void {
     for (const loop of this.loops) if (loop.appKey === appKey && !loop.batched) void loop.pass();
-  }
-
-  /** One pass of every loop now (tests); resolves when done. */
-  async passAll(): Promise<void> {
-    await Promise.all(this.loops.map((loop) => loop.pass()));
   }
 
   async stop(): Promise<void> {
