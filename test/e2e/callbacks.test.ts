@@ -43,7 +43,7 @@ async function pullUntil(on: TestApp, after: number, done: (events: PulledEvent[
   }
 }
 
-const uidsOf = (requests: readonly ReceivedCallback[]) => requests.map((r) => r.form.msgUID);
+const uidsOf = (requests: readonly ReceivedCallback[]) => requests.map((r) => r.form.msgUID ?? '');
 
 beforeAll(async () => {
   await Promise.all([plain.up(), everything.up(), hanging.up(), giveUp.up()]);
