@@ -11,6 +11,7 @@ const plain = new CallbackReceiver();
 const everything = new CallbackReceiver();
 const hanging = new CallbackReceiver();
 const giveUp = new CallbackReceiver();
+const expanding = new CallbackReceiver();
 let t: TestServer;
 let app: TestApp;
 let all: TestApp;
@@ -46,7 +47,7 @@ async function pullUntil(on: TestApp, after: number, done: (events: PulledEvent[
 const uidsOf = (requests: readonly ReceivedCallback[]) => requests.map((r) => r.form.msgUID ?? '');
 
 beforeAll(async () => {
-  await Promise.all([plain.up(), everything.up(), hanging.up(), giveUp.up()]);
+  await Promise.all([plain.up(), everything.up(), hanging.up(), giveUp.up(), expanding.up()]);
   hanging.answer = () => sleep(3_000).then(() => 200);
   giveUp.answer = () => 500;
   t = await startServer({
@@ -55,6 +56,7 @@ beforeAll(async () => {
       { callbacks: { messageRoute: { url: everything.url, includeServerApi: true, includeStatus: true, includeBlocked: true } } },
       { callbacks: { messageRoute: { url: hanging.url }, timeoutMs: 300 } },
       { callbacks: { messageRoute: { url: giveUp.url }, horizonHours: 0.001 } },
+      { callbacks: { messageRoute: { url: expanding.url } }, features: { historyPrivateGroup: true } },
     ],
   });
   app = t.app(0);
@@ -63,7 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t.close();
-  await Promise.all([plain.down(), everything.down(), hanging.down(), giveUp.down()]);
+  await Promise.all([plain.down(), everything.down(), hanging.down(), giveUp.down(), expanding.down()]);
 });
 
 describe('post-send routing', () => {
@@ -206,6 +208,30 @@ describe('post-send routing', () => {
     const given = await pullUntil(deadApp, 0, (e) => e.length === 1 && e[0]!.delivery.state === 'failed');
     expect(given[0]).toMatchObject({ kind: 'message.routed', data: { msgUID: dead.messageUId }, delivery: { state: 'failed', lastError: 'the receiver answered HTTP 500' } });
   }, 40_000);
+});
+
+describe('expansion changes', () => {
+  it('are routed as RongCloud\'s RC:MsgExMsg, {"clear":0,"put":{…}} or {"clear":0,"del":{…}}, in order, naming the message', async () => {
+    const on = t.app(4);
+    for (const userId of ['ex-a', 'ex-b']) await on.post('/user/getToken.json', { userId, name: userId });
+    const sent = await on.post('/message/private/publish.json', { fromUserId: 'ex-a', toUserId: 'ex-b', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: 'expand me' }), expansion: true, extraContent: JSON.stringify({ k1: 'v1' }) });
+    const uid = (sent.body.messageUIDs as Array<{ messageUID: string }>)[0]!.messageUID;
+    const change = { msgUID: uid, userId: 'ex-a', conversationType: 1, targetId: 'ex-b' };
+    expect((await on.post('/message/expansion/set.json', { ...change, extraKeyVal: JSON.stringify({ k2: 'v2' }) })).body.code).toBe(200);
+    expect((await on.post('/message/expansion/delete.json', { ...change, extraKey: JSON.stringify(['k1']) })).body.code).toBe(200);
+
+    const [put, del] = await expanding.waitForAccepted(2);
+    await sleep(1_000);
+    // The message itself is a server-API send: not routed without includeServerApi.
+    expect(expanding.received).toHaveLength(2);
+    for (const callback of [put!, del!]) {
+      expect(callback.form).toMatchObject({ objectName: 'RC:MsgExMsg', fromUserId: 'ex-a', toUserId: 'ex-b', channelType: 'PERSON', originalMsgUID: uid });
+      expect(callback.form.msgUID).not.toBe(uid);
+      expect(signatureIsValid(callback, on.appSecret)).toBe(true);
+    }
+    expect(JSON.parse(put!.form.content!)).toEqual({ clear: 0, put: { k2: 'v2' } });
+    expect(JSON.parse(del!.form.content!)).toEqual({ clear: 0, del: { k1: '' } });
+  });
 });
 
 describe('/events/pull.json and /events/replay.json', () => {

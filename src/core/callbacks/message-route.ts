@@ -1,9 +1,9 @@
 import { conversationTypes } from '../../model/message.js';
 import type { Platform } from '../../model/platform.js';
 import type { NewCallbackEvent } from '../../store/callback-events.js';
-import type { App } from '../apps.js';
 import type { MessageFlags } from '../message-types.js';
 import { stampedMessageUId, type SendStamp } from '../message-uid.js';
+import { expansionNoticeType } from '../expansion.js';
 import { recallCommand } from '../recall.js';
 import type { PlannedMessage } from '../delivery/plan.js';
 import { conversationTypeOf, type Origin, type Send } from '../delivery/send.js';
@@ -37,12 +37,26 @@ export const sourceOfPlatform = (platform: Platform): string => sources[platform
 
 const sourceOf = (origin: Origin) => (origin.kind === 'device' ? sourceOfPlatform(origin.session.platform) : 'Server');
 
-/** Whether the app's post-send routing takes a message of this origin and flags. */
-function routes(app: App, origin: Origin, flags: Pick<MessageFlags, 'status'>): boolean {
-  const route = app.callbacks?.messageRoute;
+/** Whether the app's post-send routing takes a message of this send and flags; expansion changes always. */
+function routes(send: ConversationSend, flags: Pick<MessageFlags, 'status'>): boolean {
+  const route = send.app.callbacks?.messageRoute;
   if (!route) return false;
-  if (origin.kind === 'api' && !route.includeServerApi) return false;
+  if (isExpansionChange(send)) return true;
+  if (send.origin.kind === 'api' && !route.includeServerApi) return false;
   return !flags.status || route.includeStatus;
+}
+
+const isExpansionChange = (send: ConversationSend) => send.notice === true && send.objectName === expansionNoticeType;
+
+/**
+ * An expansion change as RongCloud's callbacks carry RC:MsgExMsg: `{"clear":0,"put":{key:value}}`
+ * or `{"clear":0,"del":{key:""}}` (Parley removes keys one by one: never `clear` 1), with the
+ * message's id as `originalMsgUID`.
+ */
+function expansionFields(content: string): { content: string; originalMsgUID: string } {
+  const notice = JSON.parse(content) as { mid: string; put?: Record<string, string>; del?: string[] };
+  const change = notice.put ? { put: notice.put } : { del: Object.fromEntries((notice.del ?? []).map((key) => [key, ''])) };
+  return { content: JSON.stringify({ clear: 0, ...change }), originalMsgUID: notice.mid };
 }
 
 /**
@@ -51,7 +65,7 @@ function routes(app: App, origin: Origin, flags: Pick<MessageFlags, 'status'>): 
  */
 export function routedMessages(send: ConversationSend, stamp: SendStamp, messages: readonly PlannedMessage[]): NewCallbackEvent[] {
   return messages
-    .filter((m) => routes(send.app, send.origin, m.prepared.flags))
+    .filter((m) => routes(send, m.prepared.flags))
     .map((m) =>
       routeEvent(send, stamp, {
         messageUId: m.messageUId,
@@ -78,6 +92,7 @@ function routeEvent(send: ConversationSend, stamp: SendStamp, message: { message
   const busChannel = 'busChannel' in send ? (send.busChannel ?? '') : '';
   const toUserIds = send.kind === 'group' || send.kind === 'ultraGroup' ? send.toUserIds : undefined;
   const time = String(stamp.sentTime);
+  const expansion = isExpansionChange(send) ? expansionFields(message.content) : undefined;
   return {
     dedupeKey: `message:${message.messageUId}`,
     kind: send.objectName === recallCommand ? 'message.recalled' : 'message.routed',
@@ -87,7 +102,7 @@ function routeEvent(send: ConversationSend, stamp: SendStamp, message: { message
       fromUserId: send.fromUserId,
       toUserId: message.targetId,
       objectName: send.objectName,
-      content: message.content,
+      content: expansion?.content ?? message.content,
       channelType: channelTypes[send.kind],
       msgTimestamp: time,
       timestamp: time,
@@ -97,6 +112,7 @@ function routeEvent(send: ConversationSend, stamp: SendStamp, message: { message
       // RongCloud renders the list bare, like `[543,567]` (docs/callbacks.md).
       groupUserIds: toUserIds && toUserIds.length > 0 ? `[${toUserIds.join(',')}]` : '',
       busChannel,
+      ...(expansion && { originalMsgUID: expansion.originalMsgUID }),
     },
   };
 }
