@@ -77,6 +77,10 @@ export function createSqlCallbackEventStore(sql: SqlClient): CallbackEventStore 
       return result.rows.length > 0;
     },
 
+    async release(key, nodeId) {
+      await sql.query('DELETE FROM callback_leases WHERE lease_key = $1 AND node_id = $2', [key, nodeId]);
+    },
+
     async due(appKey, kinds, now, perConversation, limit) {
       const result = await sql.query<EventRow>(
         `SELECT ${eventColumns} FROM (

@@ -38,7 +38,8 @@ export interface Attempt {
 /**
  * Owed and past callbacks (SQL). Events are written by `HistoryStore.commit` with the
  * message they report, or by `add` for facts that commit nothing else.
- * - `lease` gives one node at a time a key (an app's callback) until `leaseUntil` (renewing its own).
+ * - `lease` gives one node at a time a key (an app's callback) until `leaseUntil` (renewing its own);
+ *   `release` gives it up (a node stopping), so another node need not wait for it to run out.
  * - `due` returns pending events of the given kinds in id order, at most `perConversation` of
  *   each conversation, and only of conversations whose oldest pending event is due: a later
  *   event is never handed out before an earlier one of its conversation is delivered or given up.
@@ -48,6 +49,7 @@ export interface Attempt {
 export interface CallbackEventStore {
   add(appKey: string, events: readonly NewCallbackEvent[]): Promise<void>;
   lease(key: string, nodeId: string, now: number, leaseUntil: number): Promise<boolean>;
+  release(key: string, nodeId: string): Promise<void>;
   due(appKey: string, kinds: readonly CallbackEventKind[], now: number, perConversation: number, limit: number): Promise<CallbackEvent[]>;
   settle(appKey: string, attempts: readonly Attempt[]): Promise<void>;
   /** Events after `after` in id order, ending before the first written (database clock) in the last `settleMs`. */

@@ -58,15 +58,18 @@ describe('callbacks on two nodes', () => {
     for (const [to, uids] of sent) expect(uidsTo(to)).toEqual(uids);
   });
 
-  it('the other node takes over when the delivering node is gone', async () => {
+  it('the delivering node hands its lease over when it stops: the other node posts at once', async () => {
     const holder = await sql.query<{ node_id: string }>(`SELECT node_id FROM callback_leases WHERE lease_key LIKE '%/messageRoute'`);
     const holderIndex = nodes.findIndex((n) => n.deps.nodeId === holder.rows[0]!.node_id);
     expect(holderIndex).toBeGreaterThanOrEqual(0);
     const [gone] = nodes.splice(holderIndex, 1);
     await gone!.close();
     const before = receiver.accepted.length;
+    const sentAt = Date.now();
     const uid = await publish(nodes[0]!, 'na', 'nd', 'after the holder left');
     const [callback] = (await receiver.waitForAccepted(before + 1, 20_000)).slice(before);
     expect(callback!.form.msgUID).toBe(uid);
+    // Well before the lease (2 × 1 s + 5 s) would have run out.
+    expect(Date.now() - sentAt).toBeLessThan(4_000);
   }, 30_000);
 });

@@ -91,6 +91,7 @@ class ChannelLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  private stopped = false;
   private forgottenAt = 0;
 
   constructor(
@@ -112,13 +113,17 @@ class ChannelLoop {
     this.timer.unref();
   }
 
+  /** Ends the passes and hands the lease over; a lease that cannot be released runs out by itself. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.stopped = true;
     await this.running;
+    await this.deps.store.release(this.leaseKey, this.deps.nodeId).catch((err: unknown) => this.deps.onError(err, this.appKey));
   }
 
   /** Passes never overlap: one asked for while one runs follows it. */
   pass(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.running) {
       this.again = true;
       return this.running;
