@@ -93,6 +93,8 @@ class ChannelLoop {
   private again = false;
   private stopped = false;
   private forgottenAt = 0;
+  /** When the last batch was posted (epoch ms). */
+  private lastBatchAt = 0;
 
   constructor(
     private readonly app: App,
@@ -180,8 +182,14 @@ class ChannelLoop {
     return attempts;
   }
 
-  /** All the events in one JSON array: delivered, or retried, together. */
-  private deliverBatch(events: readonly CallbackEvent[]): Promise<Attempt[]> {
+  /**
+   * All the events in one JSON array: delivered, or retried, together. Passes start a second
+   * apart but take varying time, so the POST itself waits out a second since the last one.
+   */
+  private async deliverBatch(events: readonly CallbackEvent[]): Promise<Attempt[]> {
+    const wait = this.lastBatchAt + callbackPollMs - this.deps.clock.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.lastBatchAt = this.deps.clock.now();
     return this.attempt(events, 'application/json', JSON.stringify(events.map((e) => e.payload)));
   }
 
