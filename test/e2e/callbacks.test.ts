@@ -48,13 +48,13 @@ const uidsOf = (requests: readonly ReceivedCallback[]) => requests.map((r) => r.
 
 beforeAll(async () => {
   await Promise.all([plain.up(), everything.up(), hanging.up(), giveUp.up(), expanding.up()]);
-  hanging.answer = () => sleep(3_000).then(() => 200);
+  hanging.answer = () => sleep(10_000).then(() => 200);
   giveUp.answer = () => 500;
   t = await startServer({
     apps: [
       { callbacks: { messageRoute: { url: plain.url } } },
       { callbacks: { messageRoute: { url: everything.url, includeServerApi: true, includeStatus: true, includeBlocked: true } } },
-      { callbacks: { messageRoute: { url: hanging.url }, timeoutMs: 300 } },
+      { callbacks: { messageRoute: { url: hanging.url }, timeoutMs: 4_000 } },
       { callbacks: { messageRoute: { url: giveUp.url }, horizonHours: 0.001 } },
       { callbacks: { messageRoute: { url: expanding.url } }, features: { historyPrivateGroup: true } },
     ],
@@ -196,6 +196,8 @@ describe('post-send routing', () => {
     const dead = await kim.send({ ...text('never'), targetId: 'cb-lu' });
     expect(Date.now() - started).toBeLessThan(1_500);
 
+    // The hanging app's first request is in flight now, and stays so for 4 s.
+    await sleep(300);
     const before = plain.accepted.length;
     const lia = await t.device(app, 'cb-lia');
     const sentAt = Date.now();
