@@ -1,13 +1,19 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // The suite runs on the embedded default (PGlite + in-process engine) always, and a
 // second time on real Postgres and Redis when DATABASE_URL and REDIS_URL are set.
 const withServices = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 
+// Most test time is spent waiting on sockets, child processes and timers, not computing:
+// more files at once than cores keeps a 2-core machine busy (the default is cores - 1).
+const maxWorkers = Math.max(3, availableParallelism() + 1);
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
+    maxWorkers,
     testTimeout: 20_000,
     hookTimeout: 60_000,
     projects: [

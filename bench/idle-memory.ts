@@ -45,7 +45,8 @@ const readings: Reading[] = [];
 const half = connections / 2;
 
 const reportFile = join(tmpdir(), `b-idle-memory-${process.pid}.jsonl`);
-const measuredEnv = { NODE_OPTIONS: gcOnSignalNodeOptions, B_GC_REPORT: reportFile };
+// B_HEAP_SNAPSHOTS=<dir>: each reading also writes a heap snapshot there (bench/tools/heap-diff.ts compares two).
+const measuredEnv = { NODE_OPTIONS: gcOnSignalNodeOptions, B_GC_REPORT: reportFile, ...(process.env.B_HEAP_SNAPSHOTS && { B_HEAP_SNAPSHOTS: process.env.B_HEAP_SNAPSHOTS }) };
 
 /** Memory after `settleMs` of idleness and forced full collections. */
 async function settledRss(pid: number): Promise<MemoryReading> {

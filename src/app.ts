@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
 import { Gateway, defaultGatewayOptions, type GatewayOptions } from './gateway/gateway.js';
@@ -35,19 +36,37 @@ export interface ParleyServer {
   close(): Promise<void>;
 }
 
+/** A request id a caller may choose: a token that cannot break a log line or a header. */
+const callerRequestId = /^[\w.:@-]{1,128}$/;
+
+/** Request ids unique across nodes and restarts: the node id (which names its boot), then a count. */
+function requestIds(nodeId: string): (request: IncomingMessage) => string {
+  let count = 0;
+  return (request) => {
+    const given = request.headers['x-request-id'];
+    return typeof given === 'string' && callerRequestId.test(given) ? given : `${nodeId}-${(++count).toString(36)}`;
+  };
+}
+
 /** Builds a ready server around `deps`; never listens (main.ts and tests do). */
 export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOptions> = {}, rongCloudOptions: Partial<RongCloudOptions> = {}): Promise<ParleyServer> {
   // Widened to Fastify's logger type so plugins and routes need no logger generic.
   const loggerInstance: FastifyBaseLogger = deps.logger.child({}, { serializers: { req: serializeRequest } });
   const http = Fastify({
     loggerInstance,
-    requestIdHeader: 'x-request-id',
+    // The caller's X-Request-Id when it is a plain token, else this node's own (echoed in
+    // every answer, so a backend can quote it and it is found in this node's logs).
+    requestIdHeader: false,
+    genReqId: requestIds(deps.nodeId),
     bodyLimit: 16 * 1024 * 1024,
     // The Go SDK asks for `//user/deactivate/query.json` (a doubled slash in its URL format).
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
   });
   http.decorate('routeCatalog', []);
   http.decorateRequest('imApp', undefined as unknown as App);
+  http.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   registerErrorHandling(http);
   await registerBodyParsers(http);
 
@@ -56,10 +75,11 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
   historyFileRoute(http, deps.historyExports);
 
   await http.register(async (signed) => {
-    signed.addHook('onRequest', async (request) => {
+    signed.addHook('onRequest', async (request, reply) => {
       const app = verifySignature(request, deps.apps, deps.clock.now());
       request.imApp = app;
-      request.log = request.log.child({ appKey: app.appKey });
+      // The reply's logger too: it writes the "request completed" line.
+      request.log = reply.log = request.log.child({ appKey: app.appKey });
     });
     userRoutes(signed, deps.users);
     messageRoutes(signed, deps.delivery, deps.broadcasts);

@@ -66,6 +66,9 @@ import { createPgliteClient, DataDirInUseError } from './store/sql.pglite.js';
 import { createSqlUltraGroupStore } from './store/ultragroups.sql.js';
 import { createSqlDevAppStore, createSqlUserStore } from './store/users.sql.js';
 
+/** The development app's features: everything a first try touches is on. */
+const developmentFeatures = { multiDeviceSync: true, historyPrivateGroup: true, historyChatroom: true };
+
 export interface Deps {
   nodeId: string;
   clock: Clock;
@@ -151,7 +154,9 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
         appKey: `dev${randomBytes(6).toString('hex')}`,
         appSecret: randomBytes(16).toString('hex'),
       }));
-      devApp = { ...stored, features: featuresSchema.parse({}) };
+      // What a developer trying Parley expects to see work: other devices of the same user
+      // get what it sends, and history and recall answer (docs/decisions.md "The first hour").
+      devApp = { ...stored, features: featuresSchema.parse(developmentFeatures) };
     }
     const apps = new AppRegistry(devApp ? [devApp] : config.apps);
 

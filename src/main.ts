@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { buildApp } from './app.js';
+import { banner } from './banner.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createDeps } from './deps.js';
 
@@ -18,12 +19,8 @@ async function main(): Promise<void> {
   const config = await orRefuse(async () => loadConfig());
   const logger = pino({ level: config.logLevel });
   const deps = await orRefuse(() => createDeps(config, logger));
-  if (deps.devApp) {
-    logger.warn(
-      { appKey: deps.devApp.appKey, appSecret: deps.devApp.appSecret },
-      `no IM_APPS configured: using the development app appKey=${deps.devApp.appKey} appSecret=${deps.devApp.appSecret}`,
-    );
-  }
+  // The key only: the secret is for the banner on the terminal, never for the log stream.
+  if (deps.devApp) logger.warn({ appKey: deps.devApp.appKey }, 'no IM_APPS configured: using the development app');
   const server = await buildApp(deps);
 
   let stopping = false;
@@ -44,7 +41,19 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 
   await server.http.listen({ port: config.port, host: config.host });
-  logger.info({ nodeId: deps.nodeId, storage: { sql: config.databaseUrl ? 'postgres' : 'pglite', redis: config.redisUrl ? 'redis' : 'memory' } }, 'parley started');
+  const storage = { sql: config.databaseUrl ? 'postgres' : 'pglite', redis: config.redisUrl ? 'redis' : 'memory' };
+  logger.info({ nodeId: deps.nodeId, storage }, 'parley started');
+  const address = server.http.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  process.stderr.write(
+    banner({
+      baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      nodeId: deps.nodeId,
+      storage: `${config.databaseUrl ? 'Postgres' : `PGlite in ${config.dataDir}`}, ${config.redisUrl ? 'Redis' : 'in-process engine'}`,
+      devApp: deps.devApp,
+    }),
+  );
 }
 
 main().catch((err: unknown) => {

@@ -76,9 +76,18 @@ export class DeviceSession {
   private heldBack: Array<{ message: OutgoingMessage; seq: number | undefined }> | undefined = [];
   /** Inbox seqs up to here were settled by the catch-up; a late push for one is a duplicate. */
   private coveredUpTo = 0;
-  /** Chatrooms this session joined (left when it closes). */
-  readonly rooms = new Set<string>();
+  /** Chatrooms this session joined (left when it closes); made on the first join, as most sessions join none. */
+  private rooms: Set<string> | undefined;
   private closed = false;
+
+  inRoom(roomId: string): boolean {
+    return this.rooms?.has(roomId) ?? false;
+  }
+
+  /** The room was left for this session elsewhere (the room-left node event). */
+  forgetRoom(roomId: string): void {
+    this.rooms?.delete(roomId);
+  }
 
   constructor(
     readonly app: App,
@@ -106,7 +115,7 @@ export class DeviceSession {
 
   /** A push for a room's members: only while this session is in the room. */
   pushToRoom(roomId: string, message: OutgoingMessage): void {
-    if (this.rooms.has(roomId)) this.link.message(message, undefined);
+    if (this.inRoom(roomId)) this.link.message(message, undefined);
   }
 
   /**
@@ -198,12 +207,12 @@ export class DeviceSession {
     const { app, info, services } = this;
     await services.chatrooms.assertCanJoin(app, roomId, info.userId);
     // Marked before joining, so a removal (room-left) that arrives while joining is not undone here.
-    this.rooms.add(roomId);
+    (this.rooms ??= new Set()).add(roomId);
     try {
       await services.roomMembers.join(app.appKey, roomId, { sessionId: info.sessionId, userId: info.userId, nodeId: info.nodeId, joinedAt: services.clock.now() });
       await services.chatrooms.assertCanJoin(app, roomId, info.userId);
     } catch (err) {
-      this.rooms.delete(roomId);
+      this.rooms?.delete(roomId);
       await services.roomMembers.leave(app.appKey, roomId, info.sessionId);
       throw err;
     }
@@ -214,7 +223,7 @@ export class DeviceSession {
   /** Leaves a room; when it was the user's last session there, the room learns the user left. */
   async leaveRoom(roomId: string): Promise<void> {
     const { app, info, services } = this;
-    this.rooms.delete(roomId);
+    this.rooms?.delete(roomId);
     await services.roomMembers.leave(app.appKey, roomId, info.sessionId);
     const stillThere = (await services.roomMembers.sessions(app.appKey, roomId)).some((m) => m.userId === info.userId);
     if (!stillThere) await services.chatrooms.userLeft(app, roomId, info.userId);
@@ -244,7 +253,7 @@ export class DeviceSession {
   /** The device is gone: leaves its rooms, then its presence. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.rooms].map((roomId) => this.leaveRoom(roomId).catch((err: unknown) => this.services.onError(err, `could not leave chatroom ${roomId}`))));
+    await Promise.all([...(this.rooms ?? [])].map((roomId) => this.leaveRoom(roomId).catch((err: unknown) => this.services.onError(err, `could not leave chatroom ${roomId}`))));
   }
 }
 

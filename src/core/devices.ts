@@ -76,7 +76,7 @@ export class Devices {
     });
     nodeEvents.on('kick', ({ sessionId, reason }) => this.sessions.get(sessionId)?.link.kicked(reason));
     nodeEvents.on('room-left', ({ roomId, sessionIds }) => {
-      for (const sessionId of sessionIds) this.sessions.get(sessionId)?.rooms.delete(roomId);
+      for (const sessionId of sessionIds) this.sessions.get(sessionId)?.forgetRoom(roomId);
     });
   }
 

@@ -81,8 +81,10 @@ export class UserService {
     return this.users.page(app.appKey, (page - 1) * pageSize, pageSize, descending);
   }
 
+  /** A target named twice in one call gets the later remark, as if set one after the other. */
   setRemarks(app: App, userId: string, remarks: readonly UserRemark[]): Promise<void> {
-    return this.users.setRemarks(app.appKey, userId, remarks);
+    const lastPerTarget = new Map(remarks.map((r) => [r.targetId, r]));
+    return this.users.setRemarks(app.appKey, userId, [...lastPerTarget.values()]);
   }
 
   deleteRemark(app: App, userId: string, targetId: string): Promise<void> {

@@ -42,14 +42,15 @@ export class Connection implements DeviceLink, DeviceSocket {
   private handshakeTimer: NodeJS.Timeout | undefined;
   private readonly writer: SocketWriter;
   private readonly heartbeat: Heartbeat;
-  log: Logger;
+  /** Who this socket is, once a session opened: the bindings of its log lines. */
+  private logBindings: { appKey: string; userId: string; deviceId: string } | undefined;
+  private sessionLog: Logger | undefined;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly context: GatewayContext,
     private readonly address: string | undefined,
   ) {
-    this.log = context.logger;
     this.writer = new SocketWriter(socket, context.sendBufferLimits, () => this.log.warn('device stopped reading: closing its socket'));
     this.handshakeTimer = setTimeout(() => this.socket.close(closeCodes.handshakeTimeout, 'connect expected'), context.handshakeTimeoutMs);
     this.heartbeat = new Heartbeat(socket);
@@ -57,6 +58,15 @@ export class Connection implements DeviceLink, DeviceSocket {
     socket.on('message', onSocketMessage);
     socket.on('close', onSocketClose);
     socket.on('error', onSocketError);
+  }
+
+  /**
+   * The gateway's logger, with the session's bindings once one opened; that child logger is
+   * made when first needed, as most sessions log nothing between opening and closing.
+   */
+  get log(): Logger {
+    if (!this.logBindings) return this.context.logger;
+    return (this.sessionLog ??= this.context.logger.child(this.logBindings));
   }
 
   get appKey(): string | undefined {
@@ -92,7 +102,7 @@ export class Connection implements DeviceLink, DeviceSocket {
 
   /** Heartbeat: a socket that did not answer the previous ping is dropped. */
   probe(): void {
-    this.heartbeat.probe(this.log);
+    if (!this.heartbeat.probe()) this.log.info('no pong: dropping dead socket');
   }
 
   close(code: number, reason: string): void {
@@ -191,8 +201,8 @@ export class Connection implements DeviceLink, DeviceSocket {
         session = this.session = opened;
         clearTimeout(this.handshakeTimer);
         this.handshakeTimer = undefined;
-        this.log = this.context.logger.child({ appKey: opened.app.appKey, userId: opened.info.userId, deviceId: frame.deviceId });
-        this.log.info({ sessionId: opened.info.sessionId, platform: frame.platform }, 'session opened');
+        this.logBindings = { appKey: opened.app.appKey, userId: opened.info.userId, deviceId: frame.deviceId };
+        this.context.logger.info({ ...this.logBindings, sessionId: opened.info.sessionId, platform: frame.platform }, 'session opened');
         this.reply(frame.id, { userId: opened.info.userId, sessionId: opened.info.sessionId, seq: head.seq, epoch: head.epoch });
       });
     } catch (err) {

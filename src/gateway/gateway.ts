@@ -66,6 +66,13 @@ export class Gateway {
   private readonly connections = new Set<DeviceSocket>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly context: GatewayContext;
+  /**
+   * One error listener for every upgrade socket: a peer may reset the connection at any
+   * moment, and without a listener that error would be thrown from the socket and end the
+   * process. Made once here, not per upgrade, where its closure would keep the upgrade
+   * request alive as long as the socket.
+   */
+  private readonly onUpgradeSocketError = (err: Error) => this.context.logger.debug({ err }, 'upgrade socket error');
 
   constructor(
     logger: Logger,
@@ -109,9 +116,7 @@ export class Gateway {
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    // A peer may reset the connection at any moment; without a listener that error would
-    // be thrown from the socket and end the process.
-    socket.on('error', (err) => this.context.logger.debug({ err }, 'upgrade socket error'));
+    socket.on('error', this.onUpgradeSocketError);
     const path = (request.url ?? '').split('?')[0] ?? '';
     const other = this.endpoints.get(path);
     if (path !== '/ws' && !other) {

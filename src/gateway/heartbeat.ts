@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 
 /* One `pong` listener for every socket (found through this map): a socket holds no closure of its own. */
@@ -11,7 +10,7 @@ function onSocketPong(this: WebSocket): void {
 /**
  * One socket's side of the gateway's heartbeat, whichever protocol it speaks: any sign of
  * life (a pong, a frame) marks it alive; a probe drops a socket that gave none since the
- * previous probe, else pings it.
+ * previous probe (and says so, for the caller to log), else pings it.
  */
 export class Heartbeat {
   private alive = true;
@@ -25,13 +24,14 @@ export class Heartbeat {
     this.alive = true;
   }
 
-  probe(log: Logger): void {
+  /** False when the socket was dropped. */
+  probe(): boolean {
     if (!this.alive) {
-      log.info('no pong: dropping dead socket');
       this.socket.terminate();
-      return;
+      return false;
     }
     this.alive = false;
     this.socket.ping();
+    return true;
   }
 }

@@ -2,28 +2,31 @@ import type { Clock } from '../model/clock.js';
 import { type Presence } from './presence.js';
 import { bySessionAge, type SessionInfo } from '../model/session.js';
 
-/** In-process presence. Single node only: other processes cannot see it. */
+/**
+ * In-process presence. Single node only: other processes cannot see it. A user's sessions
+ * are a small array (a user has a few devices), which costs far less per idle session than
+ * a map of its own.
+ */
 export function createMemoryPresence(clock: Clock): Presence {
-  const sessions = new Map<string, Map<string, SessionInfo>>();
+  const sessions = new Map<string, SessionInfo[]>();
   const nodeExpiry = new Map<string, number>();
   const keyOf = (appKey: string, userId: string) => `${appKey}\u0000${userId}`;
   const isLive = (nodeId: string) => (nodeExpiry.get(nodeId) ?? 0) > clock.now();
 
   const live = (appKey: string, userId: string) =>
-    [...(sessions.get(keyOf(appKey, userId))?.values() ?? [])].filter((s) => isLive(s.nodeId)).sort(bySessionAge);
+    (sessions.get(keyOf(appKey, userId)) ?? []).filter((s) => isLive(s.nodeId)).sort(bySessionAge);
 
   return {
     async add(appKey, session) {
       const key = keyOf(appKey, session.userId);
-      let userSessions = sessions.get(key);
-      if (!userSessions) sessions.set(key, (userSessions = new Map<string, SessionInfo>()));
-      userSessions.set(session.sessionId, session);
+      const others = (sessions.get(key) ?? []).filter((s) => s.sessionId !== session.sessionId);
+      sessions.set(key, [...others, session]);
     },
     async remove(appKey, { userId, sessionId }) {
       const key = keyOf(appKey, userId);
-      const userSessions = sessions.get(key);
-      userSessions?.delete(sessionId);
-      if (userSessions?.size === 0) sessions.delete(key);
+      const rest = (sessions.get(key) ?? []).filter((s) => s.sessionId !== sessionId);
+      if (rest.length > 0) sessions.set(key, rest);
+      else sessions.delete(key);
     },
     async list(appKey, userId) {
       return live(appKey, userId);
@@ -40,7 +43,7 @@ export function createMemoryPresence(clock: Clock): Presence {
       const found = new Map<string, string[]>();
       for (const userId of userIds) {
         const userSessions = sessions.get(keyOf(appKey, userId));
-        if (userSessions && userSessions.size > 0) found.set(userId, [...new Set([...userSessions.values()].map((s) => s.nodeId))]);
+        if (userSessions) found.set(userId, [...new Set(userSessions.map((s) => s.nodeId))]);
       }
       return found;
     },

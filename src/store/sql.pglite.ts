@@ -55,7 +55,7 @@ export async function createPgliteClient(dataDir: string, options: { from?: Blob
     ...client,
     async close() {
       try {
-        await db.close();
+        await client.close();
       } finally {
         await unlock();
       }
@@ -89,8 +89,9 @@ function clientOf(db: PGlite): SqlClient {
     async ping() {
       await db.query('SELECT 1');
     },
+    /** Closing twice is harmless (a test may close the store under a running server). */
     async close() {
-      await db.close();
+      if (!db.closed) await db.close();
     },
   };
 }

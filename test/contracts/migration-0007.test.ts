@@ -12,7 +12,7 @@ let sql: SqlClient;
 
 beforeAll(async () => {
   stores = await testStores();
-  sql = await stores.sql();
+  sql = await stores.sql({ empty: true });
   // The schema as it was before 0007.
   const before = mkdtempSync(join(tmpdir(), 'parley-migrations-'));
   try {

@@ -11,7 +11,7 @@ let stores: TestStores;
 let sql: SqlClient;
 beforeAll(async () => {
   stores = await testStores();
-  sql = await stores.sql();
+  sql = await stores.sql({ empty: true });
 });
 afterAll(() => stores.close());
 

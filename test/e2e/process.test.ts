@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,16 +7,33 @@ import { describe, expect, it } from 'vitest';
 import { dataDirLockStaleMs } from '../../src/store/sql.pglite.js';
 
 /** `parley` as an operator runs it: a real process configured only by its environment. */
-function startProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function startProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; logs: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let logs = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    logs += chunk.toString();
+  });
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  return { child, output: () => output, logs: () => logs, exited };
+}
+
+/** A signed server-API call, as an app backend makes one. */
+async function signedPost(port: string, appKey: string, appSecret: string, path: string, body: Record<string, unknown>): Promise<{ code: number }> {
+  const nonce = String(Math.random()).slice(2);
+  const timestamp = String(Date.now());
+  const signature = createHash('sha1').update(appSecret + nonce + timestamp).digest('hex');
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: 'POST',
+    headers: { 'App-Key': appKey, Nonce: nonce, Timestamp: timestamp, Signature: signature, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return (await response.json()) as { code: number };
 }
 
 async function waitFor(read: () => string, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
@@ -29,18 +47,25 @@ async function waitFor(read: () => string, pattern: RegExp, timeoutMs = 30_000):
 }
 
 describe('the parley process', () => {
-  it('with no app configured prints a development app, serves /health, keeps the app across restarts, and exits 0 on SIGTERM', async () => {
+  it('with no app configured prints a banner with the development app (its secret never in the logs), serves /health, keeps the app across restarts, and exits 0 on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
+    const devApp = /appKey\s+(\S+)\n\s+appSecret\s+(\S+)\n/;
     try {
       const first = startProcess({ DATA_DIR: dataDir });
-      const [, appKey, appSecret] = await waitFor(first.output, /appKey=(\S+) appSecret=(\S+?)"/);
+      const [, appKey, appSecret] = await waitFor(first.output, devApp);
       const [, port] = await waitFor(first.output, /listening at http:\/\/127\.0\.0\.1:(\d+)/);
+      expect(first.output()).toContain(`ws://127.0.0.1:${port}/ws`);
       expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+      // The development app has what a first try touches on: cloud history among it.
+      expect(await signedPost(port!, appKey!, appSecret!, '/message/private/publish.json', { fromUserId: 'first-a', toUserId: ['first-b'], objectName: 'RC:TxtMsg', content: '{"content":"hi"}' })).toMatchObject({ code: 200 });
+      expect(await signedPost(port!, appKey!, appSecret!, '/v3/message/private/query.json', { userId: 'first-a', targetId: 'first-b', startTime: 0, endTime: Date.now() + 1000 })).toMatchObject({ code: 200 });
+      expect(first.logs()).toContain(appKey);
+      expect(first.logs()).not.toContain(appSecret);
       first.child.kill('SIGTERM');
       expect(await first.exited).toBe(0);
 
       const second = startProcess({ DATA_DIR: dataDir });
-      const [, sameKey, sameSecret] = await waitFor(second.output, /appKey=(\S+) appSecret=(\S+?)"/);
+      const [, sameKey, sameSecret] = await waitFor(second.output, devApp);
       expect([sameKey, sameSecret]).toEqual([appKey, appSecret]);
       await waitFor(second.output, /listening at/);
       second.child.kill('SIGTERM');

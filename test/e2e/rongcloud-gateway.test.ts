@@ -108,6 +108,32 @@ describe('RongCloud connection', () => {
     writer.close();
   });
 
+  it('acks to the inbox what the SDK says it holds when it pulls, soon after (once per burst) and at close', async () => {
+    const deviceId = 'acking-device';
+    const cursor = () => t.deps.inbox.cursor(t.app().appKey, 'acker', deviceId);
+    const pull = async (client: RongCloudTestClient, syncTime: number) => {
+      const answer = decodeMessage('DownStreamMessages', (await client.query('pullMsg', 'acker', encodeMessage('SyncRequestMsg', { syncTime, ispolling: false }))).payload);
+      if (!answer.ok) throw new Error(answer.reason);
+      return answer.value.syncTime;
+    };
+    const writer = await connect('acker-writer');
+    for (const n of ['one', 'two']) expect(await writer.publish('ppMsgP', 'acker', text(n))).toMatchObject({ status: 0 });
+    const { client: reader } = await RongCloudTestClient.connect(t.baseUrl, t.app().appKey, await token('acker'), deviceId);
+    // Seqs are the inbox's (they need not start at 1): the first pull brings both messages.
+    const held = await pull(reader, 0);
+    await pull(reader, held - 1);
+    await pull(reader, held);
+    await expect.poll(cursor, { timeout: 2_000 }).toBe(held);
+
+    expect(await writer.publish('ppMsgP', 'acker', text('three'))).toMatchObject({ status: 0 });
+    const later = await pull(reader, held);
+    await pull(reader, later);
+    expect(later).toBe(held + 1);
+    reader.close();
+    await expect.poll(cursor, { timeout: 2_000 }).toBe(later);
+    writer.close();
+  });
+
   it('answers a long inbox page by page (`finished` false until the last), in order, none twice', async () => {
     const { body } = await t.app().post('/user/getToken.json', { userId: 'long-reader' });
     for (const n of [1, 2, 3, 4, 5, 6, 7]) {

@@ -31,6 +31,11 @@ describe('push remarks (/user/remarks/*)', () => {
     ok(await app.raw('POST', '/user/remarks/del.json', 'userId=rm-a&targetId=rm-c', form));
     expect((await app.post('/user/remarks/get.json', { userId: 'rm-a' })).body.users).toEqual([{ id: 'rm-b', remark: 'Bee' }, { id: 'rm-d', remark: 'Dee' }]);
   });
+
+  it('a target named twice in one call gets the later remark', async () => {
+    ok(await app.post('/user/remarks/set.json', { userId: 'rm-twice', remarks: JSON.stringify([{ id: 'rm-x', remark: 'first' }, { id: 'rm-y', remark: 'Why' }, { id: 'rm-x', remark: 'second' }]) }));
+    expect((await app.post('/user/remarks/get.json', { userId: 'rm-twice' })).body.users).toEqual([{ id: 'rm-x', remark: 'second' }, { id: 'rm-y', remark: 'Why' }]);
+  });
 });
 
 describe('one-to-one mutes (/user/chat/fb/*)', () => {

@@ -49,11 +49,12 @@ export async function serviceStorage(postgresUrl: string, redisUrl: string): Pro
 }
 
 /**
- * A new in-memory embedded database, migrated: started from the run's snapshot
- * (test/helpers/global-setup.ts) when there is one, which is much faster than a new one.
+ * A new in-memory embedded database, started from the run's migrated snapshot
+ * (test/helpers/global-setup.ts) when there is one, which is much faster than a new one;
+ * `empty` asks for one with nothing applied (for the migration runner's own tests).
  */
-export async function embeddedDatabase(): Promise<SqlClient> {
-  const snapshot = process.env.PARLEY_TEST_PGLITE_SNAPSHOT;
+export async function embeddedDatabase(options: { empty?: boolean } = {}): Promise<SqlClient> {
+  const snapshot = options.empty ? undefined : process.env.PARLEY_TEST_PGLITE_SNAPSHOT;
   return createPgliteClient(':memory:', snapshot ? { from: new Blob([readFileSync(snapshot)]) } : {});
 }
 

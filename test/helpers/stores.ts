@@ -17,7 +17,7 @@ import { embeddedDatabase, freshStorage, storageMode, type TestStorage } from '.
 export interface TestStores {
   name: string;
   storage: TestStorage;
-  sql(): Promise<SqlClient>;
+  sql(options?: { empty?: boolean }): Promise<SqlClient>;
   presence(clock?: Clock): Presence;
   /** A bus plus a second one sharing its transport, as two nodes would. */
   buses(): [Bus, Bus];
@@ -36,8 +36,9 @@ export async function testStores(): Promise<TestStores> {
   return {
     name: storageMode === 'services' ? 'postgres+redis' : 'pglite+memory',
     storage,
-    async sql() {
-      const sql = storage.databaseUrl ? createPgClient(storage.databaseUrl) : await embeddedDatabase();
+    /** The file's database; `empty`: with no migration applied yet (the services one always starts so). */
+    async sql(options: { empty?: boolean } = {}) {
+      const sql = storage.databaseUrl ? createPgClient(storage.databaseUrl) : await embeddedDatabase(options);
       closers.push(() => sql.close());
       return sql;
     },

@@ -47,6 +47,12 @@ const pullNotice = 1;
 const roomEntriesNotice = 2;
 const ultraGroupNotice = 6;
 const maxStatus = 0xffff;
+/**
+ * The SDK says what it holds with each pull; the inbox hears it at most this often (one
+ * write per burst, not per message, as Parley's own client acks). An entry acked late is
+ * only owed a little longer; the close writes what is pending.
+ */
+const ackDelayMs = 100;
 
 /**
  * One device speaking RongCloud's client protocol, from the token in its URL to close: a
@@ -66,6 +72,9 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
   /** A pull notice went out and the SDK has not pulled since. */
   private notified = false;
   private publishIds = 0;
+  /** The highest syncTime the SDK pulled from, and the timer that will ack it. */
+  private heldUpTo = 0;
+  private ackTimer: NodeJS.Timeout | undefined;
   private ultraGroups: UltraGroupFeed | undefined;
   private readonly heartbeat: Heartbeat;
   private readonly writer: SocketWriter;
@@ -144,7 +153,7 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
   // --- DeviceSocket: the gateway's heartbeat and shutdown -----------------------------
 
   probe(): void {
-    this.heartbeat.probe(this.log);
+    if (!this.heartbeat.probe()) this.log.info('no pong: dropping dead socket');
   }
 
   close(code: number, reason: string): void {
@@ -282,7 +291,21 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
       ultraGroups: this.ultraGroups!,
       pullPageSize: this.options.pullPageSize,
       pulling: () => (this.notified = false),
+      holds: (seq) => this.holds(seq),
     };
+  }
+
+  private holds(seq: number): void {
+    if (seq <= this.heldUpTo) return;
+    this.heldUpTo = seq;
+    this.ackTimer ??= setTimeout(() => void this.ackHeld(), ackDelayMs);
+  }
+
+  private async ackHeld(): Promise<void> {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (!this.session || this.heldUpTo === 0) return;
+    await this.session.ack(this.heldUpTo).catch((err: unknown) => this.log.warn({ err }, 'could not ack the inbox: its entries stay owed'));
   }
 
   /** A refused request: its code in the answer's status; the socket stays open. */
@@ -329,6 +352,7 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
     this.context.closed(this);
     const session = this.session;
     if (!session) return;
+    if (this.ackTimer) await this.ackHeld();
     await this.context.devices.disconnect(session, this.address);
     this.log.info({ sessionId: session.info.sessionId }, 'session closed');
   }

@@ -18,6 +18,8 @@ export interface QueryContext {
   pullPageSize: number;
   /** The SDK is pulling its inbox: a new entry needs a new notice. */
   pulling(): void;
+  /** The SDK holds every inbox entry up to this seq (acked soon, once per burst). */
+  holds(seq: number): void;
 }
 
 export interface Query {
@@ -47,7 +49,7 @@ const pullInbox: QueryHandler = async (c, { payload }) => {
   const request = read('SyncRequestMsg', payload);
   c.pulling();
   // The SDK holds every entry up to its syncTime (Parley's seq).
-  if (request.syncTime > 0) await c.session.ack(request.syncTime);
+  c.holds(request.syncTime);
   const pull = await c.session.pull(request.syncTime, c.pullPageSize);
   if (pull.gap) c.log.info({ gap: pull.gap }, 'inbox entries owed to the device no longer exist');
   const userId = c.session.info.userId;
@@ -111,7 +113,7 @@ const leaveRoom: QueryHandler = async (c, { targetId, payload }) => {
  */
 const pullRoom: QueryHandler = async (c, { targetId, payload }) => {
   const request = read('ChrmPullMsg', payload);
-  if (!c.session.rooms.has(targetId)) throw new ParleyError('notInChatroom');
+  if (!c.session.inRoom(targetId)) throw new ParleyError('notInChatroom');
   return encodeMessage('ChrmDownStreamMessages', { list: [], syncTime: Math.max(request.syncTime, c.services.clock.now()) });
 };
 

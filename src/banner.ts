@@ -1,0 +1,36 @@
+import type { App } from './core/apps.js';
+
+export interface BannerFacts {
+  /** The address the server listens on, as a browser on this machine reaches it. */
+  baseUrl: string;
+  nodeId: string;
+  storage: string;
+  /** Set when no app is configured: its key and secret are what a first try needs. */
+  devApp: App | undefined;
+}
+
+/**
+ * What a person starting Parley needs to read once, on the terminal: where it answers and,
+ * for the development app, how to sign. Written to stderr, so that the log stream on
+ * stdout stays JSON and never carries the app secret.
+ */
+export function banner({ baseUrl, nodeId, storage, devApp }: BannerFacts): string {
+  const wsUrl = baseUrl.replace(/^http/, 'ws');
+  const lines = [
+    `Parley is running (node ${nodeId}; ${storage})`,
+    `  server API (RongCloud's, signed)  ${baseUrl}`,
+    `  WebSocket, Parley's protocol      ${wsUrl}/ws          docs/protocol.md`,
+    `  RongCloud Web SDK navigator       ${baseUrl}             docs/migrating-from-rongcloud.md`,
+    `  health                            ${baseUrl}/health`,
+    `  OpenAPI                           ${baseUrl}/openapi.json`,
+  ];
+  if (devApp) {
+    lines.push(
+      '  development app (no IM_APPS set; kept in DATA_DIR):',
+      `    appKey     ${devApp.appKey}`,
+      `    appSecret  ${devApp.appSecret}`,
+      '  sign each call: Signature = sha1(appSecret + Nonce + Timestamp), headers App-Key, Nonce, Timestamp, Signature (README.md)',
+    );
+  }
+  return `\n${lines.join('\n')}\n\n`;
+}
