@@ -22,6 +22,7 @@ import { ultraGroupRoutes } from './http/routes/ultragroups.js';
 import { userRoutes } from './http/routes/users.js';
 import { historyRoutes } from './http/routes/history.js';
 import { expansionRoutes } from './http/routes/expansion.js';
+import { eventRoutes } from './http/routes/events.js';
 import { serializeRequest } from './http/log-redaction.js';
 import { verifySignature } from './http/signature.js';
 import type { RongCloudOptions } from './gateway/rongcloud/connection.js';
@@ -98,6 +99,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     historyRoutes(signed, deps.history, deps.recalls);
     historyExportRoutes(signed, deps.historyExports);
     expansionRoutes(signed, deps.expansion);
+    eventRoutes(signed, deps.eventFeed);
   });
 
   const gateway = new Gateway(deps.logger, deps.devices, { ...defaultGatewayOptions, ...gatewayOptions });

@@ -26,6 +26,35 @@ export const featuresSchema = z
 
 export type Features = z.infer<typeof featuresSchema>;
 
+const callbackUrl = z
+  .string()
+  .url()
+  .refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), { message: 'not an http(s) URL' });
+
+/** The app backend's event feed (docs/callbacks.md); each callback is off unless given a URL. */
+export const callbacksSchema = z
+  .object({
+    /** Post-send routing: one form POST per committed message. */
+    messageRoute: z
+      .object({
+        url: callbackUrl,
+        includeServerApi: z.boolean().default(false),
+        includeStatus: z.boolean().default(false),
+        includeBlocked: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+    /** Online-status changes, JSON arrays of events. */
+    onlineStatus: z.object({ url: callbackUrl }).strict().optional(),
+    /** How long an owed callback is retried, and how long events are kept for pull and replay. */
+    horizonHours: z.number().positive().max(24 * 30).default(24),
+    /** How long one POST may take before it counts as failed (RongCloud gives a receiver 5 s). */
+    timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+  })
+  .strict();
+
+export type CallbacksConfig = z.infer<typeof callbacksSchema>;
+
 export const appSchema = z
   .object({
     appKey: z.string().min(1).max(64),
@@ -41,6 +70,7 @@ export const appSchema = z
       .record(z.string().regex(/^\/[\w/.-]{1,200}$/, 'a server-API path such as /message/private/publish.json'), z.number().int().positive())
       .transform((limits) => Object.fromEntries(Object.entries(limits).map(([path, perSecond]) => [apiPath(path), perSecond])))
       .optional(),
+    callbacks: callbacksSchema.optional(),
   })
   .strict();
 

@@ -9,6 +9,9 @@ import { CacheNews } from './core/cache-news.js';
 import { ChatroomService } from './core/chatrooms.js';
 import { ConversationAccess } from './core/conversation-access.js';
 import { ConversationListService } from './core/conversation-list.js';
+import { CallbackDeliveries } from './core/callbacks/deliveries.js';
+import { EventFeed } from './core/callbacks/event-feed.js';
+import { OnlineStatusReports } from './core/callbacks/online-status.js';
 import { AppWideSends } from './core/delivery/app-wide.js';
 import { Committer } from './core/delivery/commit.js';
 import { Deliverer } from './core/delivery/deliver.js';
@@ -39,6 +42,8 @@ import { UserService } from './core/users.js';
 import { systemClock, type Clock } from './model/clock.js';
 import { createSqlAccountStore } from './store/accounts.sql.js';
 import { createSqlBroadcastJobStore } from './store/broadcast-jobs.sql.js';
+import { createSqlCallbackEventStore } from './store/callback-events.sql.js';
+import { fetchCallbackPoster } from './http/callback-poster.js';
 import type { Bus } from './store/bus.js';
 import type { ChatroomMembers } from './store/chatroom-members.js';
 import { createSqlChatroomStore } from './store/chatrooms.sql.js';
@@ -95,6 +100,8 @@ export interface Deps {
   broadcasts: AppWideSends;
   /** Makes the appends of committed sends that missed them; `pass()` runs one now. */
   outboxRelay: OutboxRelay;
+  /** `/events/pull.json` and `/events/replay.json`. */
+  eventFeed: EventFeed;
   users: UserService;
   sessions: SessionService;
   permissions: PermissionService;
@@ -221,6 +228,22 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       roomMembers,
       ultraGroups,
     };
+    const callbackEvents = createSqlCallbackEventStore(sql);
+    const callbackDeliveries = new CallbackDeliveries(apps.all(), {
+      store: callbackEvents,
+      poster: fetchCallbackPoster,
+      clock,
+      nodeId,
+      random: Math.random,
+      onError: (err, appKey) => logger.warn({ err, appKey }, 'delivering callbacks failed; the next pass retries'),
+    });
+    // Owed callbacks are in the database already; this only spares the wait for the next poll.
+    events.on((event) => {
+      if (event.type === 'message.committed' && event.app.callbacks?.messageRoute) callbackDeliveries.nudge(event.app.appKey);
+    });
+    const onlineStatus = new OnlineStatusReports(callbackEvents, clock, (err) => logger.warn({ err }, 'could not write online-status events; retrying'));
+    events.on(onlineStatus.listener);
+    closers.push(() => onlineStatus.stop());
     const broadcasts = new AppWideSends({ apps, users: userStore, roomMembers, jobs: createSqlBroadcastJobStore(sql), audience, committer, publisher, push, clock, onError: (err, what) => logger.error({ err }, what) });
     const deliverer = new Deliverer({
       clock,
@@ -232,6 +255,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       readPositions: conversationStore,
       access,
       appWide: broadcasts,
+      callbacks: callbackEvents,
       onError: (err, what) => logger.warn({ err }, what),
     });
     broadcasts.startWorking();
@@ -239,6 +263,8 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const outboxRelay = new OutboxRelay(createSqlOutboxStore(sql), apps, committer, push, clock, report('the outbox relay failed; the next pass retries'));
     outboxRelay.start();
     closers.push(() => outboxRelay.stop());
+    callbackDeliveries.start();
+    closers.push(() => callbackDeliveries.stop());
 
     const retention = new RetentionSweeper(createSqlHistoryRetentionStore(sql), apps, clock, (err, failure) =>
       logger.error({ err, ...failure }, 'history retention sweep failed; the next pass retries'),
@@ -298,6 +324,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       devices,
       broadcasts,
       outboxRelay,
+      eventFeed: new EventFeed(callbackEvents, clock, callbackDeliveries),
       users,
       sessions,
       permissions,

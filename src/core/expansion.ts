@@ -8,8 +8,8 @@ import { conversationTypes } from '../model/message.js';
 import { checkKeys, checkValues, expansionLimits } from './expansion-rules.js';
 import { normalizeChannel } from './ultragroups.js';
 
-/** The signal that tells a conversation's devices a message's key/values changed. */
-const noticeType = 'RC:MsgExMsg';
+/** The signal that tells a conversation's devices a message's key/values changed: content `{mid, put}` or `{mid, del: [keys]}`. */
+export const expansionNoticeType = 'RC:MsgExMsg';
 
 /** The conversation a caller says the message is in. */
 export type ExpansionConversation =
@@ -88,7 +88,7 @@ export class ExpansionService {
   /** A notice of the server to the message's conversation: not held to who may speak now. */
   private async announce(change: ExpansionChange, content: string): Promise<void> {
     const { app, operatorId, conversation, syncSender } = change;
-    const common = { app, origin: { kind: 'api' as const, echo: syncSender }, fromUserId: operatorId, objectName: noticeType, content: { content }, notice: true };
+    const common = { app, origin: { kind: 'api' as const, echo: syncSender }, fromUserId: operatorId, objectName: expansionNoticeType, content: { content }, notice: true };
     switch (conversation.conversationType) {
       case conversationTypes.private:
         // The conversation is (operator, target): the target is the other party.

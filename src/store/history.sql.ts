@@ -1,3 +1,5 @@
+import type { NewCallbackEvent } from './callback-events.js';
+import { callbackEventColumns, insertCallbackEvents } from './callback-events.sql.js';
 import type { HistoryRow, HistoryStore, OutboxEntry, StoredMessage } from './history.js';
 import { encodeAppends } from './outbox.sql.js';
 import type { SqlClient } from './sql.js';
@@ -61,10 +63,11 @@ interface Pending {
   appKey: string;
   rows: readonly HistoryRow[];
   outbox: OutboxEntry | undefined;
+  callbacks: readonly NewCallbackEvent[];
   done(err?: Error): void;
 }
 
-const sizeOf = (p: Pending) => p.rows.length + (p.outbox ? 1 : 0);
+const sizeOf = (p: Pending) => p.rows.length + (p.outbox ? 1 : 0) + p.callbacks.length;
 
 /**
  * History in SQL. Commits are group-committed: while one statement runs, the rows and
@@ -81,8 +84,9 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
   async function writeBatch(batch: readonly Pending[], doneEntries: ReadonlyArray<{ appKey: string; sendId: string }>): Promise<void> {
     const rows = batch.flatMap((p) => p.rows.map((row) => ({ appKey: p.appKey, row })));
     const outbox = batch.flatMap((p) => (p.outbox ? [{ appKey: p.appKey, entry: p.outbox }] : []));
+    const callbacks = batch.flatMap((p) => p.callbacks.map((event) => ({ appKey: p.appKey, event })));
     const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
-    // One statement: the rows, the outbox entries, the deletion of finished entries, the
+    // One statement: the rows, the outbox entries, the callbacks owed, the deletion of finished entries, the
     // conversation state of each side (for private and system rows the list of a user's
     // conversations of those kinds), and the sender's read position moved up to its own
     // send: whoever writes in a conversation has read it, and unread counting never has to
@@ -107,6 +111,8 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
          ON CONFLICT (app_key, send_id) DO NOTHING
        ), finished AS (
          DELETE FROM inbox_outbox WHERE (app_key, send_id) IN (SELECT * FROM unnest($19::text[], $20::text[]))
+       ), routed AS (
+         ${insertCallbackEvents(21)}
        )
        INSERT INTO conversation_states (app_key, user_id, conversation_type, target_id, bus_channel, conversation_key, read_time)
        SELECT app_key, user_id, conversation_type, target_id, bus_channel, min(conversation_key), max(read_time)
@@ -143,6 +149,7 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
         outbox.map((o) => encodeAppends(o.entry.appends)),
         doneEntries.map((d) => d.appKey),
         doneEntries.map((d) => d.sendId),
+        ...callbackEventColumns(callbacks),
       ],
     );
   }
@@ -231,10 +238,10 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
       );
     },
 
-    commit(appKey, rows, outbox) {
-      if (rows.length === 0 && !outbox) return Promise.resolve();
+    commit(appKey, rows, outbox, callbacks = []) {
+      if (rows.length === 0 && !outbox && callbacks.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        queue.push({ appKey, rows, outbox, done: (err) => (err === undefined ? resolve() : reject(err)) });
+        queue.push({ appKey, rows, outbox, callbacks, done: (err) => (err === undefined ? resolve() : reject(err)) });
         if (!writing) void drain();
       });
     },

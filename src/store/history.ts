@@ -1,3 +1,4 @@
+import type { NewCallbackEvent } from './callback-events.js';
 import type { AppendItem } from './inbox.js';
 
 /** One message as stored in cloud history. */
@@ -46,8 +47,8 @@ export interface OutboxEntry {
 
 /**
  * Cloud history (Postgres or PGlite, one SQL implementation).
- * - `commit` writes a send's rows and, when given, its outbox entry in one statement (one
- *   transaction): both or neither. A row or entry whose id already exists is left as is,
+ * - `commit` writes a send's rows and, when given, its outbox entry and the callbacks it owes
+ *   the app backend in one statement (one transaction): all or nothing. A row or entry whose id already exists is left as is,
  *   so a retry of a send that may have committed writes nothing twice.
  * - Concurrent commits share statements (group commit); a row the database refuses fails
  *   only the commit it belongs to.
@@ -55,7 +56,7 @@ export interface OutboxEntry {
  *   caller (it is folded into a later statement, or retried).
  */
 export interface HistoryStore {
-  commit(appKey: string, rows: readonly HistoryRow[], outbox?: OutboxEntry): Promise<void>;
+  commit(appKey: string, rows: readonly HistoryRow[], outbox?: OutboxEntry, callbacks?: readonly NewCallbackEvent[]): Promise<void>;
   outboxDone(appKey: string, sendId: string): void;
   /**
    * Newest first, strictly before `before` in (sentTime, messageUId) order (one index

@@ -4,7 +4,8 @@ import { pino, type Logger } from 'pino';
 import { buildApp, type ParleyServer } from '../../src/app.js';
 import type { RongCloudOptions } from '../../src/gateway/rongcloud/connection.js';
 import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
-import { appSchema, type AppConfig, type Config } from '../../src/config.js';
+import type { z } from 'zod';
+import { appSchema, type AppConfig, type callbacksSchema, type Config } from '../../src/config.js';
 import type { Clock } from '../../src/model/clock.js';
 import { createDeps, type Deps, type DepsOptions } from '../../src/deps.js';
 import type { GatewayOptions } from '../../src/gateway/gateway.js';
@@ -40,7 +41,7 @@ export interface TestServer {
 export interface TestServerOptions {
   /** Guards `GET /metrics` (config METRICS_TOKEN). */
   metricsToken?: string;
-  apps?: Array<Partial<Omit<AppConfig, 'features'>> & { features?: Partial<AppConfig['features']> }>;
+  apps?: Array<Partial<Omit<AppConfig, 'features' | 'callbacks'>> & { features?: Partial<AppConfig['features']>; callbacks?: z.input<typeof callbacksSchema> }>;
   gateway?: Partial<GatewayOptions>;
   rongCloud?: Partial<RongCloudOptions>;
   clock?: Clock;
@@ -67,6 +68,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       ...(app.signatureMaxAgeSeconds !== undefined && { signatureMaxAgeSeconds: app.signatureMaxAgeSeconds }),
       ...(app.rateLimits && { rateLimits: app.rateLimits }),
       features: app.features ?? {},
+      ...(app.callbacks !== undefined && { callbacks: app.callbacks }),
     }),
   );
   const config: Config = {

@@ -183,3 +183,29 @@ describe('loadConfig errors', () => {
     expect(message).toContain('IM_APPS_FILE');
   });
 });
+
+describe('loadConfig callbacks', () => {
+  it('fills the callback defaults and keeps an app without callbacks without them', () => {
+    const [withCallbacks, without] = loadConfig(apps(app({ callbacks: { messageRoute: { url: 'https://backend.example/route' } } }), app({ appKey: 'key-b' }))).apps;
+    expect(withCallbacks!.callbacks).toEqual({
+      messageRoute: { url: 'https://backend.example/route', includeServerApi: false, includeStatus: false, includeBlocked: false },
+      horizonHours: 24,
+      timeoutMs: 5000,
+    });
+    expect(without!.callbacks).toBeUndefined();
+  });
+
+  it('stops at a callback URL that is not a URL, naming the field', () => {
+    expect(configError(apps(app({ callbacks: { messageRoute: { url: 'not a url' } } })))).toMatch(/^IM_APPS\.0\.callbacks\.messageRoute\.url: /);
+    expect(configError(apps(app({ callbacks: { onlineStatus: { url: 'ftp://backend.example/x' } } })))).toMatch(/^IM_APPS\.0\.callbacks\.onlineStatus\.url: not an http\(s\) URL/);
+  });
+
+  it('stops at a negative timeout or horizon, naming the field', () => {
+    expect(configError(apps(app({ callbacks: { timeoutMs: -1 } })))).toMatch(/^IM_APPS\.0\.callbacks\.timeoutMs: /);
+    expect(configError(apps(app({ callbacks: { horizonHours: -2 } })))).toMatch(/^IM_APPS\.0\.callbacks\.horizonHours: /);
+  });
+
+  it('refuses an unknown callback option', () => {
+    expect(configError(apps(app({ callbacks: { messageRoute: { url: 'http://127.0.0.1/x', includeEverything: true } } })))).toContain('IM_APPS.0.callbacks.messageRoute');
+  });
+});

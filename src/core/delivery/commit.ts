@@ -1,4 +1,5 @@
 import type { Clock } from '../../model/clock.js';
+import type { NewCallbackEvent } from '../../store/callback-events.js';
 import type { HistoryStore } from '../../store/history.js';
 import type { AppendItem, Inbox } from '../../store/inbox.js';
 import { inboxLimits, type App } from '../apps.js';
@@ -21,9 +22,10 @@ export interface Committed {
 
 /**
  * The one commit point of a send (docs/reliability.md "One commit point"):
- * - with history rows, or with inbox copies for more users than one inbox call keeps
- *   atomic, one SQL statement writes the rows and the owed appends (the outbox); the
- *   appends follow, and the relay makes any that fail;
+ * - with history rows, with callbacks owed to the app backend, or with inbox copies for
+ *   more users than one inbox call keeps atomic, one SQL statement writes the rows, the
+ *   owed callbacks and the owed appends (the outbox); the appends follow, and the relay
+ *   makes any that fail;
  * - otherwise the single, atomic inbox append is the commit.
  * Before the commit point nothing is written; once it is passed, everything will be.
  */
@@ -37,21 +39,21 @@ export class Committer {
   ) {}
 
   /** `retry`: an earlier attempt with this stamp may have written some of it. */
-  async commit(app: App, stamp: SendStamp, messages: readonly PlannedMessage[], retry: boolean): Promise<Committed> {
+  async commit(app: App, stamp: SendStamp, messages: readonly PlannedMessage[], retry: boolean, callbacks: readonly NewCallbackEvent[] = []): Promise<Committed> {
     const items = inboxItems(messages);
     const rows = messages.flatMap((m) => (m.history ? [m.history] : []));
     const users = [...new Set(messages.flatMap((m) => m.copies.flatMap((c) => c.users)))];
     const dedupeSince = retry ? stamp.sentTime - clockSkewMs : undefined;
     const distinct = new Set(items.map((i) => i.userId)).size;
 
-    if (rows.length === 0 && distinct <= this.inbox.atomicUsers) {
+    if (rows.length === 0 && callbacks.length === 0 && distinct <= this.inbox.atomicUsers) {
       const [appended, located] = await this.appendAndLocate(app, items, users, dedupeSince);
       if (appended.status === 'rejected') throw appended.reason;
       return { seqs: bySend(items, appended.value), located };
     }
 
     const sendId = encodeStamp(stamp);
-    await this.history.commit(app.appKey, rows, items.length > 0 ? { sendId, createdAt: this.clock.now(), appends: items } : undefined);
+    await this.history.commit(app.appKey, rows, items.length > 0 ? { sendId, createdAt: this.clock.now(), appends: items } : undefined, callbacks);
     const [appended, located] = await this.appendAndLocate(app, items, users, dedupeSince);
     if (appended.status === 'rejected') {
       // Committed: the relay appends (and pushes) once the inbox store answers.

@@ -1,4 +1,6 @@
 import { ParleyError } from '../../errors.js';
+import type { CallbackEventStore } from '../../store/callback-events.js';
+import { blockedMessages, routedMessages } from '../callbacks/message-route.js';
 import type { Clock } from '../../model/clock.js';
 import { conversationTypes, type MessageView } from '../../model/message.js';
 import type { ConversationStore } from '../../store/conversations.js';
@@ -35,6 +37,8 @@ export interface DelivererDeps {
   access: ConversationAccess;
   /** App-wide sends (kinds everyone, online, everyRoom). */
   appWide: { start(send: AppWideSend, stamp: SendStamp): Promise<Delivered> };
+  /** Where a refused send's routing callback is written (`includeBlocked`). */
+  callbacks: Pick<CallbackEventStore, 'add'>;
   onError(err: unknown, what: string): void;
 }
 
@@ -95,8 +99,8 @@ export class Deliverer {
 
   private async run(send: Send, stamp: SendStamp, retry: boolean): Promise<Delivered> {
     if (send.kind === 'everyone' || send.kind === 'online' || send.kind === 'everyRoom') return this.deps.appWide.start(send, stamp);
-    const messages = await this.plan(send, stamp);
-    const committed = await this.deps.committer.commit(send.app, stamp, messages, retry);
+    const messages = await this.planOrRouteRefusal(send, stamp);
+    const committed = await this.deps.committer.commit(send.app, stamp, messages, retry, routedMessages(send, stamp, messages));
     await this.deps.publisher.publish(send, messages, committed);
     const ownSeq = send.origin.kind === 'device' ? messages.length === 1 && committed.seqs.get(messages[0]!.messageUId)?.get(send.fromUserId) : undefined;
     return {
@@ -104,6 +108,17 @@ export class Deliverer {
       messageUIds: messages.map((m) => ({ targetId: m.targetId, messageUId: m.messageUId })),
       ...(typeof ownSeq === 'number' && { seq: ownSeq }),
     };
+  }
+
+  /** A device's send refused for a blocking word is still routed when the app asks (written before the refusal is answered). */
+  private async planOrRouteRefusal(send: ConversationSend, stamp: SendStamp): Promise<PlannedMessage[]> {
+    try {
+      return await this.plan(send, stamp);
+    } catch (err) {
+      const blocked = err instanceof ParleyError && err.kind === 'sensitiveWordBlocked' ? blockedMessages(send, stamp) : [];
+      if (blocked.length > 0) await this.deps.callbacks.add(send.app.appKey, blocked);
+      throw err;
+    }
   }
 
   private plan(send: ConversationSend, stamp: SendStamp): Promise<PlannedMessage[]> {

@@ -12,6 +12,8 @@ export interface Prepared {
   flags: MessageFlags;
   /** Expansion key/values it is sent with, as stored (JSON text), when sent with `expansion`. */
   extraContent: string | undefined;
+  /** The sensitive-word filter replaced words in it (the routing callback's `sensitiveType` 2). */
+  wordsReplaced?: boolean | undefined;
 }
 
 /** One view of a message and the users who get it. */

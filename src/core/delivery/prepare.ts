@@ -28,7 +28,8 @@ export class ContentPreparer {
     const { flags } = resolveMessage({ objectName: send.objectName, content: content.content, isPersisted: send.isPersisted, isCounted: send.isCounted, forceStatus: send.status });
     const extraContent = send.expansion && initialExpansion(send.expansion.initial, this.clock.now());
     if (send.origin.kind !== 'device') return { content, flags, extraContent };
-    return { content: { ...content, content: await this.permissions.filterContent(send.app, send.objectName, content.content) }, flags, extraContent };
+    const filtered = await this.permissions.filterContent(send.app, send.objectName, content.content);
+    return { content: { ...content, content: filtered }, flags, extraContent, wordsReplaced: filtered !== content.content };
   }
 }
 

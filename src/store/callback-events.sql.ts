@@ -1,0 +1,146 @@
+import type { CallbackEvent, CallbackEventKind, CallbackEventStore, DeliveryState, NewCallbackEvent } from './callback-events.js';
+import type { SqlClient } from './sql.js';
+
+interface EventRow {
+  id: string | number;
+  dedupe_key: string;
+  kind: string;
+  conversation: string;
+  created_at: string | number;
+  payload: string;
+  state: string;
+  attempts: number;
+  last_error: string;
+  delivered_at: string | number;
+}
+
+const eventColumns = 'id, dedupe_key, kind, conversation, created_at, payload, state, attempts, last_error, delivered_at';
+
+function toEvent(row: EventRow): CallbackEvent {
+  return {
+    id: Number(row.id),
+    dedupeKey: row.dedupe_key,
+    kind: row.kind as CallbackEventKind,
+    conversation: row.conversation,
+    createdAt: Number(row.created_at),
+    payload: JSON.parse(row.payload) as Record<string, string | number>,
+    state: row.state as DeliveryState,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    deliveredAt: Number(row.delivered_at),
+  };
+}
+
+/**
+ * The columns of `insertCallbackEvents`, in its parameter order: several apps' events in one
+ * statement (the history store folds them into its group commit).
+ */
+export function callbackEventColumns(events: ReadonlyArray<{ appKey: string; event: NewCallbackEvent }>): unknown[] {
+  return [
+    events.map((e) => e.appKey),
+    events.map((e) => e.event.dedupeKey),
+    events.map((e) => e.event.kind),
+    events.map((e) => e.event.conversation),
+    events.map((e) => e.event.createdAt),
+    events.map((e) => JSON.stringify(e.event.payload)),
+  ];
+}
+
+/**
+ * Inserts events from six array parameters starting at `$first` (see `callbackEventColumns`),
+ * ids assigned in array order; an event already written is left as is.
+ */
+export function insertCallbackEvents(first: number): string {
+  const p = (i: number) => `$${first + i}`;
+  return `INSERT INTO callback_events (app_key, dedupe_key, kind, conversation, created_at, next_at, payload)
+    SELECT app_key, dedupe_key, kind, conversation, created_at, created_at, payload
+    FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::bigint[], ${p(5)}::text[])
+      WITH ORDINALITY AS e(app_key, dedupe_key, kind, conversation, created_at, payload, n)
+    ORDER BY n
+    ON CONFLICT (app_key, dedupe_key) DO NOTHING`;
+}
+
+export function createSqlCallbackEventStore(sql: SqlClient): CallbackEventStore {
+  return {
+    async add(appKey, events) {
+      if (events.length > 0) await sql.query(insertCallbackEvents(1), callbackEventColumns(events.map((event) => ({ appKey, event }))));
+    },
+
+    async lease(key, nodeId, now, leaseUntil) {
+      const result = await sql.query(
+        `INSERT INTO callback_leases (lease_key, node_id, lease_until) VALUES ($1, $2, $3)
+         ON CONFLICT (lease_key) DO UPDATE SET node_id = $2, lease_until = $3
+         WHERE callback_leases.node_id = $2 OR callback_leases.lease_until < $4
+         RETURNING 1`,
+        [key, nodeId, leaseUntil, now],
+      );
+      return result.rows.length > 0;
+    },
+
+    async release(key, nodeId) {
+      await sql.query('DELETE FROM callback_leases WHERE lease_key = $1 AND node_id = $2', [key, nodeId]);
+    },
+
+    async due(appKey, kinds, now, perConversation, limit) {
+      const result = await sql.query<EventRow>(
+        `SELECT ${eventColumns} FROM (
+           SELECT e.*, row_number() OVER w AS n, first_value(next_at) OVER w AS head_next_at
+           FROM callback_events e WHERE app_key = $1 AND state = 'pending' AND kind = ANY($5::text[])
+           WINDOW w AS (PARTITION BY conversation ORDER BY id)
+         ) pending
+         WHERE n <= $3 AND head_next_at <= $2
+         ORDER BY id LIMIT $4`,
+        [appKey, now, perConversation, limit, kinds],
+      );
+      return result.rows.map(toEvent);
+    },
+
+    async settle(appKey, attempts) {
+      if (attempts.length === 0) return;
+      await sql.query(
+        `UPDATE callback_events e SET state = a.state, attempts = a.attempts, next_at = a.next_at, last_error = a.last_error, delivered_at = a.delivered_at
+         FROM unnest($2::bigint[], $3::text[], $4::integer[], $5::bigint[], $6::text[], $7::bigint[])
+           AS a(id, state, attempts, next_at, last_error, delivered_at)
+         WHERE e.app_key = $1 AND e.id = a.id`,
+        [
+          appKey,
+          attempts.map((a) => a.id),
+          attempts.map((a) => a.state),
+          attempts.map((a) => a.attempts),
+          attempts.map((a) => a.nextAt),
+          attempts.map((a) => a.lastError),
+          attempts.map((a) => a.deliveredAt),
+        ],
+      );
+    },
+
+    async page(appKey, after, limit, settleMs) {
+      // Ends before the first event written in the last `settleMs`: a statement still
+      // committing (on another node) can hold a lower id, and a cursor must never step over one.
+      const result = await sql.query<EventRow>(
+        `SELECT ${eventColumns} FROM callback_events
+         WHERE app_key = $1 AND id > $2
+           AND id < COALESCE((SELECT min(id) FROM callback_events
+                              WHERE app_key = $1 AND id > $2 AND written_at > (extract(epoch FROM clock_timestamp()) * 1000)::bigint - $4),
+                             9223372036854775807)
+         ORDER BY id LIMIT $3`,
+        [appKey, after, limit, settleMs],
+      );
+      return result.rows.map(toEvent);
+    },
+
+    async replay(appKey, kinds, after, until, now) {
+      const result = await sql.query(
+        `UPDATE callback_events SET state = 'pending', attempts = 0, next_at = $4, last_error = '', delivered_at = 0
+         WHERE app_key = $1 AND id > $2 AND id <= $3 AND kind = ANY($5::text[])
+         RETURNING 1`,
+        [appKey, after, until, now, kinds],
+      );
+      return result.rows.length;
+    },
+
+    async forget(appKey, before) {
+      await sql.query(`DELETE FROM callback_events WHERE app_key = $1 AND created_at < $2 AND state <> 'pending'`, [appKey, before]);
+    },
+  };
+}
