@@ -20,6 +20,7 @@ import { ultraGroupRoutes } from './http/routes/ultragroups.js';
 import { userRoutes } from './http/routes/users.js';
 import { historyRoutes } from './http/routes/history.js';
 import { expansionRoutes } from './http/routes/expansion.js';
+import { pushRoutes } from './http/routes/push.js';
 import { serializeRequest } from './http/log-redaction.js';
 import { verifySignature } from './http/signature.js';
 import type { RongCloudOptions } from './gateway/rongcloud/connection.js';
@@ -75,6 +76,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     historyRoutes(signed, deps.history, deps.recalls);
     historyExportRoutes(signed, deps.historyExports);
     expansionRoutes(signed, deps.expansion);
+    pushRoutes(signed, deps.push.tokens);
   });
 
   const gateway = new Gateway(deps.logger, deps.devices, { ...defaultGatewayOptions, ...gatewayOptions });

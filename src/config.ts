@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -25,6 +26,41 @@ export const featuresSchema = z
 
 export type Features = z.infer<typeof featuresSchema>;
 
+/** A PEM private key that node:crypto can read, of the algorithm the provider signs with. */
+const privateKeyPem = (type: 'ec' | 'rsa') =>
+  z.string().min(1).refine((pem) => keyTypeOf(pem) === type, { message: `not a PEM ${type === 'ec' ? 'EC (ES256)' : 'RSA (RS256)'} private key` });
+
+/** Push providers of an app (docs/push.md); an `http://` endpoint means cleartext (tests, private gateways). */
+export const pushSchema = z
+  .object({
+    apns: z
+      .object({
+        teamId: z.string().min(1).max(32),
+        keyId: z.string().min(1).max(32),
+        privateKey: privateKeyPem('ec'),
+        bundleId: z.string().min(1).max(255),
+        production: z.boolean().default(true),
+        endpoint: z.string().url().optional(),
+      })
+      .strict()
+      .optional(),
+    fcm: z
+      .object({
+        projectId: z.string().min(1).max(128),
+        clientEmail: z.string().min(1).max(255),
+        privateKey: privateKeyPem('rsa'),
+        endpoint: z.string().url().optional(),
+        tokenUri: z.string().url().optional(),
+      })
+      .strict()
+      .optional(),
+    /** Per-app bodies for the built-in types, by objectName (docs/push.md "What is pushed"). */
+    defaults: z.record(z.string().min(1).max(32), z.string().max(256)).optional(),
+  })
+  .strict();
+
+export type PushConfig = z.infer<typeof pushSchema>;
+
 export const appSchema = z
   .object({
     appKey: z.string().min(1).max(64),
@@ -32,6 +68,7 @@ export const appSchema = z
     /** Optional freshness window for signed REST calls; absent means none (docs/server-api.md). */
     signatureMaxAgeSeconds: z.number().int().positive().optional(),
     features: featuresSchema.default(featuresSchema.parse({})),
+    push: pushSchema.optional(),
   })
   .strict();
 
@@ -135,5 +172,16 @@ function isTimeZone(zone: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+function keyTypeOf(pem: string): string | undefined {
+  try {
+    const key = createPrivateKey(pem);
+    // ES256 is ECDSA over P-256 only.
+    if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') return 'ec (not P-256)';
+    return key.asymmetricKeyType;
+  } catch {
+    return undefined;
   }
 }

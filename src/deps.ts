@@ -28,6 +28,10 @@ import { ModifyService } from './core/modify.js';
 import { NodeEvents } from './core/node-events.js';
 import { NodeLiveness, nodeIdFor } from './core/node-liveness.js';
 import { PermissionService } from './core/permissions.js';
+import type { PushOutcome } from './core/push/provider.js';
+import { PushPlanner } from './core/push/planner.js';
+import { PushTokens } from './core/push/tokens.js';
+import { PushWorker } from './core/push/worker.js';
 import { RecallService } from './core/recall.js';
 import { RetentionSweeper, retentionSweepIntervalMs } from './core/retention.js';
 import { forgetRoom } from './core/room-exits.js';
@@ -55,6 +59,10 @@ import { migrate } from './store/migrate.js';
 import { createSqlOutboxStore } from './store/outbox.sql.js';
 import { createSqlPermissionStore } from './store/permissions.sql.js';
 import type { Presence } from './store/presence.js';
+import type { PushJob, PushJobStore } from './store/push-jobs.js';
+import { createSqlPushJobStore } from './store/push-jobs.sql.js';
+import { createSqlPushTokenStore } from './store/push-tokens.sql.js';
+import { createPushProviders } from './push/providers.js';
 import type { SqlClient } from './store/sql.js';
 import { createPgClient } from './store/sql.pg.js';
 import { createPgliteClient, DataDirInUseError } from './store/sql.pglite.js';
@@ -104,6 +112,8 @@ export interface Deps {
   groups: GroupService;
   chatrooms: ChatroomService;
   ultraGroups: UltraGroupService;
+  /** Offline push (docs/push.md): devices' tokens, the owed pushes and the worker sending them. */
+  push: { tokens: PushTokens; jobs: PushJobStore; worker: PushWorker };
   /** true when every store behind this node answers. */
   healthy(): Promise<boolean>;
   close(): Promise<void>;
@@ -120,6 +130,8 @@ export interface DepsOptions {
   shared?: { sql?: SqlClient | undefined; engine?: Engine | undefined };
   /** Wraps the node's bus (tests: a bus that loses, repeats or reorders what it carries). */
   wrapBus?: (bus: Bus) => Bus;
+  /** Told what became of each push (tests). */
+  onPushOutcome?: (job: PushJob, outcome: PushOutcome | { kind: 'dropped'; reason: string }) => void;
 }
 
 /** Live pushes one device may receive while its catch-up runs, before it is asked to reconnect. */
@@ -232,6 +244,9 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const history = new HistoryService(historyStore, conversationStore, userStore, access, clock);
     const conversationList = new ConversationListService(conversationStore, history, permissions, clock);
     const recalls = new RecallService(historyStore, deliverer, events, clock);
+    const push = startPush({ sql, apps, presence, events, conversationList, clock, logger, onOutcome: options.onPushOutcome });
+    await push.tokens.start();
+    closers.push(() => push.close());
     const modifications = new ModifyService(historyStore, deliverer, engine.once, clock, (err, what) => logger.warn({ err }, what));
     const devices = new Devices(
       localSessions,
@@ -251,6 +266,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
         roomMembers,
         events,
         nodeEvents,
+        pushTokens: push.tokens,
         onError: (err, what) => logger.warn({ err }, what),
       },
       maxHeldBackPushes,
@@ -293,6 +309,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       groups,
       chatrooms,
       ultraGroups,
+      push: { tokens: push.tokens, jobs: push.jobs, worker: push.worker },
       async healthy() {
         const results = await Promise.allSettled([sql.ping(), engine.ping()].map((check) => withTimeout(check, 2000)));
         return results.every((r) => r.status === 'fulfilled');
@@ -304,6 +321,56 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     // Two processes on one embedded folder is a configuration the operator must change.
     throw err instanceof DataDirInUseError ? new ConfigError(err.message) : err;
   }
+}
+
+/**
+ * Offline push (docs/push.md): the planner hangs off the committed-message events and
+ * writes owed pushes; the worker sends them with each app's providers.
+ */
+function startPush(deps: {
+  sql: SqlClient;
+  apps: AppRegistry;
+  presence: Presence;
+  events: CoreEvents;
+  conversationList: ConversationListService;
+  clock: Clock;
+  logger: Logger;
+  onOutcome: DepsOptions['onPushOutcome'];
+}) {
+  const { clock, logger } = deps;
+  const report = (message: string) => (err: unknown) => logger.warn({ err }, message);
+  const tokens = new PushTokens(createSqlPushTokenStore(deps.sql), clock, report('could not read which apps have push tokens; the next refresh retries'));
+  const jobs = createSqlPushJobStore(deps.sql);
+  const providers = createPushProviders(() => clock.now());
+  const worker = new PushWorker({
+    jobs,
+    tokens,
+    providers,
+    apps: deps.apps,
+    unread: async (app, userId) => (await deps.conversationList.list(app, userId, 1000)).reduce((sum, c) => sum + c.unreadCount, 0),
+    clock,
+    report: (job, outcome) => {
+      deps.onOutcome?.(job, outcome);
+      const fields = { appKey: job.appKey, userId: job.userId, deviceId: job.deviceId, messageUId: job.messageUId, provider: job.provider, outcome: outcome.kind };
+      if (outcome.kind === 'sent') logger.debug(fields, 'push sent');
+      else logger.info({ ...fields, reason: outcome.reason }, 'push not sent');
+    },
+    onError: report('a push failed; it is retried'),
+  });
+  const planner = new PushPlanner({ tokens, presence: deps.presence, jobs, clock, added: () => worker.kick(), onError: report('could not plan the pushes of a message') });
+  const stopListening = deps.events.on(planner.listener);
+  worker.start();
+  return {
+    tokens,
+    jobs,
+    worker,
+    async close() {
+      stopListening();
+      tokens.stop();
+      await worker.stop();
+      await providers.close();
+    },
+  };
 }
 
 /** Closes in reverse order of opening; every closer runs even if one fails. */

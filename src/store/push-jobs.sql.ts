@@ -1,0 +1,63 @@
+import type { PushJob, PushJobStore } from './push-jobs.js';
+import type { SqlClient } from './sql.js';
+
+const key = 'app_key = $1 AND user_id = $2 AND device_id = $3 AND message_uid = $4';
+const keyOf = (job: PushJob) => [job.appKey, job.userId, job.deviceId, job.messageUId];
+
+export function createSqlPushJobStore(sql: SqlClient): PushJobStore {
+  return {
+    async add(jobs, now) {
+      if (jobs.length === 0) return;
+      const column = <K extends keyof PushJob>(name: K) => jobs.map((job) => job[name]);
+      await sql.query(
+        `INSERT INTO push_jobs (app_key, user_id, device_id, message_uid, provider, token, notification, due_at, created_at)
+         SELECT *, $8::bigint, $8::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+         ON CONFLICT (app_key, user_id, device_id, message_uid) DO NOTHING`,
+        [column('appKey'), column('userId'), column('deviceId'), column('messageUId'), column('provider'), column('token'), column('notification'), now],
+      );
+    },
+
+    async take(now, leaseMs, limit) {
+      const result = await sql.query<{ app_key: string; user_id: string; device_id: string; message_uid: string; provider: PushJob['provider']; token: string; notification: string; attempts: number }>(
+        `UPDATE push_jobs SET lease_until = $1 + $2, attempts = attempts + 1
+         WHERE (app_key, user_id, device_id, message_uid) IN (
+           SELECT app_key, user_id, device_id, message_uid FROM push_jobs
+           WHERE sent_at IS NULL AND due_at <= $1 AND lease_until <= $1
+           ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+         RETURNING app_key, user_id, device_id, message_uid, provider, token, notification, attempts`,
+        [now, leaseMs, limit],
+      );
+      return result.rows.map((row) => ({
+        appKey: row.app_key,
+        userId: row.user_id,
+        deviceId: row.device_id,
+        messageUId: row.message_uid,
+        provider: row.provider,
+        token: row.token,
+        notification: row.notification,
+        attempts: Number(row.attempts) - 1,
+      }));
+    },
+
+    async sent(job, now) {
+      await sql.query(`UPDATE push_jobs SET sent_at = $5, lease_until = 0 WHERE ${key}`, [...keyOf(job), now]);
+    },
+
+    async retry(job, dueAt) {
+      await sql.query(`UPDATE push_jobs SET due_at = $5, lease_until = 0 WHERE ${key}`, [...keyOf(job), dueAt]);
+    },
+
+    async drop(job) {
+      await sql.query(`DELETE FROM push_jobs WHERE ${key}`, keyOf(job));
+    },
+
+    async forgetSent(before) {
+      await sql.query('DELETE FROM push_jobs WHERE sent_at IS NOT NULL AND sent_at < $1', [before]);
+    },
+
+    async pending(appKey) {
+      const result = await sql.query<{ n: string }>('SELECT count(*) AS n FROM push_jobs WHERE app_key = $1 AND sent_at IS NULL', [appKey]);
+      return Number(result.rows[0]?.n ?? 0);
+    },
+  };
+}
