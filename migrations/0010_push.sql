@@ -44,3 +44,12 @@ CREATE TABLE push_quiet_hours (
   level      smallint NOT NULL DEFAULT 1,
   PRIMARY KEY (app_key, user_id)
 );
+
+-- User tags (/user/tag/set.json): audiences of /push.json and /push/custom.json.
+CREATE TABLE user_tags (
+  app_key text NOT NULL,
+  user_id text NOT NULL,
+  tag     text NOT NULL,
+  PRIMARY KEY (app_key, user_id, tag)
+);
+CREATE INDEX user_tags_by_tag ON user_tags (app_key, tag);

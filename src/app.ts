@@ -20,6 +20,7 @@ import { ultraGroupRoutes } from './http/routes/ultragroups.js';
 import { userRoutes } from './http/routes/users.js';
 import { historyRoutes } from './http/routes/history.js';
 import { expansionRoutes } from './http/routes/expansion.js';
+import { pushAudienceRoutes } from './http/routes/push-audience.js';
 import { pushRoutes } from './http/routes/push.js';
 import { serializeRequest } from './http/log-redaction.js';
 import { verifySignature } from './http/signature.js';
@@ -77,6 +78,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     historyExportRoutes(signed, deps.historyExports);
     expansionRoutes(signed, deps.expansion);
     pushRoutes(signed, deps.push.tokens);
+    pushAudienceRoutes(signed, deps.push.audience);
   });
 
   const gateway = new Gateway(deps.logger, deps.devices, { ...defaultGatewayOptions, ...gatewayOptions });

@@ -29,6 +29,7 @@ import { NodeEvents } from './core/node-events.js';
 import { NodeLiveness, nodeIdFor } from './core/node-liveness.js';
 import { PermissionService } from './core/permissions.js';
 import type { PushOutcome } from './core/push/provider.js';
+import { AudiencePushes } from './core/push/audience-push.js';
 import { PushPlanner } from './core/push/planner.js';
 import { PushTokens } from './core/push/tokens.js';
 import { PushWorker } from './core/push/worker.js';
@@ -60,6 +61,7 @@ import { createSqlOutboxStore } from './store/outbox.sql.js';
 import { createSqlPermissionStore } from './store/permissions.sql.js';
 import type { Presence } from './store/presence.js';
 import type { PushJob, PushJobStore } from './store/push-jobs.js';
+import { createSqlPushAudienceStore } from './store/push-audience.sql.js';
 import { createSqlPushJobStore } from './store/push-jobs.sql.js';
 import { createSqlPushTokenStore } from './store/push-tokens.sql.js';
 import { createPushProviders } from './push/providers.js';
@@ -113,7 +115,7 @@ export interface Deps {
   chatrooms: ChatroomService;
   ultraGroups: UltraGroupService;
   /** Offline push (docs/push.md): devices' tokens, the owed pushes and the worker sending them. */
-  push: { tokens: PushTokens; jobs: PushJobStore; worker: PushWorker };
+  push: { tokens: PushTokens; jobs: PushJobStore; worker: PushWorker; audience: AudiencePushes };
   /** true when every store behind this node answers. */
   healthy(): Promise<boolean>;
   close(): Promise<void>;
@@ -244,7 +246,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const history = new HistoryService(historyStore, conversationStore, userStore, access, clock);
     const conversationList = new ConversationListService(conversationStore, history, permissions, clock);
     const recalls = new RecallService(historyStore, deliverer, events, clock);
-    const push = startPush({ sql, apps, presence, events, conversationList, clock, logger, onOutcome: options.onPushOutcome });
+    const push = startPush({ sql, apps, presence, events, conversationList, deliverer, clock, logger, onOutcome: options.onPushOutcome });
     await push.tokens.start();
     closers.push(() => push.close());
     const modifications = new ModifyService(historyStore, deliverer, engine.once, clock, (err, what) => logger.warn({ err }, what));
@@ -309,7 +311,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       groups,
       chatrooms,
       ultraGroups,
-      push: { tokens: push.tokens, jobs: push.jobs, worker: push.worker },
+      push: { tokens: push.tokens, jobs: push.jobs, worker: push.worker, audience: push.audience },
       async healthy() {
         const results = await Promise.allSettled([sql.ping(), engine.ping()].map((check) => withTimeout(check, 2000)));
         return results.every((r) => r.status === 'fulfilled');
@@ -333,6 +335,7 @@ function startPush(deps: {
   presence: Presence;
   events: CoreEvents;
   conversationList: ConversationListService;
+  deliverer: Deliverer;
   clock: Clock;
   logger: Logger;
   onOutcome: DepsOptions['onPushOutcome'];
@@ -364,6 +367,7 @@ function startPush(deps: {
     tokens,
     jobs,
     worker,
+    audience: new AudiencePushes(createSqlPushAudienceStore(deps.sql), deps.deliverer, clock, () => worker.kick()),
     async close() {
       stopListening();
       tokens.stop();

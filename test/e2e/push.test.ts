@@ -266,12 +266,90 @@ describe('providers\' answers', () => {
   it('a slow or failing provider does not slow message delivery', async () => {
     const token = apnsToken();
     await offlinePhone('s-bob', 'apns', token);
-    apns.script.answer(token, ...Array.from({ length: 5 }, () => ({ status: 503, reason: 'ServiceUnavailable' })));
+    apns.script.answer(token, { status: 503, reason: 'ServiceUnavailable' }, { status: 503, reason: 'ServiceUnavailable' });
     const online = await connectDevice(t, app, 's-carol');
     const started = Date.now();
     ok(await app.post('/message/private/publish.json', { fromUserId: 's-alice', toUserId: ['s-bob', 's-carol'], objectName: 'RC:TxtMsg', content: txt('fast') }));
     await online.received(1);
     expect(Date.now() - started).toBeLessThan(1000);
     await online.close();
+    await expect.poll(() => pushesTo(token).length, { timeout: 10_000 }).toBe(1);
+  });
+});
+
+describe('push endpoints and user tags', () => {
+  it('sets, replaces and reads tags within RongCloud\'s limits; bad input is 1002 and changes nothing', async () => {
+    ok(await app.post('/user/tag/set.json', { userId: 'tag-a', tags: ['vip', 'beijing'] }, { json: true }));
+    ok(await app.post('/user/tag/batch/set.json', { userIds: ['tag-b', 'tag-c'], tags: ['beijing'] }, { json: true }));
+    expect((await app.post('/user/tags/get.json', { userIds: ['tag-a', 'tag-b', 'tag-none'] })).body).toEqual({ code: 200, result: { 'tag-a': ['beijing', 'vip'], 'tag-b': ['beijing'], 'tag-none': [] } });
+    const refused = [
+      await app.post('/user/tag/set.json', { userId: 'tag-a', tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, { json: true }),
+      await app.post('/user/tag/set.json', { userId: 'tag-a', tags: ['x'.repeat(41)] }, { json: true }),
+      await app.post('/user/tag/batch/set.json', { userIds: Array.from({ length: 1001 }, (_, i) => `u${i}`), tags: ['x'] }, { json: true }),
+      await app.post('/user/tags/get.json', { userIds: Array.from({ length: 51 }, (_, i) => `u${i}`) }),
+    ];
+    expect(refused.map((r) => r.body.code)).toEqual([1002, 1002, 1002, 1002]);
+    ok(await app.post('/user/tag/set.json', { userId: 'tag-a', tags: [] }, { json: true }));
+    expect((await app.post('/user/tags/get.json', { userIds: 'tag-a' })).body).toEqual({ code: 200, result: { 'tag-a': [] } });
+  });
+
+  it('/push.json pushes to an audience by tags on the platforms asked for, answering {code, id}', async () => {
+    const [ios1, android1, ios2] = [apnsToken(), fcmToken(), apnsToken()];
+    await offlinePhone('aud-1', 'apns', ios1, 'aud-1-iphone');
+    await offlinePhone('aud-1', 'fcm', android1, 'aud-1-pixel');
+    await offlinePhone('aud-2', 'apns', ios2);
+    ok(await app.post('/user/tag/set.json', { userId: 'aud-1', tags: ['female', 'young'] }, { json: true }));
+    ok(await app.post('/user/tag/set.json', { userId: 'aud-2', tags: ['female'] }, { json: true }));
+    const res = await app.post(
+      '/push.json',
+      { platform: ['ios'], audience: { tag: ['female', 'young'], is_to_all: false }, notification: { alert: 'sale today', ios: { title: 'Shop', badge: 3, extras: { id: 'x' } } } },
+      { json: true },
+    );
+    expect(res.body).toEqual({ code: 200, id: expect.any(String) });
+    await expect.poll(() => pushesTo(ios1).length).toBe(1);
+    await drained();
+    expect(pushesTo(ios1)[0]!.payload).toMatchObject({ aps: { alert: { title: 'Shop', body: 'sale today' }, badge: 3 }, appData: '{"id":"x"}' });
+    expect([...pushesTo(android1), ...pushesTo(ios2)]).toEqual([]);
+
+    const custom = await app.post(
+      '/push/custom.json',
+      { platform: ['ios', 'android'], audience: { is_to_all: false, tagItems: [{ tags: ['female'], isNot: false, tagsOperator: 'OR' }, { tags: ['young'], isNot: true, itemsOperator: 'AND' }] }, notification: { alert: 'not young' } },
+      { json: true },
+    );
+    expect(custom.body.code).toBe(200);
+    await expect.poll(() => pushesTo(ios2).length).toBe(1);
+    await drained();
+    expect(pushesTo(ios1)).toHaveLength(1);
+
+    const bad = await app.post('/push.json', { platform: ['ios'], audience: { is_to_all: false }, notification: { alert: 'x' } }, { json: true });
+    expect(bad.body.code).toBe(1002);
+    const noAlert = await app.post('/push.json', { platform: ['android'], audience: { userid: ['aud-1'] }, notification: { ios: { alert: 'ios only' } } }, { json: true });
+    expect(noAlert.body.code).toBe(1002);
+    await drained();
+    expect(pushesTo(android1)).toEqual([]);
+  });
+
+  it('/push.json with a message sends it as a system message and pushes it once; /push/user.json pushes users by id', async () => {
+    const token = fcmToken();
+    await offlinePhone('msg-1', 'fcm', token);
+    const res = await app.post(
+      '/push.json',
+      { platform: ['ios', 'android'], fromuserid: 'msg-admin', audience: { userid: ['msg-1'], is_to_all: false }, message: { content: txt('hello all'), objectName: 'RC:TxtMsg' }, notification: { alert: 'a message for you' } },
+      { json: true },
+    );
+    expect(res.body).toEqual({ code: 200, id: expect.any(String) });
+    await expect.poll(() => pushesTo(token).length).toBe(1);
+    await drained();
+    expect(fcm.delivered.find((p) => p.token === token)!.message.notification.body).toBe('a message for you');
+    const device = await connectDevice(t, app, 'msg-1');
+    await device.received(1);
+    expect(device.messages[0]).toMatchObject({ conversationType: 6, senderUserId: 'msg-admin', content: txt('hello all') });
+    await device.close();
+
+    const ios = apnsToken();
+    await offlinePhone('pu-1', 'apns', ios);
+    ok(await app.post('/push/user.json', { userIds: ['pu-1'], notification: { title: 'Hi', pushContent: 'just a push', ios: { badge: 1 } } }, { json: true }));
+    await expect.poll(() => pushesTo(ios).length).toBe(1);
+    expect(pushesTo(ios)[0]!.payload.aps).toMatchObject({ alert: { title: 'Hi', body: 'just a push' }, badge: 1 });
   });
 });
