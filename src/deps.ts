@@ -246,9 +246,9 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const history = new HistoryService(historyStore, conversationStore, userStore, access, clock);
     const conversationList = new ConversationListService(conversationStore, history, permissions, clock);
     const recalls = new RecallService(historyStore, deliverer, events, clock);
-    const push = startPush({ sql, apps, presence, events, conversationList, deliverer, clock, logger, onOutcome: options.onPushOutcome });
-    await push.tokens.start();
-    closers.push(() => push.close());
+    const offlinePush = startPush({ sql, apps, presence, events, conversationList, deliverer, clock, logger, onOutcome: options.onPushOutcome });
+    await offlinePush.tokens.start();
+    closers.push(() => offlinePush.close());
     const modifications = new ModifyService(historyStore, deliverer, engine.once, clock, (err, what) => logger.warn({ err }, what));
     const devices = new Devices(
       localSessions,
@@ -268,7 +268,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
         roomMembers,
         events,
         nodeEvents,
-        pushTokens: push.tokens,
+        pushTokens: offlinePush.tokens,
         onError: (err, what) => logger.warn({ err }, what),
       },
       maxHeldBackPushes,
@@ -311,7 +311,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       groups,
       chatrooms,
       ultraGroups,
-      push: { tokens: push.tokens, jobs: push.jobs, worker: push.worker, audience: push.audience },
+      push: { tokens: offlinePush.tokens, jobs: offlinePush.jobs, worker: offlinePush.worker, audience: offlinePush.audience },
       async healthy() {
         const results = await Promise.allSettled([sql.ping(), engine.ping()].map((check) => withTimeout(check, 2000)));
         return results.every((r) => r.status === 'fulfilled');

@@ -1,5 +1,5 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { connect, constants, type ClientHttp2Session } from 'node:http2';
+import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders, type IncomingHttpStatusHeader } from 'node:http2';
 import type { PushConfig } from '../config.js';
 import type { PushOutcome, PushProvider, PushRequest } from '../core/push/provider.js';
 import { signJwt } from './jwt.js';
@@ -109,10 +109,10 @@ export class ApnsProvider implements PushProvider {
       let status = 0;
       let retryAfter: string | undefined;
       const chunks: Buffer[] = [];
-      stream.on('response', (h) => {
+      stream.on('response', (h: IncomingHttpHeaders & IncomingHttpStatusHeader) => {
         status = Number(h[constants.HTTP2_HEADER_STATUS]);
-        const value = h['retry-after'];
-        retryAfter = Array.isArray(value) ? value[0] : value;
+        const value: string | string[] | undefined = h['retry-after'];
+        retryAfter = typeof value === 'string' ? value : value?.[0];
       });
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => (status > 0 ? resolve({ status, body: Buffer.concat(chunks).toString(), retryAfter }) : reject(new Error('no response'))));

@@ -91,7 +91,7 @@ export class FcmProvider implements PushProvider {
       signal: AbortSignal.timeout(requestTimeoutMs),
     });
     const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown };
-    if (!response.ok || typeof body.access_token !== 'string') throw new Error(`token exchange refused: ${response.status} ${String(body.error ?? '')}`);
+    if (!response.ok || typeof body.access_token !== 'string') throw new Error(`token exchange refused: ${response.status} ${typeof body.error === 'string' ? body.error : ''}`);
     return { token: body.access_token, expiresInMs: (typeof body.expires_in === 'number' ? body.expires_in : 3600) * 1000 };
   }
 }

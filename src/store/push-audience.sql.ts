@@ -8,8 +8,10 @@ import type { SqlClient } from './sql.js';
 function audienceCondition(audience: Audience, params: unknown[]): string {
   if (audience.everyone) return 'TRUE';
   const parameter = (value: unknown) => `$${params.push(value)}`;
-  const hasAll = (tags: readonly string[]) =>
-    `(SELECT count(DISTINCT g.tag) FROM user_tags g WHERE g.app_key = $1 AND g.user_id = u.user_id AND g.tag = ANY(${parameter(tags)}::text[])) = ${tags.length}`;
+  const hasAll = (tags: readonly string[]) => {
+    const distinct = [...new Set(tags)];
+    return `(SELECT count(DISTINCT g.tag) FROM user_tags g WHERE g.app_key = $1 AND g.user_id = u.user_id AND g.tag = ANY(${parameter(distinct)}::text[])) = ${distinct.length}`;
+  };
   const hasAny = (tags: readonly string[]) => `EXISTS (SELECT 1 FROM user_tags g WHERE g.app_key = $1 AND g.user_id = u.user_id AND g.tag = ANY(${parameter(tags)}::text[]))`;
   const parts: string[] = [];
   if (audience.userIds) parts.push(`u.user_id = ANY(${parameter(audience.userIds)}::text[])`);
@@ -59,13 +61,13 @@ export function createSqlPushAudienceStore(sql: SqlClient): PushAudienceStore {
       const result = await sql.query<{ n: string }>(
         `WITH added AS (
            INSERT INTO push_jobs (app_key, user_id, device_id, message_uid, provider, token, notification, due_at, created_at)
-           SELECT u.app_key, u.user_id, u.device_id, $2, u.provider, u.token, CASE u.provider WHEN 'apns' THEN $3 ELSE $4 END, $5, $5
+           SELECT u.app_key, u.user_id, u.device_id, $2::text, u.provider, u.token, CASE u.provider WHEN 'apns' THEN $3::text ELSE $4::text END, $5::bigint, $5::bigint
            FROM push_tokens u
            WHERE u.app_key = $1 AND u.provider = ANY($6::text[]) AND ${condition}
-             AND NOT EXISTS (SELECT 1 FROM user_bans b WHERE b.app_key = $1 AND b.user_id = u.user_id AND b.ends_at > $5)
+             AND NOT EXISTS (SELECT 1 FROM user_bans b WHERE b.app_key = $1 AND b.user_id = u.user_id AND b.ends_at > $5::bigint)
            ON CONFLICT DO NOTHING
            RETURNING 1)
-         SELECT count(*) AS n FROM added`,
+         SELECT count(*)::int AS n FROM added`,
         params,
       );
       return Number(result.rows[0]?.n ?? 0);
@@ -74,7 +76,7 @@ export function createSqlPushAudienceStore(sql: SqlClient): PushAudienceStore {
     async usersOf(appKey, audience, limit) {
       const params: unknown[] = [appKey, limit];
       const condition = audienceCondition(audience, params);
-      const result = await sql.query<{ user_id: string }>(`SELECT u.user_id FROM users u WHERE u.app_key = $1 AND ${condition} ORDER BY u.user_id LIMIT $2`, params);
+      const result = await sql.query<{ user_id: string }>(`SELECT u.user_id FROM users u WHERE u.app_key = $1 AND ${condition} ORDER BY u.user_id LIMIT $2::int`, params);
       return result.rows.map((row) => row.user_id);
     },
   };

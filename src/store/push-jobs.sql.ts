@@ -8,7 +8,7 @@ export function createSqlPushJobStore(sql: SqlClient): PushJobStore {
   return {
     async add(jobs, now) {
       if (jobs.length === 0) return;
-      const column = <K extends keyof PushJob>(name: K) => jobs.map((job) => job[name]);
+      const column = (name: keyof (typeof jobs)[number]) => jobs.map((job) => job[name]);
       await sql.query(
         `INSERT INTO push_jobs (app_key, user_id, device_id, message_uid, provider, token, notification, due_at, created_at)
          SELECT *, $8::bigint, $8::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
@@ -19,7 +19,7 @@ export function createSqlPushJobStore(sql: SqlClient): PushJobStore {
 
     async take(now, leaseMs, limit) {
       const result = await sql.query<{ app_key: string; user_id: string; device_id: string; message_uid: string; provider: PushJob['provider']; token: string; notification: string; attempts: number }>(
-        `UPDATE push_jobs SET lease_until = $1 + $2, attempts = attempts + 1
+        `UPDATE push_jobs SET lease_until = $1::bigint + $2::bigint, attempts = attempts + 1
          WHERE (app_key, user_id, device_id, message_uid) IN (
            SELECT app_key, user_id, device_id, message_uid FROM push_jobs
            WHERE sent_at IS NULL AND due_at <= $1 AND lease_until <= $1
@@ -56,7 +56,7 @@ export function createSqlPushJobStore(sql: SqlClient): PushJobStore {
     },
 
     async pending(appKey) {
-      const result = await sql.query<{ n: string }>('SELECT count(*) AS n FROM push_jobs WHERE app_key = $1 AND sent_at IS NULL', [appKey]);
+      const result = await sql.query<{ n: string }>('SELECT count(*)::int AS n FROM push_jobs WHERE app_key = $1 AND sent_at IS NULL', [appKey]);
       return Number(result.rows[0]?.n ?? 0);
     },
   };

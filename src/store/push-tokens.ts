@@ -25,10 +25,11 @@ export interface PushTokenStore {
   unregister(appKey: string, userId: string, deviceId: string): Promise<void>;
   /**
    * In one query, the tokens a message in a conversation may be pushed to among `userIds`'
-   * devices, with each user's mute level for the conversation and quiet hours. Left out:
-   * users banned at `now`, and tokens registered before the user's tokens were expired.
+   * devices, with each user's mute level for the conversation and quiet hours, and the
+   * group's name (groups and ultra groups). Left out: users banned at `now`, and tokens
+   * registered before the user's tokens were expired.
    */
-  targets(appKey: string, userIds: readonly string[], conversation: { conversationType: number; targetId: string; busChannel: string }, now: number): Promise<PushTarget[]>;
+  targets(appKey: string, userIds: readonly string[], conversation: { conversationType: number; targetId: string; busChannel: string }, now: number): Promise<{ devices: PushTarget[]; groupName: string }>;
   setQuietHours(appKey: string, userId: string, hours: QuietHours): Promise<void>;
   getQuietHours(appKey: string, userId: string): Promise<QuietHours | undefined>;
   deleteQuietHours(appKey: string, userId: string): Promise<void>;

@@ -62,7 +62,7 @@ export class FakeFcm {
   private exchange(body: string, res: ServerResponse): void {
     const form = new URLSearchParams(body);
     const assertion = verifyJwt(form.get('assertion') ?? '', 'RS256', this.expect.publicKey);
-    const { claims } = assertion ?? { claims: {} };
+    const claims: Record<string, unknown> = assertion?.claims ?? {};
     const valid =
       form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:jwt-bearer' &&
       assertion !== undefined &&
@@ -89,7 +89,7 @@ export class FakeFcm {
       this.pushes.push({ token: message.token, message, status });
       reply(res, status, error ?? { name: `projects/${this.expect.projectId}/messages/0:${Date.now()}` }, retryAfter);
     };
-    if (!message?.token) return answer(400, googleError(400, 'INVALID_ARGUMENT', 'Recipient of the message is not set.'));
+    if (!message?.token) return reply(res, 400, googleError(400, 'INVALID_ARGUMENT', 'Recipient of the message is not set.'));
     const scripted = this.script.next(message.token);
     if (!scripted) return answer(200);
     const status = scripted.reason ?? 'INTERNAL';

@@ -18,7 +18,7 @@ export interface PushPlannerDeps {
   clock: Clock;
   /** New jobs are waiting. */
   added(): void;
-  onError(err: unknown): void;
+  onError: (err: unknown) => void;
 }
 
 /**

@@ -26,7 +26,7 @@ export interface PushWorkerDeps {
   clock: Clock;
   /** What became of a job (logs, tests). */
   report(job: PushJob, outcome: PushOutcome | { kind: 'dropped'; reason: string }): void;
-  onError(err: unknown): void;
+  onError: (err: unknown) => void;
 }
 
 /**
