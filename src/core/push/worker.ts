@@ -103,7 +103,7 @@ export class PushWorker {
         return jobs.sent(job, clock.now());
       case 'retry':
         if (job.attempts + 1 >= maxAttempts) return this.drop(job, `gave up after ${maxAttempts} attempts: ${outcome.reason}`);
-        return jobs.retry(job, clock.now() + Math.max(backoffMs(job.attempts), outcome.afterMs ?? 0));
+        return jobs.retry(job, Math.round(clock.now() + Math.max(backoffMs(job.attempts), outcome.afterMs ?? 0)));
       case 'deadToken':
         await this.deps.tokens.removeDead(job.appKey, job);
         return jobs.drop(job);
