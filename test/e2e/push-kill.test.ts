@@ -25,6 +25,8 @@ const processes: ParleyProcess[] = [];
 async function node(): Promise<ParleyProcess> {
   const push = { apns: { ...credentials, privateKey: keys.apnsPrivateKey, endpoint: `http://127.0.0.1:${apnsPort}` } };
   const started = await startParleyProcess({
+    appKey,
+    appSecret,
     env: {
       IM_APPS: JSON.stringify([{ appKey, appSecret, features: {}, push }]),
       ...(storageMode === 'services' ? { DATABASE_URL: storage.databaseUrl!, REDIS_URL: storage.redisUrl! } : { DATA_DIR: dataDir }),
