@@ -1,7 +1,6 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { createServer, constants, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo } from 'node:net';
-import { Script, verifyJwt } from './fake-push.js';
+import { listenOnLoopback, Script, verifyJwt } from './fake-push.js';
 
 export interface ApnsPush {
   token: string;
@@ -41,9 +40,8 @@ export class FakeApns {
       session.on('close', () => this.sessions.delete(session));
     });
     server.on('stream', (stream, headers) => this.onStream(stream, headers));
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    this.url = await listenOnLoopback(server, port);
     this.server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this;
   }
 

@@ -1,7 +1,6 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Script, verifyJwt } from './fake-push.js';
+import { listenOnLoopback, Script, verifyJwt } from './fake-push.js';
 
 export interface FcmPush {
   token: string;
@@ -36,9 +35,8 @@ export class FakeFcm {
 
   async start(): Promise<this> {
     const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.url = await listenOnLoopback(server);
     this.server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this;
   }
 

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 
 /** Keys for a test app's providers: an ES256 (P-256) key for APNs, an RS256 key for FCM. */
 export function pushKeys() {
@@ -62,3 +63,9 @@ export const until = async (check: () => boolean, what: string, timeoutMs = 10_0
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 };
+
+/** Starts a fake provider's server on 127.0.0.1 (`port` 0: any free one) and returns its base URL. */
+export async function listenOnLoopback(server: { listen(port: number, host: string, ready: () => void): unknown; address(): AddressInfo | string | null }, port = 0): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
