@@ -28,6 +28,7 @@ CREATE TABLE push_jobs (
   due_at       bigint  NOT NULL,  -- epoch ms of the next attempt
   lease_until  bigint  NOT NULL DEFAULT 0,  -- epoch ms; a node is trying it until then
   sent_at      bigint,            -- epoch ms the provider accepted it
+  unacked_seq  bigint,            -- set for a connected device: pushed only if it has not acked this seq by due_at
   created_at   bigint  NOT NULL,
   PRIMARY KEY (app_key, user_id, device_id, message_uid)
 );

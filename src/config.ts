@@ -17,6 +17,8 @@ export const featuresSchema = z
     multiMobile: z.boolean().default(false),
     webMaxConnections: z.number().int().min(1).max(100).default(10),
     friendsOnly: z.boolean().default(false),
+    /** A connected device that has not acked a message this long after it was sent is pushed it (0: never). */
+    pushAfterUnackedMs: z.number().int().min(0).max(3_600_000).default(5_000),
     timezone: z
       .string()
       .refine(isTimeZone, { message: 'not an IANA time zone' })

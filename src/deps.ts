@@ -32,6 +32,7 @@ import type { PushOutcome } from './core/push/provider.js';
 import { AudiencePushes } from './core/push/audience-push.js';
 import { PushPlanner } from './core/push/planner.js';
 import { PushTokens } from './core/push/tokens.js';
+import { stillUnacked } from './core/push/unacked.js';
 import { PushWorker } from './core/push/worker.js';
 import { RecallService } from './core/recall.js';
 import { RetentionSweeper, retentionSweepIntervalMs } from './core/retention.js';
@@ -59,6 +60,7 @@ import { createSqlMessageExpansionStore } from './store/message-expansion.sql.js
 import { migrate } from './store/migrate.js';
 import { createSqlOutboxStore } from './store/outbox.sql.js';
 import { createSqlPermissionStore } from './store/permissions.sql.js';
+import type { ConversationStore } from './store/conversations.js';
 import type { Presence } from './store/presence.js';
 import type { PushJob, PushJobStore } from './store/push-jobs.js';
 import { createSqlPushAudienceStore } from './store/push-audience.sql.js';
@@ -246,7 +248,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const history = new HistoryService(historyStore, conversationStore, userStore, access, clock);
     const conversationList = new ConversationListService(conversationStore, history, permissions, clock);
     const recalls = new RecallService(historyStore, deliverer, events, clock);
-    const offlinePush = startPush({ sql, apps, presence, events, conversationList, deliverer, clock, logger, onOutcome: options.onPushOutcome });
+    const offlinePush = startPush({ sql, apps, presence, events, conversationList, inbox, conversations: conversationStore, deliverer, clock, logger, onOutcome: options.onPushOutcome });
     await offlinePush.tokens.start();
     closers.push(() => offlinePush.close());
     const modifications = new ModifyService(historyStore, deliverer, engine.once, clock, (err, what) => logger.warn({ err }, what));
@@ -335,6 +337,8 @@ function startPush(deps: {
   presence: Presence;
   events: CoreEvents;
   conversationList: ConversationListService;
+  inbox: Inbox;
+  conversations: ConversationStore;
   deliverer: Deliverer;
   clock: Clock;
   logger: Logger;
@@ -350,6 +354,7 @@ function startPush(deps: {
     tokens,
     providers,
     apps: deps.apps,
+    stillUnacked: stillUnacked(deps.inbox, deps.conversations),
     unread: async (app, userId) => (await deps.conversationList.list(app, userId, 1000)).reduce((sum, c) => sum + c.unreadCount, 0),
     clock,
     report: (job, outcome) => {

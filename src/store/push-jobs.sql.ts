@@ -8,23 +8,28 @@ export function createSqlPushJobStore(sql: SqlClient): PushJobStore {
   return {
     async add(jobs, now) {
       if (jobs.length === 0) return;
-      const column = (name: keyof (typeof jobs)[number]) => jobs.map((job) => job[name]);
+      const column = (name: 'appKey' | 'userId' | 'deviceId' | 'messageUId' | 'provider' | 'token' | 'notification') => jobs.map((job) => job[name]);
       await sql.query(
-        `INSERT INTO push_jobs (app_key, user_id, device_id, message_uid, provider, token, notification, due_at, created_at)
-         SELECT *, $8::bigint, $8::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+        `INSERT INTO push_jobs (app_key, user_id, device_id, message_uid, provider, token, notification, due_at, unacked_seq, created_at)
+         SELECT *, $10::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])
          ON CONFLICT (app_key, user_id, device_id, message_uid) DO NOTHING`,
-        [column('appKey'), column('userId'), column('deviceId'), column('messageUId'), column('provider'), column('token'), column('notification'), now],
+        [
+          column('appKey'), column('userId'), column('deviceId'), column('messageUId'), column('provider'), column('token'), column('notification'),
+          jobs.map((job) => job.dueAt ?? now),
+          jobs.map((job) => job.unackedSeq ?? null),
+          now,
+        ],
       );
     },
 
     async take(now, leaseMs, limit) {
-      const result = await sql.query<{ app_key: string; user_id: string; device_id: string; message_uid: string; provider: PushJob['provider']; token: string; notification: string; attempts: number }>(
+      const result = await sql.query<{ app_key: string; user_id: string; device_id: string; message_uid: string; provider: PushJob['provider']; token: string; notification: string; attempts: number; unacked_seq: string | number | null }>(
         `UPDATE push_jobs SET lease_until = $1::bigint + $2::bigint, attempts = attempts + 1
          WHERE (app_key, user_id, device_id, message_uid) IN (
            SELECT app_key, user_id, device_id, message_uid FROM push_jobs
            WHERE sent_at IS NULL AND due_at <= $1 AND lease_until <= $1
            ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-         RETURNING app_key, user_id, device_id, message_uid, provider, token, notification, attempts`,
+         RETURNING app_key, user_id, device_id, message_uid, provider, token, notification, attempts, unacked_seq`,
         [now, leaseMs, limit],
       );
       return result.rows.map((row) => ({
@@ -36,6 +41,7 @@ export function createSqlPushJobStore(sql: SqlClient): PushJobStore {
         token: row.token,
         notification: row.notification,
         attempts: Number(row.attempts) - 1,
+        ...(row.unacked_seq !== null && { unackedSeq: Number(row.unacked_seq) }),
       }));
     },
 

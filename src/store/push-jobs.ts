@@ -12,7 +12,12 @@ export interface PushJob {
   notification: string;
   /** Attempts made before this one. */
   attempts: number;
+  /** A connected device's job: pushed only if the device has not acked this inbox seq when it is due. */
+  unackedSeq?: number | undefined;
 }
+
+/** A job to add; `dueAt` (default: at once) delays a connected device's push. */
+export type NewPushJob = Omit<PushJob, 'attempts'> & { dueAt?: number | undefined };
 
 /**
  * Owed pushes (SQL), durable across a node's death (docs/push.md "Durability"):
@@ -24,7 +29,7 @@ export interface PushJob {
  *   `retry` makes it due again later; `drop` forgets it unsent.
  */
 export interface PushJobStore {
-  add(jobs: ReadonlyArray<Omit<PushJob, 'attempts'>>, now: number): Promise<void>;
+  add(jobs: readonly NewPushJob[], now: number): Promise<void>;
   take(now: number, leaseMs: number, limit: number): Promise<PushJob[]>;
   sent(job: PushJob, now: number): Promise<void>;
   retry(job: PushJob, dueAt: number): Promise<void>;

@@ -21,7 +21,7 @@ beforeAll(async () => {
   t = await startServer({
     apps: [
       {
-        features: { historyPrivateGroup: true, timezone: 'Asia/Shanghai' },
+        features: { historyPrivateGroup: true, timezone: 'Asia/Shanghai', pushAfterUnackedMs: 400 },
         push: {
           apns: { ...apnsCredentials, privateKey: keys.apnsPrivateKey, production: false, endpoint: apns.url },
           fcm: { ...fcmCredentials, privateKey: keys.fcmPrivateKey, endpoint: fcm.url, tokenUri: fcm.tokenUri },
@@ -51,7 +51,7 @@ async function offlinePhone(userId: string, provider: 'apns' | 'fcm', token: str
   const device = await connectDevice(t, app, userId, { deviceId, autoAck: true });
   await device.client.registerPush(provider, token);
   await device.close();
-  await expect.poll(async () => (await t.deps.presence.list(app.appKey, userId)).some((s) => s.deviceId === deviceId)).toBe(false);
+  await expect.poll(async () => (await t.deps.presence.list(app.appKey, userId)).some((s) => s.deviceId === deviceId), { timeout: 5000 }).toBe(false);
 }
 
 async function tokensOf(userId: string): Promise<string[]> {
@@ -99,8 +99,10 @@ describe('when a message is pushed', () => {
     await offlinePhone('p-bob', 'apns', token);
     await connectDevice(t, app, 'p-alice').then((d) => d.close()); // names the sender
     ok(await app.post('/message/private/publish.json', { fromUserId: 'p-alice', toUserId: 'p-bob', objectName: 'RC:TxtMsg', content: txt('hello bob') }));
+    // The badge is the unread count when the push is sent: one, then two.
+    await expect.poll(() => toIos(token).length, { timeout: 5000 }).toBe(1);
     ok(await app.post('/message/private/publish.json', { fromUserId: 'p-alice', toUserId: 'p-bob', objectName: 'RC:TxtMsg', content: txt('are you there?'), pushData: 'custom-data' }));
-    await expect.poll(() => pushesTo(token).length).toBe(2);
+    await expect.poll(() => pushesTo(token).length, { timeout: 5000 }).toBe(2);
     const [first, second] = toIos(token);
     expect(first!.payload.aps.alert).toEqual({ title: 'name-p-alice', body: 'hello bob' });
     expect(first!.payload.aps.badge).toBe(1);
@@ -115,7 +117,7 @@ describe('when a message is pushed', () => {
     const token = fcmToken();
     await offlinePhone('f-bob', 'fcm', token);
     for (const text of ['one', 'two']) ok(await app.post('/message/private/publish.json', { fromUserId: 'f-alice', toUserId: 'f-bob', objectName: 'RC:TxtMsg', content: txt(text) }));
-    await expect.poll(() => pushesTo(token).length).toBe(2);
+    await expect.poll(() => pushesTo(token).length, { timeout: 5000 }).toBe(2);
     const [first] = toAndroid(token);
     expect(first!.message).toMatchObject({ notification: { title: 'f-alice', body: 'one' }, data: { conversationType: '1', targetId: 'f-alice', objectName: 'RC:TxtMsg' } });
     expect(fcm.issued).toHaveLength(1);
@@ -128,10 +130,28 @@ describe('when a message is pushed', () => {
     await online.client.registerPush('fcm', tablet);
     ok(await app.post('/message/private/publish.json', { fromUserId: 'c-alice', toUserId: 'c-bob', objectName: 'RC:TxtMsg', content: txt('hi') }));
     await online.received(1);
-    await expect.poll(() => pushesTo(phone).length).toBe(1);
+    await expect.poll(() => pushesTo(phone).length, { timeout: 5000 }).toBe(1);
     await drained();
     expect(pushesTo(tablet)).toEqual([]);
     await online.close();
+  });
+
+  it('a connected device that has not acked within pushAfterUnackedMs is pushed; an ack or a read position covering the message cancels it', async () => {
+    const [sleepy, reader, acker] = [apnsToken(), apnsToken(), apnsToken()];
+    const asleep = await connectDevice(t, app, 'u-sleepy', { autoAck: false });
+    await asleep.client.registerPush('apns', sleepy);
+    const reading = await connectDevice(t, app, 'u-reader', { autoAck: false });
+    await reading.client.registerPush('apns', reader);
+    const acking = await connectDevice(t, app, 'u-acker');
+    await acking.client.registerPush('apns', acker);
+    ok(await app.post('/message/private/publish.json', { fromUserId: 'u-alice', toUserId: ['u-sleepy', 'u-reader', 'u-acker'], objectName: 'RC:TxtMsg', content: txt('still there?') }));
+    const [[message]] = await Promise.all([reading.received(1), asleep.received(1), acking.received(1)]);
+    await reading.client.request('read', { conversationType: 1, targetId: 'u-alice', lastReadTime: message!.sentTime });
+    expect(toIos(sleepy)).toEqual([]);
+    await expect.poll(() => toIos(sleepy).length, { timeout: 5000 }).toBe(1);
+    await drained();
+    expect([...toIos(reader), ...toIos(acker)]).toEqual([]);
+    await Promise.all([asleep.close(), reading.close(), acking.close()]);
   });
 
   it('never pushes status messages, the sender\'s own echo, disablePush sends, or signalling types without pushContent', async () => {
@@ -146,7 +166,7 @@ describe('when a message is pushed', () => {
     ok(await send({ objectName: 'RC:ReadNtf', content: JSON.stringify({ lastMessageSendTime: 1 }) }));
     ok(await send({ objectName: 'app:custom', content: JSON.stringify({ x: 1 }) }));
     ok(await send({ isIncludeSender: 1, objectName: 'RC:CmdMsg', content: JSON.stringify({ name: 'ping' }), pushContent: 'a command worth a push' }));
-    await expect.poll(() => pushesTo(bob).length).toBe(1);
+    await expect.poll(() => pushesTo(bob).length, { timeout: 5000 }).toBe(1);
     await drained();
     expect(pushesTo(bob)[0]).toMatchObject({ payload: { aps: { alert: { body: 'a command worth a push' } } } });
     expect(pushesTo(alice)).toEqual([]);
@@ -158,7 +178,7 @@ describe('when a message is pushed', () => {
     ok(await app.post('/conversation/notification/set.json', { requestId: 'm-bob', conversationType: 1, targetId: 'm-alice', isMuted: 1 }));
     ok(await app.post('/message/private/publish.json', { fromUserId: 'm-alice', toUserId: 'm-bob', objectName: 'RC:TxtMsg', content: txt('muted') }));
     ok(await app.post('/message/private/publish.json', { fromUserId: 'm-carol', toUserId: 'm-bob', objectName: 'RC:TxtMsg', content: txt('not muted') }));
-    await expect.poll(() => pushesTo(token).length).toBe(1);
+    await expect.poll(() => pushesTo(token).length, { timeout: 5000 }).toBe(1);
     await drained();
     expect(toIos(token)[0]!.payload).toMatchObject({ aps: { alert: { body: 'not muted' } } });
 
@@ -169,13 +189,13 @@ describe('when a message is pushed', () => {
     expect((await app.post('/user/blockPushPeriod/get.json', { userId: 'm-bob' })).body).toEqual({ code: 200, data: { startTime: start, period: 30, unPushLevel: 1 } });
     ok(await app.post('/message/private/publish.json', { fromUserId: 'm-carol', toUserId: 'm-bob', objectName: 'RC:TxtMsg', content: txt('quiet') }));
     ok(await app.post('/message/private/publish.json', { fromUserId: 'm-carol', toUserId: 'm-bob', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: '@bob', mentionedInfo: { type: 2, userIdList: ['m-bob'] } }) }));
-    await expect.poll(() => pushesTo(token).length).toBe(2);
+    await expect.poll(() => pushesTo(token).length, { timeout: 5000 }).toBe(2);
     await drained();
     expect(toIos(token)[1]!.payload).toMatchObject({ aps: { alert: { body: '@bob' } } });
     ok(await app.post('/user/blockPushPeriod/delete.json', { userId: 'm-bob' }));
     expect((await app.post('/user/blockPushPeriod/get.json', { userId: 'm-bob' })).body).toEqual({ code: 200, data: {} });
     ok(await app.post('/message/private/publish.json', { fromUserId: 'm-carol', toUserId: 'm-bob', objectName: 'RC:TxtMsg', content: txt('awake') }));
-    await expect.poll(() => pushesTo(token).length).toBe(3);
+    await expect.poll(() => pushesTo(token).length, { timeout: 5000 }).toBe(3);
     expect((await app.post('/user/blockPushPeriod/set.json', { userId: 'm-bob', startTime: '25:00:00', period: 30 })).body.code).toBe(1002);
   });
 
@@ -200,14 +220,14 @@ describe('what is pushed', () => {
     await connectDevice(t, app, 'g-alice').then((d) => d.close());
     const sent = await app.post('/message/group/publish.json', { fromUserId: 'g-alice', toGroupId: 'pg1', objectName: 'RC:ImgMsg', content: JSON.stringify({ imageUri: 'https://x/y.png', content: '' }) });
     const { messageUID } = (sent.body.messageUIDs as Array<{ messageUID: string }>)[0]!;
-    await expect.poll(() => pushesTo(bob).length + pushesTo(carol).length).toBe(2);
+    await expect.poll(() => pushesTo(bob).length + pushesTo(carol).length, { timeout: 5000 }).toBe(2);
     expect(toIos(bob)[0]!.payload.aps.alert).toEqual({ title: 'Climbers', body: 'name-g-alice: [图片]' });
     expect(toAndroid(carol)[0]!.message.notification).toEqual({ title: 'Climbers', body: 'name-g-alice: [图片]' });
 
     const alice = await connectDevice(t, app, 'g-alice');
     await alice.client.request('recall', { messageUId: messageUID });
     await alice.close();
-    await expect.poll(() => pushesTo(bob).length).toBe(2);
+    await expect.poll(() => pushesTo(bob).length, { timeout: 5000 }).toBe(2);
     expect(toIos(bob)[1]!.payload).toMatchObject({ aps: { alert: { title: 'Climbers', body: 'name-g-alice: [撤回了一条消息]' } }, rc: { objectName: 'RC:RcCmd', targetId: 'pg1' } });
   });
 
@@ -221,7 +241,7 @@ describe('what is pushed', () => {
       pushConfigs: [{ APNS: { 'thread-id': 'th-1', 'apns-collapse-id': 'col-1', 'interruption-level': 'time-sensitive' } }, { FCM: { channelId: 'chat', collapse_key: 'ck', imageUrl: 'https://x/i.png' } }],
     });
     ok(await app.post('/message/private/publish.json', { fromUserId: 'x-alice', toUserId: 'x-bob', objectName: 'RC:TxtMsg', content: txt('with ext'), pushContent: 'shown text', pushExt, count: 7 }));
-    await expect.poll(() => pushesTo(ios).length + pushesTo(android).length).toBe(2);
+    await expect.poll(() => pushesTo(ios).length + pushesTo(android).length, { timeout: 5000 }).toBe(2);
     const [onIos] = toIos(ios);
     expect(onIos!.payload.aps).toMatchObject({ alert: { title: 'Custom title', body: 'shown text' }, badge: 7, 'thread-id': 'th-1', 'interruption-level': 'time-sensitive' });
     expect(onIos!.headers['apns-collapse-id']).toBe('col-1');
@@ -257,7 +277,7 @@ describe('providers\' answers', () => {
     await offlinePhone('d-3', 'fcm', tokens.unregistered);
     await offlinePhone('d-4', 'fcm', tokens.invalid);
     ok(await app.post('/message/private/publish.json', { fromUserId: 'd-alice', toUserId: ['d-1', 'd-2', 'd-3', 'd-4'], objectName: 'RC:TxtMsg', content: txt('to the dead') }));
-    await expect.poll(async () => (await Promise.all(['d-1', 'd-2', 'd-3', 'd-4'].map(tokensOf))).flat()).toEqual([]);
+    await expect.poll(async () => (await Promise.all(['d-1', 'd-2', 'd-3', 'd-4'].map(tokensOf))).flat(), { timeout: 5000 }).toEqual([]);
     await drained();
   });
 
@@ -300,14 +320,14 @@ describe('push endpoints and user tags', () => {
     ok(await postJson('/user/tag/set.json', { userId: 'aud-2', tags: ['female'] }));
     const res = await postJson('/push.json', { platform: ['ios'], audience: { tag: ['female', 'young'], is_to_all: false }, notification: { alert: 'sale today', ios: { title: 'Shop', badge: 3, extras: { id: 'x' } } } });
     expect(res.body).toEqual({ code: 200, id: expect.any(String) });
-    await expect.poll(() => pushesTo(ios1).length).toBe(1);
+    await expect.poll(() => pushesTo(ios1).length, { timeout: 5000 }).toBe(1);
     await drained();
     expect(toIos(ios1)[0]!.payload).toMatchObject({ aps: { alert: { title: 'Shop', body: 'sale today' }, badge: 3 }, appData: '{"id":"x"}' });
     expect([...pushesTo(android1), ...pushesTo(ios2)]).toEqual([]);
 
     const custom = await postJson('/push/custom.json', { platform: ['ios', 'android'], audience: { is_to_all: false, tagItems: [{ tags: ['female'], isNot: false, tagsOperator: 'OR' }, { tags: ['young'], isNot: true, itemsOperator: 'AND' }] }, notification: { alert: 'not young' } });
     expect(custom.body.code).toBe(200);
-    await expect.poll(() => pushesTo(ios2).length).toBe(1);
+    await expect.poll(() => pushesTo(ios2).length, { timeout: 5000 }).toBe(1);
     await drained();
     expect(pushesTo(ios1)).toHaveLength(1);
 
@@ -324,7 +344,7 @@ describe('push endpoints and user tags', () => {
     await offlinePhone('msg-1', 'fcm', token);
     const res = await postJson('/push.json', { platform: ['ios', 'android'], fromuserid: 'msg-admin', audience: { userid: ['msg-1'], is_to_all: false }, message: { content: txt('hello all'), objectName: 'RC:TxtMsg' }, notification: { alert: 'a message for you' } });
     expect(res.body).toEqual({ code: 200, id: expect.any(String) });
-    await expect.poll(() => pushesTo(token).length).toBe(1);
+    await expect.poll(() => pushesTo(token).length, { timeout: 5000 }).toBe(1);
     await drained();
     expect(toAndroid(token)[0]!.message.notification.body).toBe('a message for you');
     const device = await connectDevice(t, app, 'msg-1');
@@ -335,7 +355,7 @@ describe('push endpoints and user tags', () => {
     const ios = apnsToken();
     await offlinePhone('pu-1', 'apns', ios);
     ok(await postJson('/push/user.json', { userIds: ['pu-1'], notification: { title: 'Hi', pushContent: 'just a push', ios: { badge: 1 } } }));
-    await expect.poll(() => pushesTo(ios).length).toBe(1);
+    await expect.poll(() => pushesTo(ios).length, { timeout: 5000 }).toBe(1);
     expect(toIos(ios)[0]!.payload.aps).toMatchObject({ alert: { title: 'Hi', body: 'just a push' }, badge: 1 });
   });
 });

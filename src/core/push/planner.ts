@@ -1,5 +1,5 @@
 import type { Presence } from '../../store/presence.js';
-import type { PushJobStore } from '../../store/push-jobs.js';
+import type { NewPushJob, PushJobStore } from '../../store/push-jobs.js';
 import type { PushTarget } from '../../store/push-tokens.js';
 import type { Clock } from '../../model/clock.js';
 import type { App } from '../apps.js';
@@ -55,13 +55,23 @@ export class PushPlanner {
     const connected = await this.connectedDevices(app, event, targets);
     const mentions = mentionsOf(message.content);
     const now = this.deps.clock.now();
-    const owed = targets.filter((t) => !connected.has(deviceKey(t.userId, t.deviceId)) && allowed(t, mentions, now, app.features.timezone));
-    if (owed.length === 0) return;
+    const seqs = new Map(event.recipients.map((r) => [r.userId, r.seq]));
+    const delay = app.features.pushAfterUnackedMs;
     const text = JSON.stringify(notification);
-    await this.deps.jobs.add(
-      owed.map((t) => ({ appKey: app.appKey, userId: t.userId, deviceId: t.deviceId, messageUId: message.messageUId, provider: t.provider, token: t.token, notification: text })),
-      now,
-    );
+    const jobs: NewPushJob[] = [];
+    for (const target of targets) {
+      if (!allowed(target, mentions, now, app.features.timezone)) continue;
+      const job = { appKey: app.appKey, userId: target.userId, deviceId: target.deviceId, messageUId: message.messageUId, provider: target.provider, token: target.token, notification: text };
+      if (!connected.has(deviceKey(target.userId, target.deviceId))) {
+        jobs.push(job);
+        continue;
+      }
+      // A connected device that reads nothing (an app in the background) is pushed what it has not acked in time.
+      const seq = seqs.get(target.userId);
+      if (delay > 0 && seq !== undefined) jobs.push({ ...job, dueAt: now + delay, unackedSeq: seq });
+    }
+    if (jobs.length === 0) return;
+    await this.deps.jobs.add(jobs, now);
     this.deps.added();
   }
 

@@ -21,6 +21,8 @@ export interface PushWorkerDeps {
   tokens: Pick<PushTokens, 'removeDead'>;
   providers: PushProviders;
   apps: Pick<AppRegistry, 'get'>;
+  /** A connected device's delayed job (`unackedSeq`): still owed, neither acked nor read? */
+  stillUnacked(app: App, job: PushJob & { unackedSeq: number }, notification: Notification): Promise<boolean>;
   /** The user's total unread count, as the conversation list computes it (the iOS badge). */
   unread(app: App, userId: string): Promise<number>;
   clock: Clock;
@@ -95,6 +97,10 @@ export class PushWorker {
     const provider = app && this.deps.providers.of(app, job.provider);
     if (!app || !provider) return this.drop(job, `no ${job.provider} provider configured for the app`);
     const notification = JSON.parse(job.notification) as Notification;
+    const { unackedSeq } = job;
+    if (unackedSeq !== undefined && !(await this.deps.stillUnacked(app, { ...job, unackedSeq }, notification))) {
+      return this.drop(job, 'the connected device acked or read it');
+    }
     const badge = notification.badge ?? (job.provider === 'apns' ? await this.deps.unread(app, job.userId) : 0);
     const outcome = await provider.send({ token: job.token, notification, badge, messageUId: job.messageUId });
     this.deps.report(job, outcome);
