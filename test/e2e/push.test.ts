@@ -91,6 +91,13 @@ describe('device tokens (push.register / push.unregister)', () => {
     expect(await tokensOf('tok-b')).toEqual([]);
     await Promise.all([a.close(), b.close()]);
   });
+
+  it('a deactivated account loses its tokens', async () => {
+    await offlinePhone('tok-gone', 'fcm', fcmToken());
+    expect(await tokensOf('tok-gone')).toHaveLength(1);
+    ok(await app.post('/user/deactivate.json', { userId: 'tok-gone' }));
+    await expect.poll(() => tokensOf('tok-gone'), { timeout: 5000 }).toEqual([]);
+  });
 });
 
 describe('when a message is pushed', () => {
