@@ -23,6 +23,8 @@ import { userRoutes } from './http/routes/users.js';
 import { historyRoutes } from './http/routes/history.js';
 import { expansionRoutes } from './http/routes/expansion.js';
 import { eventRoutes } from './http/routes/events.js';
+import { pushAudienceRoutes } from './http/routes/push-audience.js';
+import { pushRoutes } from './http/routes/push.js';
 import { serializeRequest } from './http/log-redaction.js';
 import { verifySignature } from './http/signature.js';
 import type { RongCloudOptions } from './gateway/rongcloud/connection.js';
@@ -100,6 +102,8 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     historyExportRoutes(signed, deps.historyExports);
     expansionRoutes(signed, deps.expansion);
     eventRoutes(signed, deps.eventFeed);
+    pushRoutes(signed, deps.push.tokens);
+    pushAudienceRoutes(signed, deps.push.audience);
   });
 
   const gateway = new Gateway(deps.logger, deps.devices, { ...defaultGatewayOptions, ...gatewayOptions });

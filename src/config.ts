@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { apiPath } from './model/api-path.js';
@@ -17,6 +18,8 @@ export const featuresSchema = z
     multiMobile: z.boolean().default(false),
     webMaxConnections: z.number().int().min(1).max(100).default(10),
     friendsOnly: z.boolean().default(false),
+    /** A connected device that has not acked a message this long after it was sent is pushed it (0: never). */
+    pushAfterUnackedMs: z.number().int().min(0).max(3_600_000).default(5_000),
     timezone: z
       .string()
       .refine(isTimeZone, { message: 'not an IANA time zone' })
@@ -55,6 +58,41 @@ export const callbacksSchema = z
 
 export type CallbacksConfig = z.infer<typeof callbacksSchema>;
 
+/** A PEM private key that node:crypto can read, of the algorithm the provider signs with. */
+const privateKeyPem = (type: 'ec' | 'rsa') =>
+  z.string().min(1).refine((pem) => keyTypeOf(pem) === type, { message: `not a PEM ${type === 'ec' ? 'EC (ES256)' : 'RSA (RS256)'} private key` });
+
+/** Push providers of an app (docs/push.md); an `http://` endpoint means cleartext (tests, private gateways). */
+export const pushSchema = z
+  .object({
+    apns: z
+      .object({
+        teamId: z.string().min(1).max(32),
+        keyId: z.string().min(1).max(32),
+        privateKey: privateKeyPem('ec'),
+        bundleId: z.string().min(1).max(255),
+        production: z.boolean().default(true),
+        endpoint: z.string().url().optional(),
+      })
+      .strict()
+      .optional(),
+    fcm: z
+      .object({
+        projectId: z.string().min(1).max(128),
+        clientEmail: z.string().min(1).max(255),
+        privateKey: privateKeyPem('rsa'),
+        endpoint: z.string().url().optional(),
+        tokenUri: z.string().url().optional(),
+      })
+      .strict()
+      .optional(),
+    /** Per-app bodies for the built-in types, by objectName (docs/push.md "What is pushed"). */
+    defaults: z.record(z.string().min(1).max(32), z.string().max(256)).optional(),
+  })
+  .strict();
+
+export type PushConfig = z.infer<typeof pushSchema>;
+
 export const appSchema = z
   .object({
     appKey: z.string().min(1).max(64),
@@ -71,6 +109,8 @@ export const appSchema = z
       .transform((limits) => Object.fromEntries(Object.entries(limits).map(([path, perSecond]) => [apiPath(path), perSecond])))
       .optional(),
     callbacks: callbacksSchema.optional(),
+
+    push: pushSchema.optional(),
   })
   .strict();
 
@@ -178,5 +218,16 @@ function isTimeZone(zone: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+function keyTypeOf(pem: string): string | undefined {
+  try {
+    const key = createPrivateKey(pem);
+    // ES256 is ECDSA over P-256 only.
+    if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') return 'ec (not P-256)';
+    return key.asymmetricKeyType;
+  } catch {
+    return undefined;
   }
 }

@@ -33,6 +33,12 @@ import { ModifyService } from './core/modify.js';
 import { NodeEvents } from './core/node-events.js';
 import { NodeLiveness, nodeIdFor } from './core/node-liveness.js';
 import { PermissionService } from './core/permissions.js';
+import type { PushOutcome } from './core/push/provider.js';
+import { AudiencePushes } from './core/push/audience-push.js';
+import { PushPlanner } from './core/push/planner.js';
+import { PushTokens } from './core/push/tokens.js';
+import { stillUnacked } from './core/push/unacked.js';
+import { PushWorker } from './core/push/worker.js';
 import { RecallService } from './core/recall.js';
 import { RetentionSweeper, retentionSweepIntervalMs } from './core/retention.js';
 import { forgetRoom } from './core/room-exits.js';
@@ -61,7 +67,13 @@ import { createSqlMessageExpansionStore } from './store/message-expansion.sql.js
 import { migrate } from './store/migrate.js';
 import { createSqlOutboxStore } from './store/outbox.sql.js';
 import { createSqlPermissionStore } from './store/permissions.sql.js';
+import type { ConversationStore } from './store/conversations.js';
 import type { Presence } from './store/presence.js';
+import type { PushJob, PushJobStore } from './store/push-jobs.js';
+import { createSqlPushAudienceStore } from './store/push-audience.sql.js';
+import { createSqlPushJobStore } from './store/push-jobs.sql.js';
+import { createSqlPushTokenStore } from './store/push-tokens.sql.js';
+import { createPushProviders } from './push/providers.js';
 import type { SqlClient } from './store/sql.js';
 import { createPgClient } from './store/sql.pg.js';
 import { createPgliteClient, DataDirInUseError } from './store/sql.pglite.js';
@@ -122,6 +134,8 @@ export interface Deps {
   groups: GroupService;
   chatrooms: ChatroomService;
   ultraGroups: UltraGroupService;
+  /** Offline push (docs/push.md): devices' tokens, the owed pushes and the worker sending them. */
+  push: { tokens: PushTokens; jobs: PushJobStore; worker: PushWorker; audience: AudiencePushes };
   /** true when every store behind this node answers. */
   healthy(): Promise<boolean>;
   close(): Promise<void>;
@@ -138,6 +152,8 @@ export interface DepsOptions {
   shared?: { sql?: SqlClient | undefined; engine?: Engine | undefined };
   /** Wraps the node's bus (tests: a bus that loses, repeats or reorders what it carries). */
   wrapBus?: (bus: Bus) => Bus;
+  /** Told what became of each push (tests). */
+  onPushOutcome?: (job: PushJob, outcome: PushOutcome | { kind: 'dropped'; reason: string }) => void;
 }
 
 /** Live pushes one device may receive while its catch-up runs, before it is asked to reconnect. */
@@ -275,6 +291,9 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const history = new HistoryService(historyStore, conversationStore, userStore, access, clock);
     const conversationList = new ConversationListService(conversationStore, history, permissions, clock);
     const recalls = new RecallService(historyStore, deliverer, events, clock);
+    const offlinePush = startPush({ sql, apps, presence, events, conversationList, inbox, conversations: conversationStore, deliverer, clock, logger, onOutcome: options.onPushOutcome });
+    await offlinePush.tokens.start();
+    closers.push(() => offlinePush.close());
     const modifications = new ModifyService(historyStore, deliverer, engine.once, clock, (err, what) => logger.warn({ err }, what));
     const devices = new Devices(
       localSessions,
@@ -294,6 +313,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
         roomMembers,
         events,
         nodeEvents,
+        pushTokens: offlinePush.tokens,
         onError: (err, what) => logger.warn({ err }, what),
       },
       maxHeldBackPushes,
@@ -340,6 +360,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       groups,
       chatrooms,
       ultraGroups,
+      push: { tokens: offlinePush.tokens, jobs: offlinePush.jobs, worker: offlinePush.worker, audience: offlinePush.audience },
       async healthy() {
         const results = await Promise.allSettled([sql.ping(), engine.ping()].map((check) => withTimeout(check, 2000)));
         return results.every((r) => r.status === 'fulfilled');
@@ -351,6 +372,61 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     // Two processes on one embedded folder is a configuration the operator must change.
     throw err instanceof DataDirInUseError ? new ConfigError(err.message) : err;
   }
+}
+
+/**
+ * Offline push (docs/push.md): the planner hangs off the committed-message events and
+ * writes owed pushes; the worker sends them with each app's providers.
+ */
+function startPush(deps: {
+  sql: SqlClient;
+  apps: AppRegistry;
+  presence: Presence;
+  events: CoreEvents;
+  conversationList: ConversationListService;
+  inbox: Inbox;
+  conversations: ConversationStore;
+  deliverer: Deliverer;
+  clock: Clock;
+  logger: Logger;
+  onOutcome: DepsOptions['onPushOutcome'];
+}) {
+  const { clock, logger } = deps;
+  const report = (message: string) => (err: unknown) => logger.warn({ err }, message);
+  const tokens = new PushTokens(createSqlPushTokenStore(deps.sql), clock, report('could not read which apps have push tokens; the next refresh retries'));
+  const jobs = createSqlPushJobStore(deps.sql);
+  const providers = createPushProviders(() => clock.now());
+  const worker = new PushWorker({
+    jobs,
+    tokens,
+    providers,
+    apps: deps.apps,
+    stillUnacked: stillUnacked(deps.inbox, deps.conversations),
+    unread: async (app, userId) => (await deps.conversationList.list(app, userId, 1000)).reduce((sum, c) => sum + c.unreadCount, 0),
+    clock,
+    report: (job, outcome) => {
+      deps.onOutcome?.(job, outcome);
+      const fields = { appKey: job.appKey, userId: job.userId, deviceId: job.deviceId, messageUId: job.messageUId, provider: job.provider, outcome: outcome.kind };
+      if (outcome.kind === 'sent') logger.debug(fields, 'push sent');
+      else logger.info({ ...fields, reason: outcome.reason }, 'push not sent');
+    },
+    onError: report('a push failed; it is retried'),
+  });
+  const planner = new PushPlanner({ tokens, presence: deps.presence, jobs, clock, added: () => worker.kick(), onError: report('could not plan the pushes of a message') });
+  const stopListening = deps.events.on(planner.listener);
+  worker.start();
+  return {
+    tokens,
+    jobs,
+    worker,
+    audience: new AudiencePushes(createSqlPushAudienceStore(deps.sql), deps.deliverer, clock, () => worker.kick()),
+    async close() {
+      stopListening();
+      tokens.stop();
+      await worker.stop();
+      await providers.close();
+    },
+  };
 }
 
 /** Closes in reverse order of opening; every closer runs even if one fails. */

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import type { Platform } from '../model/platform.js';
-import type { ClientMessage, ConnectResult, KickedFrame, ServerFrame, SyncedFrame } from './protocol.js';
+import type { ClientMessage, ConnectResult, KickedFrame, PushProvider, ServerFrame, SyncedFrame } from './protocol.js';
 
 export interface SendResult {
   messageUId: string;
@@ -152,6 +152,19 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     const result = await this.request<SendResult>('send', fields);
     if (result.seq !== undefined) this.hold(result.seq, false);
     return result;
+  }
+
+  /**
+   * Binds this device's push token to its user (docs/protocol.md "Push tokens"): the server
+   * pushes it what it is owed while it is not connected. Registering again replaces it.
+   */
+  async registerPush(provider: PushProvider, token: string): Promise<void> {
+    await this.request('push.register', { provider, token });
+  }
+
+  /** This device gets no more pushes. */
+  async unregisterPush(): Promise<void> {
+    await this.request('push.unregister');
   }
 
   /** Closes for good: no reconnect. */

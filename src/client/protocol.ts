@@ -11,6 +11,9 @@ export interface ConnectResult {
   epoch: string;
 }
 
+/** The push services a device may register a token with (`push.register`). */
+export type PushProvider = 'apns' | 'fcm';
+
 export interface SyncedFrame {
   op: 'synced';
   seq: number;

@@ -1,5 +1,6 @@
 import { ParleyError } from '../errors.js';
 import type { KickReason } from '../model/kick.js';
+import type { PushProviderName } from '../model/push.js';
 import type { SessionInfo } from '../model/session.js';
 import { inboxLimits, type App } from './apps.js';
 import { catchUp, type Gap } from './catch-up.js';
@@ -251,6 +252,15 @@ export class DeviceSession {
 
   notifications(): Promise<MuteRow[]> {
     return this.services.permissions.listMutes(this.app, this.info.userId);
+  }
+
+  /** Binds a push token to this user's device (docs/push.md): it is pushed what it misses while not connected. */
+  registerPush(provider: PushProviderName, token: string): Promise<void> {
+    return this.services.pushTokens.register(this.app, { userId: this.info.userId, deviceId: this.info.deviceId, provider, token });
+  }
+
+  unregisterPush(): Promise<void> {
+    return this.services.pushTokens.unregister(this.app, this.info.userId, this.info.deviceId);
   }
 
   /** The device is gone: leaves its rooms, then its presence. */

@@ -16,6 +16,7 @@ import type { NodeEvents, PushTarget } from './node-events.js';
 import { nodeTtlMs } from './node-liveness.js';
 import { OutgoingMessage } from './outgoing.js';
 import type { PermissionService } from './permissions.js';
+import type { PushTokens } from './push/tokens.js';
 import type { RecallService } from './recall.js';
 import type { SessionService } from './sessions.js';
 import type { UserService } from './users.js';
@@ -37,6 +38,7 @@ export interface DeviceServices {
   roomMembers: ChatroomMembers;
   events: CoreEvents;
   nodeEvents: NodeEvents;
+  pushTokens: Pick<PushTokens, 'register' | 'unregister'>;
   onError(err: unknown, what: string): void;
 }
 

@@ -32,6 +32,8 @@ export interface RecallRequest {
   isAdmin: boolean;
   isDelete: boolean;
   extra: string;
+  /** RongCloud's disablePush: the recall notice is not pushed to devices not connected. */
+  disablePush?: boolean | undefined;
 }
 
 /**
@@ -123,6 +125,7 @@ export class RecallService {
       objectName: recallCommand,
       content: { content: commandContent(request.messageUId, message, request) },
       notice: true,
+      ...(request.disablePush && { push: { disablePush: true } }),
     });
   }
 }

@@ -189,6 +189,12 @@ export class Connection implements DeviceLink, DeviceSocket {
         return { conversations: await session.conversations(frame.limit) };
       case 'conversation.notifications':
         return { notifications: await session.notifications() };
+      case 'push.register':
+        await session.registerPush(frame.provider, frame.token);
+        return {};
+      case 'push.unregister':
+        await session.unregisterPush();
+        return {};
     }
   }
 

@@ -3,6 +3,7 @@ import type { Gap } from '../core/catch-up.js';
 import type { DeliveredMessage } from '../model/message.js';
 import { findBadInput, idPattern, jsonDepth, maxJsonDepth } from '../core/input-rules.js';
 import { platforms } from '../model/platform.js';
+import { pushProviders } from '../model/push.js';
 
 /** Client-chosen request id, echoed in the result. */
 const requestId = z.union([z.number(), z.string().max(64)]);
@@ -80,6 +81,18 @@ export const readFrame = z.object({
   lastReadTime: z.number().int().min(0),
 });
 
+/**
+ * A device's push token: APNs tokens are hex, FCM registration tokens letters, digits and
+ * `:_-`; the token goes into the provider's URL, so nothing else is taken.
+ */
+export const pushRegisterFrame = z.object({
+  op: z.literal('push.register'),
+  id: requestId,
+  provider: z.enum(pushProviders),
+  token: z.string().min(1).max(1024).regex(/^[A-Za-z0-9:_.-]+$/, 'letters, digits and : _ . - only'),
+});
+export const pushUnregisterFrame = z.object({ op: z.literal('push.unregister'), id: requestId });
+
 export const conversationsFrame = z.object({ op: z.literal('conversations'), id: requestId, limit: z.number().int().min(1).max(1000).default(100) });
 
 export const clientFrame = z.discriminatedUnion('op', [
@@ -95,6 +108,8 @@ export const clientFrame = z.discriminatedUnion('op', [
   recallFrame,
   readFrame,
   conversationsFrame,
+  pushRegisterFrame,
+  pushUnregisterFrame,
 ]);
 
 export type ConnectFrame = z.infer<typeof connectFrame>;

@@ -3,7 +3,7 @@ import { decodeAppends, encodeAppends } from './outbox.sql.js';
 import type { SqlClient, SqlQueryable } from './sql.js';
 
 /** Tables keyed by the user alone (`user_id`). */
-const ownRows = ['users', 'user_bans', 'private_chat_mutes', 'friend_permissions'];
+const ownRows = ['users', 'user_bans', 'private_chat_mutes', 'friend_permissions', 'push_tokens', 'push_jobs', 'push_quiet_hours', 'user_tags'];
 /**
  * Rows about a one-to-one or system conversation with the user belong to it too: its
  * own (`user_id`) and the other side's (`target_id`, conversation types 1 and 6).

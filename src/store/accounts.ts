@@ -3,8 +3,9 @@
  * every row of one user — profile, cloud history it sent or received one-to-one, read
  * positions, conversations, pins and mutes (its own, and other users' of their
  * conversations with it), relations both ways, bans, remarks, friend settings, the hourly
- * history files that may hold its messages, its broadcast jobs (a job whose cursor names
- * it goes on from the user before), and the inbox appends still owed to it — except what
+ * history files that may hold its messages, its push tokens, owed pushes, quiet hours and
+ * tags, its broadcast jobs (a job whose cursor names it goes on from the user before), and
+ * the inbox appends still owed to it — except what
  * belongs to groups: group and ultra-group memberships and the settings scoped to them
  * (gags, mute whitelists, private-channel access) stay. Chatroom rows are the chatroom
  * store's.

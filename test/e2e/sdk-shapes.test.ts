@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageUIdTime } from '../../src/core/message-uid.js';
 import { startServer, type TestApp, type TestServer } from '../helpers/server.js';
 import { conversationRequests, groupEndRequests, groupRequests, messageRequests } from '../sdk-shapes/groups.js';
+import { pushRequests } from '../sdk-shapes/push.js';
 import type { Replay } from '../sdk-shapes/replay.js';
 import { chatroomRequests, ultraGroupRequests } from '../sdk-shapes/rooms.js';
 import { friendRequests, sensitiveRequests, userRequests } from '../sdk-shapes/users.js';
@@ -20,6 +21,7 @@ const requests: Replay[] = [
   ...messageRequests,
   ...ultraGroupRequests,
   ...groupEndRequests,
+  ...pushRequests,
 ];
 
 let t: TestServer;

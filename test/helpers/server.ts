@@ -54,6 +54,7 @@ export interface TestServerOptions {
   /** Stores shared with other servers of this process (several nodes in one test). */
   shared?: DepsOptions['shared'];
   wrapBus?: DepsOptions['wrapBus'];
+  onPushOutcome?: DepsOptions['onPushOutcome'];
 }
 
 let appCounter = 0;
@@ -67,6 +68,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       appSecret: app.appSecret ?? `secret-${Math.random().toString(36).slice(2)}`,
       ...(app.signatureMaxAgeSeconds !== undefined && { signatureMaxAgeSeconds: app.signatureMaxAgeSeconds }),
       ...(app.rateLimits && { rateLimits: app.rateLimits }),
+      ...(app.push !== undefined && { push: app.push }),
       features: app.features ?? {},
       ...(app.callbacks !== undefined && { callbacks: app.callbacks }),
     }),
@@ -87,7 +89,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   // Embedded: a database started from the run's migrated snapshot, closed with the server.
   const ownSql = !options.shared?.sql && !storage.databaseUrl ? await embeddedDatabase() : undefined;
   const shared = { ...options.shared, ...(ownSql && { sql: ownSql }) };
-  const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace, shared, wrapBus: options.wrapBus });
+  const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace, shared, wrapBus: options.wrapBus, onPushOutcome: options.onPushOutcome });
   const server = await buildApp(deps, options.gateway, options.rongCloud);
   await server.http.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.http.server.address() as AddressInfo;

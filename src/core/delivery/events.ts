@@ -3,7 +3,7 @@ import type { SessionInfo } from '../../model/session.js';
 import type { App } from '../apps.js';
 import type { Gap } from '../catch-up.js';
 import type { MessageFlags } from '../message-types.js';
-import type { Origin, SendKind } from './send.js';
+import type { Origin, PushOptions, SendKind } from './send.js';
 
 /** One receiver of a committed message. */
 export interface Recipient {
@@ -40,6 +40,8 @@ export interface MessageCommitted {
   historyKept: boolean;
   /** The server's notice of something done (recall, expansion change, group or room notice). */
   notice: boolean;
+  /** How the send asked to be pushed to devices not connected. */
+  push: PushOptions | undefined;
 }
 
 export type CoreEvent =

@@ -57,6 +57,7 @@ export class Publisher {
         roomSessions: planned.room?.sessions.length,
         historyKept: planned.history !== undefined,
         notice: send.notice ?? false,
+        push: send.push,
       });
     }
   }

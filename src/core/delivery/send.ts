@@ -10,6 +10,23 @@ export interface Content {
   pushData?: string | undefined;
 }
 
+/** How a send is pushed to devices not connected (docs/push.md); none: by the defaults. */
+export interface PushOptions {
+  /** RongCloud's disablePush: no push at all. */
+  disablePush?: boolean | undefined;
+  /** RongCloud's count: the iOS badge to show instead of the receiver's unread count. */
+  badge?: number | undefined;
+  /** RongCloud's pushExt, parsed: the title and per-vendor options. */
+  ext?: PushExt | undefined;
+}
+
+export interface PushExt {
+  title?: string | undefined;
+  forceShowPushContent?: boolean | undefined;
+  apns?: { threadId?: string | undefined; collapseId?: string | undefined; interruptionLevel?: string | undefined } | undefined;
+  fcm?: { channelId?: string | undefined; collapseKey?: string | undefined; imageUrl?: string | undefined } | undefined;
+}
+
 /** Who asks for a send. */
 export type Origin =
   /**
@@ -45,6 +62,7 @@ interface SendCommon {
    * stop it.
    */
   notice?: boolean | undefined;
+  push?: PushOptions | undefined;
 }
 
 /** One send, tagged by the kind of conversation it goes to; `deliver()` takes every one. */

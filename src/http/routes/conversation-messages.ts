@@ -4,6 +4,7 @@ import type { Deliverer } from '../../core/delivery/deliver.js';
 import { ParleyError } from '../../errors.js';
 import { busChannel, extraKeyVal, flag, id, integer, list, requiredText, text } from '../params.js';
 import { post } from '../route.js';
+import { pushOptionFields, pushOptionsOf } from '../push-options.js';
 import { echoOf, expansionOf, idempotencyOf } from './messages.js';
 
 const objectName = requiredText(32);
@@ -24,6 +25,7 @@ const common = {
   expansion: flag.optional(),
   extraContent: extraKeyVal.optional(),
   msgRandom: integer.optional(),
+  ...pushOptionFields,
 };
 
 export const groupPublishBody = z.object({ ...common, toGroupId: list(id, { max: 3 }), toUserId: list(id, { max: 1000 }).optional() });
@@ -56,6 +58,7 @@ function sendOf(req: FastifyRequest, path: string, input: Common) {
     isCounted: input.isCounted,
     expansion: expansionOf(input),
     idempotency: idempotencyOf(req, input, path),
+    push: pushOptionsOf(input),
   };
 }
 

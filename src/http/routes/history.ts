@@ -54,6 +54,7 @@ export function historyRoutes(app: FastifyInstance, history: HistoryService, rec
       isAdmin: input.isAdmin ?? false,
       isDelete: input.isDelete ?? false,
       extra: input.extra ?? '',
+      disablePush: input.disablePush,
     });
     return {};
   });

@@ -6,6 +6,7 @@ import type { Send } from '../../core/delivery/send.js';
 import { fillTemplates } from '../../core/templates.js';
 import { ParleyError } from '../../errors.js';
 import { extraKeyVal, flag, id, integer, list, requiredText, text } from '../params.js';
+import { pushOptionFields, pushOptionsOf } from '../push-options.js';
 import { post } from '../route.js';
 
 const objectName = requiredText(32);
@@ -22,12 +23,11 @@ const sendOptions = {
   isEchoToSender: flag.optional(),
   verifyBlacklist: flag.optional(),
   contentAvailable: flag.optional(),
-  disablePush: flag.optional(),
+  ...pushOptionFields,
   expansion: flag.optional(),
   extraContent: extraKeyVal.optional(),
   disableUpdateLastMsg: flag.optional(),
   needReadReceipt: flag.optional(),
-  count: integer.optional(),
   msgRandom: integer.optional(),
   busChannel: text(20).optional(),
 };
@@ -95,6 +95,7 @@ function apiSend(req: FastifyRequest, path: string, input: SendOptions & { fromU
     busChannel: input.busChannel,
     expansion: expansionOf(input),
     idempotency: idempotencyOf(req, input, path),
+    push: pushOptionsOf(input),
   };
 }
 

@@ -1,0 +1,131 @@
+import type { Clock } from '../../model/clock.js';
+import type { Notification } from '../../model/push.js';
+import type { PushJob, PushJobStore } from '../../store/push-jobs.js';
+import type { App, AppRegistry } from '../apps.js';
+import type { PushOutcome, PushProviders } from './provider.js';
+import type { PushTokens } from './tokens.js';
+
+const pollMs = 1_000;
+/** A node that takes a job has this long to finish it before another node may take it. */
+export const pushLeaseMs = 30_000;
+const jobsPerPass = 64;
+/** Retries back off from 1 s, doubling, up to 5 minutes; a job is given up after this many attempts. */
+const firstRetryMs = 1_000;
+const maxRetryMs = 300_000;
+const maxAttempts = 10;
+/** Sent jobs are kept a day, so a message re-announced is found and not pushed twice. */
+const keepSentMs = 86_400_000;
+
+export interface PushWorkerDeps {
+  jobs: PushJobStore;
+  tokens: Pick<PushTokens, 'removeDead'>;
+  providers: PushProviders;
+  apps: Pick<AppRegistry, 'get'>;
+  /** A connected device's delayed job (`unackedSeq`): still owed, neither acked nor read? */
+  stillUnacked(app: App, job: PushJob & { unackedSeq: number }, notification: Notification): Promise<boolean>;
+  /** The user's total unread count, as the conversation list computes it (the iOS badge). */
+  unread(app: App, userId: string): Promise<number>;
+  clock: Clock;
+  /** What became of a job (logs, tests). */
+  report(job: PushJob, outcome: PushOutcome | { kind: 'dropped'; reason: string }): void;
+  onError: (err: unknown) => void;
+}
+
+/**
+ * Sends owed pushes (docs/push.md "Durability"), on every node: takes due jobs under a
+ * lease, sends each with its provider, and records the outcome — sent (never again),
+ * retried with backoff and jitter (429, 5xx, network), the token removed (dead), or given
+ * up. Runs beside message delivery, never in its way: a provider outage only delays pushes.
+ */
+export class PushWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private lastForget = 0;
+
+  constructor(private readonly deps: PushWorkerDeps) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.pass(), pollMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** New jobs were written: a pass now (or right after the one running). */
+  kick(): void {
+    if (this.running) this.again = true;
+    else void this.pass();
+  }
+
+  /** One pass now (tests, shutdown); passes never overlap. */
+  pass(): Promise<void> {
+    this.running ??= this.work()
+      .catch(this.deps.onError)
+      .finally(() => {
+        this.running = undefined;
+        if (this.again && this.timer) {
+          this.again = false;
+          void this.pass();
+        }
+      });
+    return this.running;
+  }
+
+  private async work(): Promise<void> {
+    const { jobs, clock } = this.deps;
+    for (;;) {
+      this.again = false;
+      const taken = await jobs.take(clock.now(), pushLeaseMs, jobsPerPass);
+      await Promise.all(taken.map((job) => this.attempt(job).catch(this.deps.onError)));
+      if (taken.length < jobsPerPass) break;
+    }
+    const now = clock.now();
+    if (now - this.lastForget > pollMs * 60) {
+      this.lastForget = now;
+      await jobs.forgetSent(now - keepSentMs);
+    }
+  }
+
+  private async attempt(job: PushJob): Promise<void> {
+    const { jobs, clock } = this.deps;
+    const app = this.deps.apps.get(job.appKey);
+    const provider = app && this.deps.providers.of(app, job.provider);
+    if (!app || !provider) return this.drop(job, `no ${job.provider} provider configured for the app`);
+    const notification = JSON.parse(job.notification) as Notification;
+    const { unackedSeq } = job;
+    if (unackedSeq !== undefined && !(await this.deps.stillUnacked(app, { ...job, unackedSeq }, notification))) {
+      return this.drop(job, 'the connected device acked or read it');
+    }
+    const badge = notification.badge ?? (job.provider === 'apns' ? await this.deps.unread(app, job.userId) : 0);
+    const outcome = await provider.send({ token: job.token, notification, badge, messageUId: job.messageUId });
+    this.deps.report(job, outcome);
+    switch (outcome.kind) {
+      case 'sent':
+        return jobs.sent(job, clock.now());
+      case 'retry':
+        if (job.attempts + 1 >= maxAttempts) return this.drop(job, `gave up after ${maxAttempts} attempts: ${outcome.reason}`);
+        return jobs.retry(job, Math.round(clock.now() + Math.max(backoffMs(job.attempts), outcome.afterMs ?? 0)));
+      case 'deadToken':
+        await this.deps.tokens.removeDead(job.appKey, job);
+        return jobs.drop(job);
+      case 'failed':
+        return jobs.drop(job);
+    }
+  }
+
+  private async drop(job: PushJob, reason: string): Promise<void> {
+    this.deps.report(job, { kind: 'dropped', reason });
+    await this.deps.jobs.drop(job);
+  }
+}
+
+/** Exponential backoff with jitter: half the step fixed, half random, so that retries of many jobs spread out. */
+export function backoffMs(attemptsBefore: number): number {
+  const step = Math.min(maxRetryMs, firstRetryMs * 2 ** attemptsBefore);
+  return step / 2 + Math.random() * (step / 2);
+}

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../bench/lib/parley-process.js';
+import type { Notification } from '../../src/model/push.js';
+import { ApnsProvider } from '../../src/push/apns.js';
+import { FcmProvider } from '../../src/push/fcm.js';
+import { ManualClock } from '../helpers/device.js';
+import { FakeApns } from '../helpers/fake-apns.js';
+import { FakeFcm } from '../helpers/fake-fcm.js';
+import { pushKeys } from '../helpers/fake-push.js';
+
+/** The providers against fake APNs (HTTP/2) and FCM (HTTP) that check their JWTs: token caching and answers. */
+const keys = pushKeys();
+const apnsCredentials = { teamId: 'TEAMPROV01', keyId: 'KEYPROV001', bundleId: 'im.parley.providers' };
+const fcmCredentials = { projectId: 'providers', clientEmail: 'p@providers.iam.gserviceaccount.com' };
+let apns: FakeApns;
+let fcm: FakeFcm;
+const notification: Notification = { title: 't', body: 'b', conversationType: 1, targetId: 'u', objectName: 'RC:TxtMsg' };
+const request = (token: string) => ({ token, notification, badge: 1, messageUId: 'MSG1-MSG1-MSG1-MSG1' });
+
+beforeAll(async () => {
+  apns = await new FakeApns({ ...apnsCredentials, publicKey: keys.apnsPublicKey }).start();
+  fcm = await new FakeFcm({ ...fcmCredentials, publicKey: keys.fcmPublicKey }).start();
+});
+afterAll(async () => {
+  await Promise.all([apns.close(), fcm.close()]);
+});
+
+describe('APNs', () => {
+  const provider = (clock: ManualClock, endpoint = apns.url) =>
+    new ApnsProvider({ ...apnsCredentials, privateKey: keys.apnsPrivateKey, production: true, endpoint }, () => clock.now());
+
+  it('reuses its provider token until it is 50 minutes old', async () => {
+    const clock = new ManualClock(Date.now());
+    const apnsProvider = provider(clock);
+    const token = randomBytes(32).toString('hex');
+    expect(await apnsProvider.send(request(token))).toEqual({ kind: 'sent' });
+    clock.advance(49 * 60_000);
+    expect(await apnsProvider.send(request(token))).toEqual({ kind: 'sent' });
+    clock.advance(60_000);
+    expect(await apnsProvider.send(request(token))).toEqual({ kind: 'sent' });
+    const jwts = apns.pushes.filter((p) => p.token === token).map((p) => p.jwt);
+    expect(jwts[0]).toBe(jwts[1]);
+    expect(jwts[2]).not.toBe(jwts[1]);
+    await apnsProvider.close();
+  });
+
+  it('maps Apple\'s answers: 410 and BadDeviceToken dead, 429/5xx retried (Retry-After kept), ExpiredProviderToken renewed, others failed', async () => {
+    const clock = new ManualClock(Date.now());
+    const apnsProvider = provider(clock);
+    const token = randomBytes(32).toString('hex');
+    apns.script.answer(
+      token,
+      { status: 410, reason: 'Unregistered' },
+      { status: 400, reason: 'BadDeviceToken' },
+      { status: 429, reason: 'TooManyRequests', retryAfter: 3 },
+      { status: 500, reason: 'InternalServerError' },
+      { status: 403, reason: 'ExpiredProviderToken' },
+      { status: 400, reason: 'PayloadTooLarge' },
+    );
+    const outcomes = [];
+    for (let i = 0; i < 7; i++) outcomes.push((await apnsProvider.send(request(token))).kind);
+    expect(outcomes).toEqual(['deadToken', 'deadToken', 'retry', 'retry', 'retry', 'failed', 'sent']);
+    const jwts = apns.pushes.filter((p) => p.token === token).map((p) => p.jwt);
+    expect(jwts[4]).not.toBe(jwts[5]);
+    await apnsProvider.close();
+  });
+
+  it('a refused connection is a retry', async () => {
+    const apnsProvider = provider(new ManualClock(Date.now()), `http://127.0.0.1:${await freePort()}`);
+    expect(await apnsProvider.send(request(randomBytes(32).toString('hex')))).toMatchObject({ kind: 'retry', reason: expect.stringContaining('APNs unreachable') });
+    await apnsProvider.close();
+  });
+});
+
+describe('FCM', () => {
+  const provider = (clock: ManualClock) =>
+    new FcmProvider({ ...fcmCredentials, privateKey: keys.fcmPrivateKey, endpoint: fcm.url, tokenUri: fcm.tokenUri }, () => clock.now());
+
+  it('exchanges a service-account JWT for an access token and keeps it until a minute before it expires', async () => {
+    const clock = new ManualClock(Date.now());
+    const fcmProvider = provider(clock);
+    const before = fcm.issued.length;
+    const sends = await Promise.all([1, 2, 3].map(() => fcmProvider.send(request('tok-a'))));
+    expect(sends.map((s) => s.kind)).toEqual(['sent', 'sent', 'sent']);
+    clock.advance(58 * 60_000);
+    expect((await fcmProvider.send(request('tok-a'))).kind).toBe('sent');
+    expect(fcm.issued.length - before).toBe(1);
+    clock.advance(60_000);
+    expect((await fcmProvider.send(request('tok-a'))).kind).toBe('sent');
+    expect(fcm.issued.length - before).toBe(2);
+  });
+
+  it('maps Google\'s answers: UNREGISTERED and a bad token dead, 429/503 retried, another INVALID_ARGUMENT failed', async () => {
+    const fcmProvider = provider(new ManualClock(Date.now()));
+    fcm.script.answer(
+      'tok-b',
+      { status: 404, reason: 'UNREGISTERED' },
+      { status: 400, reason: 'INVALID_ARGUMENT', onToken: true },
+      { status: 429, reason: 'QUOTA_EXCEEDED', retryAfter: 2 },
+      { status: 503, reason: 'UNAVAILABLE' },
+      { status: 400, reason: 'INVALID_ARGUMENT' },
+    );
+    const outcomes = [];
+    for (let i = 0; i < 6; i++) outcomes.push(await fcmProvider.send(request('tok-b')));
+    expect(outcomes.map((o) => o.kind)).toEqual(['deadToken', 'deadToken', 'retry', 'retry', 'failed', 'sent']);
+    expect(outcomes[2]).toMatchObject({ afterMs: 2000 });
+  });
+
+  it('a key Google does not know gets no access token: a retry, nothing sent', async () => {
+    const other = pushKeys();
+    const fcmProvider = new FcmProvider({ ...fcmCredentials, privateKey: other.fcmPrivateKey, endpoint: fcm.url, tokenUri: fcm.tokenUri }, () => Date.now());
+    const sent = fcm.pushes.length;
+    expect(await fcmProvider.send(request('tok-c'))).toMatchObject({ kind: 'retry', reason: expect.stringContaining('token exchange refused') });
+    expect(fcm.pushes.length).toBe(sent);
+  });
+});
