@@ -166,6 +166,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
   const closers: Array<() => Promise<unknown>> = [];
   const report = (message: string) => (err: unknown) => logger.error({ err }, message);
   const metrics = new Metrics();
+  closers.push(async () => metrics.close());
 
   try {
     const storeSql = options.shared?.sql ?? (config.databaseUrl ? createPgClient(config.databaseUrl, { timeoutMs: config.storeTimeoutMs }) : await createPgliteClient(config.dataDir));

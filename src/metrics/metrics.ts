@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CoreEvent, CoreEvents } from '../core/delivery/events.js';
 import type { SqlClient } from '../store/sql.js';
 
@@ -9,7 +10,7 @@ const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
 /**
  * What an operator watches (`GET /metrics`, Prometheus text, through prom-client): the
  * delivery core's facts counted from its events, sessions, catch-ups, and the latency of
- * every Postgres query and Redis command, plus Node's own (event-loop lag, GC, heap).
+ * every Postgres query and Redis command, plus Node's own (event-loop lag, memory).
  * One registry per node object, so that several nodes in one process (tests) stay apart.
  * Labels are bounded: app keys (configured, few), conversation kinds, origins.
  */
@@ -27,8 +28,43 @@ export class Metrics {
   private readonly sqlSeconds = new Histogram({ name: 'parley_postgres_query_seconds', help: 'Postgres (or embedded PGlite) statement latency', labelNames: ['outcome'], buckets: latencyBuckets, registers: [this.registry] });
   private readonly redisSeconds = new Histogram({ name: 'parley_redis_command_seconds', help: 'Redis command latency', labelNames: ['command', 'outcome'], buckets: latencyBuckets, registers: [this.registry] });
 
+  /**
+   * Node's own, read at each scrape. Not prom-client's default collectors: their GC
+   * observer made a node under a burst of large sends keep some 50 MB more (test/e2e/abuse.test.ts H4).
+   */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
+
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
+    this.loopDelay.enable();
+    const loopDelay = this.loopDelay;
+    new Gauge({
+      name: 'parley_event_loop_lag_seconds',
+      help: 'Event-loop delay since the previous scrape, by quantile',
+      labelNames: ['quantile'],
+      registers: [this.registry],
+      collect() {
+        for (const quantile of [0.5, 0.99]) this.set({ quantile: String(quantile) }, loopDelay.percentile(quantile * 100) / 1e9);
+        this.set({ quantile: '1' }, loopDelay.max / 1e9);
+        loopDelay.reset();
+      },
+    });
+    new Gauge({
+      name: 'parley_memory_bytes',
+      help: 'Process memory: resident set, V8 heap used, external buffers',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      collect() {
+        const usage = process.memoryUsage();
+        this.set({ kind: 'rss' }, usage.rss);
+        this.set({ kind: 'heapUsed' }, usage.heapUsed);
+        this.set({ kind: 'external' }, usage.external);
+      },
+    });
+  }
+
+  /** Stops the event-loop monitor (the node is closing). */
+  close(): void {
+    this.loopDelay.disable();
   }
 
   /** Counts the core's facts as they are committed. */
