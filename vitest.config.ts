@@ -6,8 +6,8 @@ import { defineConfig } from 'vitest/config';
 const withServices = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 
 // Most test time is spent waiting on sockets, child processes and timers, not computing:
-// more files at once than cores keeps a 2-core machine busy (the default is cores - 1).
-const maxWorkers = Math.max(3, availableParallelism() + 1);
+// as many files at once as cores (the default is cores - 1, one file at a time on two).
+const maxWorkers = Math.max(2, availableParallelism());
 
 export default defineConfig({
   test: {

@@ -73,7 +73,7 @@ describe('online-status callback', () => {
     const before = receiver.received.length;
     const users = Array.from({ length: 130 }, (_, i) => `os-many-${i}`);
     for (let i = 0; i < users.length; i += 26) await Promise.all(users.slice(i, i + 26).map((userId) => t.device(app, userId)));
-    await until(() => users.every((userId) => of(userId).length === 1), 20_000);
+    await until(() => users.every((userId) => of(userId).length === 1), 40_000);
     const posts = receiver.received.slice(before);
     expect(posts.length).toBeGreaterThanOrEqual(2);
     for (const post of posts) expect((post.json as StatusEvent[]).length).toBeLessThanOrEqual(100);

@@ -3,15 +3,24 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { dataDirLockStaleMs } from '../../src/store/sql.pglite.js';
 
 /** `parley` as an operator runs it: a real process configured only by its environment. */
+/** Every process a test started: killed after the test, so that none outlives it or writes into a folder being removed. */
+const started: ChildProcess[] = [];
+async function stopStarted(): Promise<void> {
+  const alive = started.splice(0).filter((child) => child.exitCode === null && child.signalCode === null);
+  await Promise.all(alive.map((child) => new Promise((resolve) => child.once('exit', resolve).kill('SIGKILL'))));
+}
+afterEach(stopStarted);
+
 function startProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; logs: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.push(child);
   let output = '';
   let logs = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -36,7 +45,7 @@ async function signedPost(port: string, appKey: string, appSecret: string, path:
   return (await response.json()) as { code: number };
 }
 
-async function waitFor(read: () => string, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+async function waitFor(read: () => string, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const match = read().match(pattern);
@@ -71,9 +80,10 @@ describe('the parley process', () => {
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
     } finally {
+      await stopStarted();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 150_000);
 
   it('refuses a second process on the same DATA_DIR while the first lives; the folder is free again once it stops', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
@@ -103,6 +113,7 @@ describe('the parley process', () => {
       fifth.child.kill('SIGTERM');
       expect(await fifth.exited).toBe(0);
     } finally {
+      await stopStarted();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 180_000);

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { ParleyProcess } from '../../bench/lib/parley-process.js';
 import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
 import type { ClientMessage } from '../../src/client/protocol.js';
@@ -38,11 +37,4 @@ export async function deviceOn(
   await client.connect();
   await synced;
   return { client, messages };
-}
-
-/** Resident memory of a process in bytes (Linux). */
-export function residentBytes(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(match[1]) * 1024;
 }
