@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/store/engine.js';
-import { createMemoryEngine } from '../../src/store/engine.memory.js';
-import { createRedisEngine } from '../../src/store/engine.redis.js';
-import type { SqlClient } from '../../src/store/sql.js';
-import { createPgClient } from '../../src/store/sql.pg.js';
 import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { embeddedDatabase, freshStorage, type TestStorage } from '../helpers/storage.js';
+import { sharedStores, type SharedStores } from '../helpers/shared-stores.js';
 
 /**
  * Two nodes in this process on shared stores, both committing messages of one app: its
@@ -14,27 +9,19 @@ import { embeddedDatabase, freshStorage, type TestStorage } from '../helpers/sto
  * when that node goes, the other takes over (docs/callbacks.md "Many nodes").
  */
 const receiver = new CallbackReceiver();
-let storage: TestStorage;
-let sql: SqlClient;
-let engine: Engine;
+let stores: SharedStores;
 const nodes: TestServer[] = [];
 
 beforeAll(async () => {
   await receiver.up();
-  storage = await freshStorage();
-  sql = storage.databaseUrl ? createPgClient(storage.databaseUrl) : await embeddedDatabase();
-  engine = storage.redisUrl
-    ? await createRedisEngine({ url: storage.redisUrl, namespace: storage.redisNamespace, timeoutMs: 5_000, onConnectionError: () => undefined })
-    : createMemoryEngine();
+  stores = await sharedStores();
   const app = { appKey: `cbnodes${Date.now()}`, appSecret: 'cbnodes-secret', callbacks: { messageRoute: { url: receiver.url, includeServerApi: true }, timeoutMs: 1_000 } };
-  for (const nodeId of ['cb-node-a', 'cb-node-b']) nodes.push(await startServer({ storage, shared: { sql, engine }, apps: [app], nodeId }));
+  for (const nodeId of ['cb-node-a', 'cb-node-b']) nodes.push(await startServer({ ...stores, apps: [app], nodeId }));
 });
 
 afterAll(async () => {
   for (const node of nodes) await node.close();
-  await engine.close();
-  await sql.close();
-  await storage.release();
+  await stores.close();
   await receiver.down();
 });
 
@@ -59,7 +46,7 @@ describe('callbacks on two nodes', () => {
   });
 
   it('the delivering node hands its lease over when it stops: the other node posts at once', async () => {
-    const holder = await sql.query<{ node_id: string }>(`SELECT node_id FROM callback_leases WHERE lease_key LIKE '%/messageRoute'`);
+    const holder = await stores.shared.sql.query<{ node_id: string }>(`SELECT node_id FROM callback_leases WHERE lease_key LIKE '%/messageRoute'`);
     const holderIndex = nodes.findIndex((n) => n.deps.nodeId === holder.rows[0]!.node_id);
     expect(holderIndex).toBeGreaterThanOrEqual(0);
     const [gone] = nodes.splice(holderIndex, 1);

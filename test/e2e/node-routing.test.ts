@@ -1,22 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/store/engine.js';
-import { createMemoryEngine } from '../../src/store/engine.memory.js';
-import { createRedisEngine } from '../../src/store/engine.redis.js';
-import type { SqlClient } from '../../src/store/sql.js';
-import { createPgClient } from '../../src/store/sql.pg.js';
 import { connectDevice, ManualClock, settle, type Device } from '../helpers/device.js';
 import { faultyBus, type BusFaults } from '../helpers/faulty-bus.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { embeddedDatabase, freshStorage, type TestStorage } from '../helpers/storage.js';
+import { sharedStores, type SharedStores } from '../helpers/shared-stores.js';
 
 /**
  * Two nodes in this process on shared stores, each talking to the other through a bus
  * that can lose, repeat and reorder node events (core/node-events.ts promises at most once,
  * unordered). Devices must still get every message once, and caches must still catch up.
  */
-let storage: TestStorage;
-let sql: SqlClient;
-let engine: Engine;
+let stores: SharedStores;
 let nodeA: TestServer;
 let nodeB: TestServer;
 const faultsA: BusFaults = {};
@@ -24,22 +17,15 @@ const clock = new ManualClock(Date.now());
 const app = { appKey: `routing${Date.now()}`, appSecret: 'routing-secret', features: { multiDeviceSync: true } };
 
 beforeAll(async () => {
-  storage = await freshStorage();
-  sql = storage.databaseUrl ? createPgClient(storage.databaseUrl) : await embeddedDatabase();
-  engine = storage.redisUrl
-    ? await createRedisEngine({ url: storage.redisUrl, namespace: storage.redisNamespace, timeoutMs: 5_000, onConnectionError: () => undefined })
-    : createMemoryEngine();
-  const shared = { sql, engine };
-  nodeA = await startServer({ storage, shared, apps: [app], clock, nodeId: 'route-a', wrapBus: (bus) => faultyBus(bus, faultsA) });
-  nodeB = await startServer({ storage, shared, apps: [app], clock, nodeId: 'route-b' });
+  stores = await sharedStores();
+  nodeA = await startServer({ ...stores, apps: [app], clock, nodeId: 'route-a', wrapBus: (bus) => faultyBus(bus, faultsA) });
+  nodeB = await startServer({ ...stores, apps: [app], clock, nodeId: 'route-b' });
 });
 
 afterAll(async () => {
   await nodeA.close();
   await nodeB.close();
-  await engine.close();
-  await sql.close();
-  await storage.release();
+  await stores.close();
 });
 
 const text = (s: string) => JSON.stringify({ content: s });

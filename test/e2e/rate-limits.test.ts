@@ -1,37 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import type { Engine } from '../../src/store/engine.js';
-import { createMemoryEngine } from '../../src/store/engine.memory.js';
-import { createRedisEngine } from '../../src/store/engine.redis.js';
-import type { SqlClient } from '../../src/store/sql.js';
-import { createPgClient } from '../../src/store/sql.pg.js';
 import { connectDevice, settle } from '../helpers/device.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { embeddedDatabase, freshStorage, type TestStorage } from '../helpers/storage.js';
+import { sharedStores, type SharedStores } from '../helpers/shared-stores.js';
 
 /** Two nodes of one deployment sharing the engine's counters (Redis on services, one process embedded). */
-let storage: TestStorage;
-let sql: SqlClient;
-let engine: Engine;
+let stores: SharedStores;
 let a: TestServer;
 let b: TestServer;
 const limited = { appKey: 'rl-app', appSecret: 'rl-secret', rateLimits: { '/user/checkOnline.json': 10, '/message/private/publish': 5 } };
 const unlimited = { appKey: 'rl-other', appSecret: 'rl-other-secret' };
 beforeAll(async () => {
-  storage = await freshStorage();
-  sql = storage.databaseUrl ? createPgClient(storage.databaseUrl) : await embeddedDatabase();
-  engine = storage.redisUrl
-    ? await createRedisEngine({ url: storage.redisUrl, namespace: storage.redisNamespace, timeoutMs: 5_000, onConnectionError: () => undefined })
-    : createMemoryEngine();
-  a = await startServer({ storage, shared: { sql, engine }, apps: [limited, unlimited] });
-  b = await startServer({ storage, shared: { sql, engine }, apps: [limited, unlimited] });
+  stores = await sharedStores();
+  a = await startServer({ ...stores, apps: [limited, unlimited] });
+  b = await startServer({ ...stores, apps: [limited, unlimited] });
 });
 afterAll(async () => {
   await a.close();
   await b.close();
-  await engine.close();
-  await sql.close();
-  await storage.release();
+  await stores.close();
 });
 
 const checkOnline = (t: TestServer, app = t.app()) => app.post('/user/checkOnline.json', { userId: 'rl-user' });
