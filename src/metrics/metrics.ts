@@ -4,6 +4,9 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CoreEvent, CoreEvents } from '../core/delivery/events.js';
 import type { SqlClient } from '../store/sql.js';
 
+/** How often the event loop is sampled for its lag. */
+const loopSampleMs = 20;
+
 /** Store calls are sub-millisecond to seconds (a store timeout is seconds). */
 const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -32,7 +35,7 @@ export class Metrics {
    * Node's own, read at each scrape. Not prom-client's default collectors: their GC
    * observer made a node under a burst of large sends keep some 50 MB more (test/e2e/abuse.test.ts H4).
    */
-  private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: loopSampleMs });
 
   constructor() {
     this.loopDelay.enable();
@@ -43,8 +46,10 @@ export class Metrics {
       labelNames: ['quantile'],
       registers: [this.registry],
       collect() {
-        for (const quantile of [0.5, 0.99]) this.set({ quantile: String(quantile) }, loopDelay.percentile(quantile * 100) / 1e9);
-        this.set({ quantile: '1' }, loopDelay.max / 1e9);
+        // The monitor records the time between its samples: the lag is what exceeds the sampling interval.
+        const lagSeconds = (ns: number) => Math.max(0, ns - loopSampleMs * 1e6) / 1e9;
+        for (const quantile of [0.5, 0.99]) this.set({ quantile: String(quantile) }, lagSeconds(loopDelay.percentile(quantile * 100)));
+        this.set({ quantile: '1' }, lagSeconds(loopDelay.max));
         loopDelay.reset();
       },
     });
