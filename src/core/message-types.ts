@@ -98,7 +98,7 @@ export function isBuiltInType(objectName: string): boolean {
   return objectName.startsWith('RC:');
 }
 
-/** 1 to 32 characters, as RongCloud allows (§6); 1002 otherwise. */
+/** 1 to 32 characters, as RongCloud allows (docs/server-api.md "Sending"); 1002 otherwise. */
 export function validateObjectName(objectName: string): void {
   if (objectName.length < 1 || objectName.length > maxObjectNameLength) {
     throw new ParleyError('badParameter', `objectName: must be 1 to ${maxObjectNameLength} characters`);

@@ -12,7 +12,7 @@ afterAll(() => t.close());
 const rawPost = (path: string, headers: Record<string, string>, body: string) =>
   fetch(t.baseUrl + path, { method: 'POST', headers, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
 
-describe('signature (SERVER-API §2)', () => {
+describe('signature (docs/server-api.md)', () => {
   it('accepts a correctly signed request', async () => {
     const res = await t.app().post('/user/getToken.json', { userId: 'sig-ok', name: 'A' });
     expect(res.status).toBe(200);
@@ -73,7 +73,7 @@ describe('signature (SERVER-API §2)', () => {
   });
 });
 
-describe('request encoding (SERVER-API §3)', () => {
+describe('request encoding (docs/server-api.md)', () => {
   it('reads JSON bodies with numbers and ignores unknown parameters', async () => {
     const res = await t.app().post('/user/getToken.json', { userId: 12345, name: 'Num', surprise: 'ignored' }, { json: true });
     expect(res.body).toMatchObject({ code: 200, userId: '12345' });

@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-describe('users (SERVER-API §14)', () => {
+describe('users (docs/server-api.md "Users")', () => {
   it('registers a user, issues a token, and reads the profile back', async () => {
     const res = await t.app().post('/user/getToken.json', { userId: 'ann', name: 'Ann', portraitUri: 'http://p/ann.png' });
     expect(res.body).toMatchObject({ code: 200, userId: 'ann' });

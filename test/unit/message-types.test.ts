@@ -85,7 +85,7 @@ function txtOfBytes(bytes: number, pad = 'a'): string {
 }
 
 describe('registry', () => {
-  it('lists every type of SERVER-API §20 and no other', () => {
+  it('lists every built-in type RongCloud defines (the table of flags below) and no other', () => {
     expect(Object.keys(builtInMessageTypes).sort()).toEqual(Object.keys(expectedFlags).sort());
   });
 
