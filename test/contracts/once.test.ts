@@ -70,3 +70,27 @@ describe(`OnceStore contract (${storageMode})`, () => {
     expect(await once.begin(untouched, 's', T, 1_000, 60_000)).toEqual({ state: 'first' });
   });
 });
+
+const beginLater = (key: string, stamp = 'later') => once.begin(key, stamp, T + 1, 1_000, 60_000);
+
+/** `forgetPrefix`: what account deletion relies on. */
+describe(`OnceStore forgetPrefix (${storageMode})`, () => {
+  it('forgets answers and running leases under the prefix, glob characters taken literally; other keys stay', async () => {
+    for (const key of ['A:gone:x', 'A:gone:y', 'A:gone2:x', 'A:other:x', 'A:g*:x']) {
+      await once.begin(key, `stamp-${key}`, T, 1_000, 60_000);
+      await once.finish(key, '"r"');
+    }
+    await once.begin('A:gone:running', 'held', T, 1_000, 60_000);
+    await once.forgetPrefix('A:gone:');
+    await once.forgetPrefix('A:g*');
+    for (const key of ['A:gone:x', 'A:gone:y', 'A:gone:running', 'A:g*:x']) expect(await beginLater(key), key).toEqual({ state: 'first' });
+    expect(await beginLater('A:gone2:x')).toEqual({ state: 'done', result: '"r"' });
+    expect(await beginLater('A:other:x')).toEqual({ state: 'done', result: '"r"' });
+  });
+
+  it('a prefix that matches nothing changes nothing', async () => {
+    await once.begin('B:kept', 's', T, 1_000, 60_000);
+    await once.forgetPrefix('B:nobody:');
+    expect(await beginLater('B:kept')).toEqual({ state: 'running' });
+  });
+});
