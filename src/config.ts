@@ -47,6 +47,20 @@ export const callbacksSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Pre-send moderation (RongCloud's message callback service): a device's message waits for
+     * the app's answer, which lets it through, blocks it or replaces parts of it.
+     */
+    beforeSend: z
+      .object({
+        url: callbackUrl,
+        timeoutMs: z.number().int().min(100).max(30_000).default(3_000),
+        /** No answer in time (or an error): deliver the message unchanged (true) or refuse it (false). */
+        failOpen: z.boolean().default(true),
+        includeServerApi: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
     /** Online-status changes, JSON arrays of events. */
     onlineStatus: z.object({ url: callbackUrl }).strict().optional(),
     /** How long an owed callback is retried, and how long events are kept for pull and replay. */

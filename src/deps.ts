@@ -9,6 +9,7 @@ import { CacheNews } from './core/cache-news.js';
 import { ChatroomService } from './core/chatrooms.js';
 import { ConversationAccess } from './core/conversation-access.js';
 import { ConversationListService } from './core/conversation-list.js';
+import { BeforeSendCallback } from './core/callbacks/before-send.js';
 import { CallbackDeliveries } from './core/callbacks/deliveries.js';
 import { EventFeed } from './core/callbacks/event-feed.js';
 import { OnlineStatusReports } from './core/callbacks/online-status.js';
@@ -236,8 +237,11 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       unlocated: (err) => logger.warn({ err }, 'could not read where recipients are; they get the message from their inbox'),
     });
     const publisher = new Publisher(push, events);
+    const beforeSend = new BeforeSendCallback(fetchCallbackPoster, clock, (err, app) =>
+      logger.warn({ err, appKey: app.appKey }, 'the pre-send callback did not answer; the message went as failOpen says'),
+    );
     const audience = {
-      preparer: new ContentPreparer(permissions, clock),
+      preparer: new ContentPreparer(permissions, clock, beforeSend),
       profiles: new SenderProfiles(userStore, clock),
       permissions,
       groups,
@@ -356,7 +360,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       conversationList,
       recalls,
       modifications,
-      expansion: new ExpansionService(createSqlMessageExpansionStore(sql), deliverer, clock),
+      expansion: new ExpansionService(createSqlMessageExpansionStore(sql), deliverer, beforeSend, clock),
       retention,
       groups,
       chatrooms,

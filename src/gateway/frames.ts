@@ -117,11 +117,32 @@ export type SendFrame = z.infer<typeof sendFrame>;
 export type ClientFrame = z.infer<typeof clientFrame>;
 export type RequestId = z.infer<typeof requestId>;
 
+/** A message's key/values changed (docs/protocol.md "Expansion changes"). */
+export interface ExpansionChangeFrame {
+  op: 'expansion';
+  expansion: {
+    /** The message whose key/values changed. */
+    messageUId: string;
+    /** Its conversation, as this user sees it. */
+    conversationType: number;
+    targetId: string;
+    busChannel: string;
+    operatorId: string;
+    changedAt: number;
+    /** Keys set, with their values; or `del`: keys removed. */
+    put?: Record<string, string>;
+    del?: string[];
+    /** The inbox entry it came as (ack it like a message's). */
+    seq?: number;
+  };
+}
+
 /** Frames the server sends. */
 export type ServerFrame =
   | { op: 'result'; id: RequestId | null; ok: true; data: unknown }
   | { op: 'result'; id: RequestId | null; ok: false; code: number; error: string }
   | { op: 'message'; message: DeliveredMessage }
+  | ExpansionChangeFrame
   | { op: 'synced'; seq: number; gap?: Gap }
   | { op: 'kicked'; reason: string };
 

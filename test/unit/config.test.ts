@@ -203,6 +203,13 @@ describe('loadConfig callbacks', () => {
   it('stops at a negative timeout or horizon, naming the field', () => {
     expect(configError(apps(app({ callbacks: { timeoutMs: -1 } })))).toMatch(/^IM_APPS\.0\.callbacks\.timeoutMs: /);
     expect(configError(apps(app({ callbacks: { horizonHours: -2 } })))).toMatch(/^IM_APPS\.0\.callbacks\.horizonHours: /);
+    expect(configError(apps(app({ callbacks: { beforeSend: { url: 'http://127.0.0.1/x', timeoutMs: -1 } } })))).toMatch(/^IM_APPS\.0\.callbacks\.beforeSend\.timeoutMs: /);
+    expect(configError(apps(app({ callbacks: { beforeSend: { url: 'moderation' } } })))).toMatch(/^IM_APPS\.0\.callbacks\.beforeSend\.url: /);
+  });
+
+  it('fills the pre-send defaults: 3 s, fail open, devices only', () => {
+    const [withModeration] = loadConfig(apps(app({ callbacks: { beforeSend: { url: 'https://backend.example/moderate' } } }))).apps;
+    expect(withModeration!.callbacks?.beforeSend).toEqual({ url: 'https://backend.example/moderate', timeoutMs: 3000, failOpen: true, includeServerApi: false });
   });
 
   it('refuses an unknown callback option', () => {
