@@ -153,8 +153,11 @@ class ChannelLoop {
       if (events.length === 0) return;
       const attempts = this.batched ? await this.deliverBatch(events) : await this.deliverEach(events, start + this.timeoutMs);
       await store.settle(this.appKey, attempts);
-      // Routing goes on while the receiver takes them; failures wait for their retry time.
-      if (this.batched || events.length < eventsPerPass || !attempts.some((a) => a.state === 'delivered')) return;
+      // Routing goes on while the receiver takes them and more may be owed (a full pass, or a
+      // conversation that filled its share: a busy one drains at once, not 20 a poll); failures
+      // wait for their retry time.
+      const mayHaveMore = events.length >= eventsPerPass || fillsAShare(events, perConversation);
+      if (this.batched || !mayHaveMore || !attempts.some((a) => a.state === 'delivered')) return;
     }
   }
 
@@ -221,6 +224,17 @@ class ChannelLoop {
     this.forgottenAt = now;
     await this.deps.store.forget(this.appKey, now - this.horizonMs);
   }
+}
+
+/** Whether some conversation got its whole share of a pass (so it may have more owed). */
+function fillsAShare(events: readonly CallbackEvent[], perConversation: number): boolean {
+  const counts = new Map<string, number>();
+  for (const { conversation } of events) {
+    const count = (counts.get(conversation) ?? 0) + 1;
+    if (count >= perConversation) return true;
+    counts.set(conversation, count);
+  }
+  return false;
 }
 
 const asText = (payload: CallbackEvent['payload']) => Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, String(v)]));
