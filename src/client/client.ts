@@ -169,6 +169,16 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   }
 
   /** Closes for good: no reconnect. */
+  /** Logs the user out on this device (no more pushes to it); the server closes the socket, which stays closed. */
+  async logout(): Promise<void> {
+    this.closedByUser = true;
+    clearTimeout(this.reconnectTimer);
+    const socket = this.socket;
+    const closed = socket && new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await this.request('logout');
+    await closed;
+  }
+
   async close(): Promise<void> {
     this.closedByUser = true;
     clearTimeout(this.reconnectTimer);

@@ -80,6 +80,8 @@ export class DeviceSession {
   /** Chatrooms this session joined (left when it closes); made on the first join, as most sessions join none. */
   private rooms: Set<string> | undefined;
   private closed = false;
+  /** The user logged out on this device (`logOut`) before its socket closed. */
+  loggedOut = false;
 
   inRoom(roomId: string): boolean {
     return this.rooms?.has(roomId) ?? false;
@@ -261,6 +263,12 @@ export class DeviceSession {
 
   unregisterPush(): Promise<void> {
     return this.services.pushTokens.unregister(this.app, this.info.userId, this.info.deviceId);
+  }
+
+  /** The user logs out on this device (RongCloud's logout): no more pushes to it, and its close reports "logged out". */
+  async logOut(): Promise<void> {
+    await this.unregisterPush();
+    this.loggedOut = true;
   }
 
   /** The device is gone: leaves its rooms, then its presence. */

@@ -128,7 +128,7 @@ export class Devices {
     } catch (err) {
       this.services.onError(err, 'could not remove the presence of a closed session');
     }
-    this.services.events.emit({ type: 'session.closed', app: session.app, session: session.info, address });
+    this.services.events.emit({ type: 'session.closed', app: session.app, session: session.info, address, loggedOut: session.loggedOut });
   }
 
   /**

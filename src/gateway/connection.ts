@@ -160,6 +160,8 @@ export class Connection implements DeviceLink, DeviceSocket {
       const session = this.session;
       if (!session) throw new ParleyError('notConnected');
       this.reply(frame.id, await this.execute(session, frame));
+      // After the result, so the device reads it before the close.
+      if (frame.op === 'logout') this.socket.close(closeCodes.normal, 'logged out');
     } catch (err) {
       this.fail(frame.id, err);
     }
@@ -208,6 +210,9 @@ export class Connection implements DeviceLink, DeviceSocket {
         return {};
       case 'push.unregister':
         await session.unregisterPush();
+        return {};
+      case 'logout':
+        await session.logOut();
         return {};
     }
   }

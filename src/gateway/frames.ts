@@ -93,6 +93,9 @@ export const pushRegisterFrame = z.object({
 });
 export const pushUnregisterFrame = z.object({ op: z.literal('push.unregister'), id: requestId });
 
+/** The user logs out on this device: its push token goes, and the server closes the socket after the result. */
+export const logoutFrame = z.object({ op: z.literal('logout'), id: requestId });
+
 export const conversationsFrame = z.object({ op: z.literal('conversations'), id: requestId, limit: z.number().int().min(1).max(1000).default(100) });
 
 export const clientFrame = z.discriminatedUnion('op', [
@@ -110,6 +113,7 @@ export const clientFrame = z.discriminatedUnion('op', [
   conversationsFrame,
   pushRegisterFrame,
   pushUnregisterFrame,
+  logoutFrame,
 ]);
 
 export type ConnectFrame = z.infer<typeof connectFrame>;
