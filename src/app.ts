@@ -80,7 +80,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
 
   await http.register(async (signed) => {
     signed.addHook('onRequest', async (request, reply) => {
-      const app = verifySignature(request, deps.apps, deps.clock.now());
+      const app = await verifySignature(request, deps.apps, deps.signedNonces, deps.clock.now());
       request.imApp = app;
       // The reply's logger too: it writes the "request completed" line.
       request.log = reply.log = request.log.child({ appKey: app.appKey });

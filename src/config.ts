@@ -29,6 +29,9 @@ export const featuresSchema = z
 
 export type Features = z.infer<typeof featuresSchema>;
 
+/** Signed calls older than this, or replayed within it, are refused (docs/server-api.md "Signing"). */
+export const defaultSignatureMaxAgeSeconds = 300;
+
 const callbackUrl = z
   .string()
   .url()
@@ -112,7 +115,11 @@ export const appSchema = z
     appKey: z.string().min(1).max(64),
     appSecret: z.string().min(1).max(128),
     /** Optional freshness window for signed REST calls; absent means none (docs/server-api.md). */
-    signatureMaxAgeSeconds: z.number().int().positive().optional(),
+    /**
+     * How old a signed call's Timestamp may be, and how long its Nonce may not be used again
+     * (docs/server-api.md "Signing"); 0 turns both checks off (the official Node SDK signs once).
+     */
+    signatureMaxAgeSeconds: z.number().int().min(0).max(86_400).default(defaultSignatureMaxAgeSeconds),
     features: featuresSchema.default(featuresSchema.parse({})),
     /**
      * Calls per second the app may make to a server-API path, across all nodes (over it:

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { ConfigError, featuresSchema } from './config.js';
+import { ConfigError, defaultSignatureMaxAgeSeconds, featuresSchema } from './config.js';
 import { AppRegistry, type App } from './core/apps.js';
 import { AccountService } from './core/accounts.js';
 import { CacheNews } from './core/cache-news.js';
@@ -56,6 +56,7 @@ import type { ChatroomMembers } from './store/chatroom-members.js';
 import { createSqlChatroomStore } from './store/chatrooms.sql.js';
 import { createSqlConversationStore } from './store/conversations.sql.js';
 import type { Engine } from './store/engine.js';
+import type { OnceStore } from './store/once.js';
 import { createMemoryEngine } from './store/engine.memory.js';
 import { createRedisEngine } from './store/engine.redis.js';
 import { createSqlFriendStore } from './store/friends.sql.js';
@@ -107,6 +108,8 @@ export interface Deps {
   metricsToken: string | undefined;
   /** Each app's limits on server-API calls per second. */
   rateLimits: RateLimits;
+  /** Nonces of signed calls seen lately, on every node (replayed calls are refused). */
+  signedNonces: OnceStore;
   /** The device sessions this node holds: what the gateways call. */
   devices: Devices;
   /** App-wide sends: durable broadcast jobs and their status. */
@@ -184,7 +187,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       }));
       // What a developer trying Parley expects to see work: other devices of the same user
       // get what it sends, and history and recall answer (docs/decisions.md "The first hour").
-      devApp = { ...stored, features: featuresSchema.parse(developmentFeatures) };
+      devApp = { ...stored, signatureMaxAgeSeconds: defaultSignatureMaxAgeSeconds, features: featuresSchema.parse(developmentFeatures) };
     }
     const apps = new AppRegistry(devApp ? [devApp] : config.apps);
 
@@ -346,6 +349,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       metrics,
       metricsToken: config.metricsToken,
       rateLimits: new RateLimits(engine.rates, clock),
+      signedNonces: engine.once,
       devices,
       broadcasts,
       outboxRelay,

@@ -39,7 +39,8 @@ export async function startParleyProcess(options: ParleyProcessOptions = {}): Pr
     PORT: String(await freePort()),
     DATA_DIR: ':memory:',
     LOG_LEVEL: 'warn',
-    IM_APPS: JSON.stringify([{ appKey, appSecret, features: options.features ?? {}, ...(options.callbacks && { callbacks: options.callbacks }) }]),
+    // signatureMaxAgeSeconds 0: the bench load replays one signed header set, as the official Node SDK does.
+    IM_APPS: JSON.stringify([{ appKey, appSecret, signatureMaxAgeSeconds: 0, features: options.features ?? {}, ...(options.callbacks && { callbacks: options.callbacks }) }]),
     ...options.env,
   };
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits (bench/profile-summary.ts reads it).
