@@ -5,6 +5,7 @@ import type { SessionInfo } from '../model/session.js';
 import type { ChatroomMembers } from '../store/chatroom-members.js';
 import type { Inbox } from '../store/inbox.js';
 import type { Presence } from '../store/presence.js';
+import type { AppRegistry } from './apps.js';
 import type { ChatroomRules } from './conversation-rules.js';
 import type { ConversationListService } from './conversation-list.js';
 import type { Deliverer } from './delivery/deliver.js';
@@ -25,6 +26,7 @@ import type { UserService } from './users.js';
 export interface DeviceServices {
   nodeId: string;
   clock: Clock;
+  apps: Pick<AppRegistry, 'get'>;
   users: Pick<UserService, 'authenticate'>;
   permissions: Pick<PermissionService, 'assertNotBanned' | 'listMutes'>;
   sessions: SessionService;
@@ -104,7 +106,8 @@ export class Devices {
       connectedAt: services.clock.now(),
       tokenIssuedAt,
     };
-    const session = new DeviceSession(app, info, link, services, this.maxHeldBack);
+    // Until the app is removed (and its sessions closed, `closeApp`), the copy it connected with stands in.
+    const session = new DeviceSession(() => services.apps.get(app.appKey) ?? app, info, link, services, this.maxHeldBack);
     // Registered before the inbox is read, so nothing appended in between is missed;
     // pushes arriving meanwhile are held back and merged by seq.
     this.sessions.add(session);
@@ -145,6 +148,14 @@ export class Devices {
       return;
     }
     await Promise.all(sessions.map((s) => this.services.presence.add(s.app.appKey, s.info)));
+  }
+
+  /**
+   * The app was deleted (docs/admin.md): its sessions on this node are told their token is
+   * revoked (it no longer verifies) and closed; new ones are refused at authentication.
+   */
+  closeApp(appKey: string): void {
+    for (const session of [...this.sessions.all()]) if (session.app.appKey === appKey) session.link.kicked('token-revoked');
   }
 
   private push(appKey: string, to: PushTarget, message: OutgoingMessage): void {
