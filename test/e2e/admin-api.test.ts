@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, adminOf } from '../helpers/admin.js';
+import { CallbackReceiver, signatureIsValid } from '../helpers/callback-receiver.js';
 import { connectDevice } from '../helpers/device.js';
 import { appOn, startServer, type TestServer } from '../helpers/server.js';
 
@@ -130,6 +131,45 @@ describe('admin API: changes in effect at once', () => {
 
     await admin('PUT', `/apps/${appKey}`, { appSecret: 'deleted-secret', features: {} });
     expect((await appOn(t, appKey, 'deleted-secret').post('/user/info.json', { userId: 'd1' })).body).toMatchObject({ code: 200, userName: 'name-d1' });
+  });
+});
+
+describe('admin API: what is built per app follows a change', () => {
+  const [first, second] = [new CallbackReceiver(), new CallbackReceiver()];
+  beforeAll(async () => {
+    await Promise.all([first.up(), second.up()]);
+  });
+  afterAll(async () => {
+    await Promise.all([first.down(), second.down()]);
+  });
+
+  it('routing callbacks start, move to a new URL, sign with a rotated secret, and stop, as the app is changed', async () => {
+    const appKey = newKey('routed');
+    await admin('PUT', `/apps/${appKey}`, { appSecret: 'routed-secret', features: {} });
+    let secret = 'routed-secret';
+    const app = () => appOn(t, appKey, secret);
+    const publish = async (text: string) => {
+      const res = await app().post('/message/private/publish.json', { fromUserId: 'r1', toUserId: 'r2', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: text }) });
+      expect(res.body.code).toBe(200);
+    };
+
+    await admin('PATCH', `/apps/${appKey}`, { callbacks: { messageRoute: { url: first.url, includeServerApi: true } } });
+    await publish('to the first');
+    const [toFirst] = await first.waitForAccepted(1);
+    expect(JSON.parse(toFirst!.form.content!)).toEqual({ content: 'to the first' });
+    expect(signatureIsValid(toFirst!, 'routed-secret')).toBe(true);
+
+    await admin('PATCH', `/apps/${appKey}`, { callbacks: { messageRoute: { url: second.url } } });
+    secret = String((await admin('POST', `/apps/${appKey}/secret`)).body.appSecret);
+    await publish('to the second');
+    const [toSecond] = await second.waitForAccepted(1);
+    expect(JSON.parse(toSecond!.form.content!)).toEqual({ content: 'to the second' });
+    expect(signatureIsValid(toSecond!, secret)).toBe(true);
+
+    await admin('PATCH', `/apps/${appKey}`, { callbacks: null });
+    await publish('to nobody');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect([first.received.length, second.received.length]).toEqual([1, 1]);
   });
 });
 
