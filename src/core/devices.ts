@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ParleyError } from '../errors.js';
 import type { Clock } from '../model/clock.js';
 import type { Platform } from '../model/platform.js';
 import type { SessionInfo } from '../model/session.js';
@@ -112,6 +113,8 @@ export class Devices {
     // pushes arriving meanwhile are held back and merged by seq.
     this.sessions.add(session);
     try {
+      // Deleted while this device authenticated: `closeApp` ran before the session was added.
+      if (!services.apps.get(app.appKey)) throw new ParleyError('tokenIncorrect');
       await services.sessions.open(app, info);
       services.events.emit({ type: 'session.opened', app, session: info, address: request.address });
       await session.catchUp(request, (head) => onHead(session, head));

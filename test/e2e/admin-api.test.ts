@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { ParleyClient } from '../../src/client/client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, adminOf } from '../helpers/admin.js';
 import { CallbackReceiver, signatureIsValid } from '../helpers/callback-receiver.js';
@@ -131,6 +132,28 @@ describe('admin API: changes in effect at once', () => {
 
     await admin('PUT', `/apps/${appKey}`, { appSecret: 'deleted-secret', features: {} });
     expect((await appOn(t, appKey, 'deleted-secret').post('/user/info.json', { userId: 'd1' })).body).toMatchObject({ code: 200, userName: 'name-d1' });
+  });
+
+  it('a device whose app is deleted while it authenticates is refused, not left with a session', async () => {
+    const appKey = newKey('raced');
+    await admin('PUT', `/apps/${appKey}`, { appSecret: 'raced-secret', features: {} });
+    const token = String((await getToken(appKey, 'raced-secret', 'late')).body.token);
+    const users = t.deps.users;
+    const authenticate = users.authenticate.bind(users);
+    // The deletion lands between the token's check and the session's registration.
+    users.authenticate = async (...args) => {
+      const authenticated = await authenticate(...args);
+      await t.deps.appSettings.remove(appKey);
+      return authenticated;
+    };
+    try {
+      const client = new ParleyClient({ url: t.wsUrl, token, deviceId: 'late-phone', platform: 'ios', reconnect: false });
+      await expect(client.connect()).rejects.toMatchObject({ code: 31004 });
+      await client.close();
+    } finally {
+      users.authenticate = authenticate;
+    }
+    expect(t.deps.devices.size).toBe(0);
   });
 });
 
