@@ -36,8 +36,9 @@ export function banner({ baseUrl, nodeId, storage, devApp, generatedAdminToken }
   }
   if (generatedAdminToken) {
     lines.push(
-      `  admin API (this start's token; set ADMIN_TOKEN to choose one)  ${baseUrl}/admin/v1/apps   docs/admin.md`,
+      `  admin API (bearer token below)    ${baseUrl}/admin/v1/apps   docs/admin.md`,
       `    adminToken ${generatedAdminToken}`,
+      '  the token is made for this run; set ADMIN_TOKEN to choose one',
     );
   }
   return `\n${lines.join('\n')}\n\n`;
