@@ -4,6 +4,7 @@ import type { Deps } from './deps.js';
 import { Gateway, defaultGatewayOptions, type GatewayOptions } from './gateway/gateway.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { registerErrorHandling } from './http/errors.js';
+import { adminRoutes } from './http/routes/admin.js';
 import { healthRoute } from './http/routes/health.js';
 import { metricsRoute } from './http/routes/metrics.js';
 import { historyExportRoutes, historyFileRoute } from './http/routes/history-export.js';
@@ -77,6 +78,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
   metricsRoute(http, deps.metrics, deps.metricsToken);
   openApiRoute(http);
   historyFileRoute(http, deps.historyExports);
+  if (deps.adminToken !== undefined) await adminRoutes(http, deps.appSettings, deps.adminToken);
 
   await http.register(async (signed) => {
     signed.addHook('onRequest', async (request, reply) => {

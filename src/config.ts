@@ -155,6 +155,7 @@ const envSchema = z.object({
   STORE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 });
 
 export interface Config {
@@ -171,6 +172,8 @@ export interface Config {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** When set, `GET /metrics` asks for `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** The admin API's bearer token (docs/admin.md); unset: the API is off, but for the development start. */
+  adminToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -182,7 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable counts as unset (a blank PORT= line must not mean port 0).
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) throw new ConfigError(describe(parsed.error));
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
   const e = parsed.data;
   return {
     port: e.PORT,
@@ -195,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
+    adminToken: e.ADMIN_TOKEN,
   };
 }
 
@@ -219,11 +223,12 @@ function readApps(inline: string | undefined, file: string | undefined): AppConf
     throw new ConfigError(`${variable}: not valid JSON: ${(err as Error).message}`);
   }
   const apps = appsSchema.safeParse(json);
-  if (!apps.success) throw new ConfigError(describe(apps.error, variable));
+  if (!apps.success) throw new ConfigError(describeIssues(apps.error, variable));
   return apps.data;
 }
 
-function describe(error: z.ZodError, variable?: string): string {
+/** Zod's issues as one line, each prefixed by where it is (`IM_APPS.0.features.timezone: …`). */
+export function describeIssues(error: z.ZodError, variable?: string): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.map(String);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { ConfigError, defaultSignatureMaxAgeSeconds, featuresSchema } from './config.js';
 import { AppRegistry, type App } from './core/apps.js';
+import { AppSettings } from './core/app-settings.js';
 import { AccountService } from './core/accounts.js';
 import { CacheNews } from './core/cache-news.js';
 import { ChatroomService } from './core/chatrooms.js';
@@ -48,6 +49,7 @@ import { UltraGroupService } from './core/ultragroups.js';
 import { UserService } from './core/users.js';
 import { systemClock, type Clock } from './model/clock.js';
 import { createSqlAccountStore } from './store/accounts.sql.js';
+import { createSqlAppStore } from './store/apps.sql.js';
 import { createSqlBroadcastJobStore } from './store/broadcast-jobs.sql.js';
 import { createSqlCallbackEventStore } from './store/callback-events.sql.js';
 import { fetchCallbackPoster } from './http/callback-poster.js';
@@ -76,6 +78,7 @@ import { createSqlPushAudienceStore } from './store/push-audience.sql.js';
 import { createSqlPushJobStore } from './store/push-jobs.sql.js';
 import { createSqlPushTokenStore } from './store/push-tokens.sql.js';
 import { createPushProviders } from './push/providers.js';
+import type { AppStore } from './store/apps.js';
 import type { SqlClient } from './store/sql.js';
 import { createPgClient } from './store/sql.pg.js';
 import { createPgliteClient, DataDirInUseError } from './store/sql.pglite.js';
@@ -90,8 +93,14 @@ export interface Deps {
   clock: Clock;
   logger: Logger;
   apps: AppRegistry;
-  /** Set when no app was configured and the development app is in use. */
+  /** The admin API (docs/admin.md): changes apps in the store and on every node. */
+  appSettings: AppSettings;
+  /** The admin API's bearer token: ADMIN_TOKEN, or one made for the development start; unset: no admin API. */
+  adminToken: string | undefined;
+  /** Set on the development start (no app configured): the development app as it is now. */
   devApp: App | undefined;
+  /** true when this start made the admin token (the banner shows it; an operator's own is never printed). */
+  adminTokenGenerated: boolean;
   sql: SqlClient;
   /** The Redis connection behind the engine (undefined in process); for probes. */
   redis: Redis | undefined;
@@ -179,17 +188,8 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const applied = await migrate(sql);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
-    let devApp: App | undefined;
-    if (config.apps.length === 0) {
-      const stored = await createSqlDevAppStore(sql).findOrCreate(() => ({
-        appKey: `dev${randomBytes(6).toString('hex')}`,
-        appSecret: randomBytes(16).toString('hex'),
-      }));
-      // What a developer trying Parley expects to see work: other devices of the same user
-      // get what it sends, and history and recall answer (docs/decisions.md "The first hour").
-      devApp = { ...stored, signatureMaxAgeSeconds: defaultSignatureMaxAgeSeconds, features: featuresSchema.parse(developmentFeatures) };
-    }
-    const apps = new AppRegistry(devApp ? [devApp] : config.apps);
+    // Filled from the apps table once the node events exist (AppSettings, below).
+    const apps = new AppRegistry();
 
     const engine: Engine = options.shared?.engine ?? (config.redisUrl
       ? await createRedisEngine({
@@ -207,6 +207,12 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     await liveness.start();
     closers.push(() => liveness.close());
     const nodeEvents = new NodeEvents(options.wrapBus ? options.wrapBus(engine.bus) : engine.bus, () => liveness.otherNodes(), nodeId, logger);
+    const appStore = createSqlAppStore(sql);
+    const appSettings = new AppSettings(appStore, apps, nodeEvents, clock, (err, what) => logger.warn({ err }, what));
+    await appSettings.seed(config.apps);
+    const devAppKey = config.apps.length === 0 ? await startDevelopmentApp(sql, appStore, appSettings) : undefined;
+    await appSettings.refresh();
+    const adminToken = config.adminToken ?? (devAppKey !== undefined ? randomBytes(24).toString('base64url') : undefined);
     const localSessions = new LocalSessions();
     const events = new CoreEvents((err, event) => logger.error({ err, event: event.type }, 'a listener of core events failed'));
     metrics.listen(events);
@@ -253,7 +259,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       ultraGroups,
     };
     const callbackEvents = createSqlCallbackEventStore(sql);
-    const callbackDeliveries = new CallbackDeliveries(apps.all(), {
+    const callbackDeliveries = new CallbackDeliveries({
       store: callbackEvents,
       poster: fetchCallbackPoster,
       clock,
@@ -287,6 +293,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const outboxRelay = new OutboxRelay(createSqlOutboxStore(sql), apps, committer, push, clock, report('the outbox relay failed; the next pass retries'));
     outboxRelay.start();
     closers.push(() => outboxRelay.stop());
+    await callbackDeliveries.sync(apps.all());
     callbackDeliveries.start();
     closers.push(() => callbackDeliveries.stop());
 
@@ -308,6 +315,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       {
         nodeId,
         clock,
+        apps,
         users,
         permissions,
         sessions,
@@ -329,16 +337,29 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     engine.onReconnect((lostData) => {
       if (lostData) logger.error('Redis came back without its data: devices are asked to reconnect and learn of the gap');
       devices.storeReconnected(lostData).catch(report('could not register this node\'s sessions again after Redis came back'));
+      // App changes announced while the bus was down were missed.
+      appSettings.refreshInBackground();
+    });
+    appSettings.onChange(({ removed }) => {
+      for (const appKey of removed) devices.closeApp(appKey);
+      callbackDeliveries.sync(apps.all()).catch(report('could not restart the callbacks of a changed app'));
     });
     await nodeEvents.start();
     closers.push(() => nodeEvents.stop());
+    appSettings.start();
+    closers.push(async () => appSettings.stop());
 
     return {
       nodeId,
       clock,
       logger,
       apps,
-      devApp,
+      appSettings,
+      adminToken,
+      adminTokenGenerated: adminToken !== undefined && config.adminToken === undefined,
+      get devApp() {
+        return devAppKey === undefined ? undefined : apps.get(devAppKey);
+      },
       sql,
       redis: engine.redis,
       presence,
@@ -436,6 +457,22 @@ function startPush(deps: {
       await providers.close();
     },
   };
+}
+
+/**
+ * The development start (no IM_APPS): the development app, kept in the database, is stored
+ * among the apps with what a first try touches on (docs/decisions.md "The first hour"),
+ * unless the operator stored other apps through the admin API (then those are the apps).
+ * Returns the development app's key when it is in use.
+ */
+async function startDevelopmentApp(sql: SqlClient, appStore: AppStore, appSettings: AppSettings): Promise<string | undefined> {
+  const { appKey, appSecret } = await createSqlDevAppStore(sql).findOrCreate(() => ({
+    appKey: `dev${randomBytes(6).toString('hex')}`,
+    appSecret: randomBytes(16).toString('hex'),
+  }));
+  if ((await appStore.all()).some((stored) => stored.appKey !== appKey)) return undefined;
+  await appSettings.seedIfAbsent({ appKey, appSecret, signatureMaxAgeSeconds: defaultSignatureMaxAgeSeconds, features: featuresSchema.parse(developmentFeatures) });
+  return appKey;
 }
 
 /** Closes in reverse order of opening; every closer runs even if one fails. */

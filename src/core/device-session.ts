@@ -93,13 +93,18 @@ export class DeviceSession {
   }
 
   constructor(
-    readonly app: App,
+    /** The app's settings now (they change at run time, docs/admin.md); the session's app key never changes. */
+    private readonly currentApp: () => App,
     readonly info: SessionInfo,
     readonly link: DeviceLink,
     private readonly services: DeviceServices,
     /** Held-back pushes beyond this cut the device off: a catch-up it does not read cannot hold more. */
     private readonly maxHeldBack: number,
   ) {}
+
+  get app(): App {
+    return this.currentApp();
+  }
 
   get origin(): Origin {
     return { kind: 'device', session: this.info };

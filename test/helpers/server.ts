@@ -41,6 +41,8 @@ export interface TestServer {
 export interface TestServerOptions {
   /** Guards `GET /metrics` (config METRICS_TOKEN). */
   metricsToken?: string;
+  /** Turns the admin API on (config ADMIN_TOKEN). */
+  adminToken?: string;
   apps?: Array<Partial<Omit<AppConfig, 'features' | 'callbacks'>> & { features?: Partial<AppConfig['features']>; callbacks?: z.input<typeof callbacksSchema> }>;
   gateway?: Partial<GatewayOptions>;
   rongCloud?: Partial<RongCloudOptions>;
@@ -90,6 +92,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     storeTimeoutMs: options.storeTimeoutMs ?? 5_000,
     logLevel: 'silent',
     metricsToken: options.metricsToken,
+    adminToken: options.adminToken,
   };
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   // Embedded: a database started from the run's migrated snapshot, closed with the server.
@@ -139,6 +142,12 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       if (!options.storage) await storage.release();
     },
   };
+}
+
+/** A TestApp for `appKey` on `t` signing with `appSecret`: an app made at run time (the admin API, docs/admin.md). */
+export function appOn(t: Pick<TestServer, 'baseUrl' | 'app'>, appKey: string, appSecret: string): TestApp {
+  const app = { ...t.app(), appKey, appSecret };
+  return { ...app, post: signedPoster(t.baseUrl, app, systemClock), raw: rawSender(t.baseUrl, app, systemClock) };
 }
 
 /**

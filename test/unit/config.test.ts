@@ -29,6 +29,7 @@ describe('loadConfig defaults', () => {
     expect(config.redisUrl).toBeUndefined();
     expect(config.nodeId).toBeUndefined();
     expect(config.apps).toEqual([]);
+    expect(config.adminToken).toBeUndefined();
   });
 
   it('reads the variables it is given', () => {
@@ -40,6 +41,7 @@ describe('loadConfig defaults', () => {
       NODE_ID: 'node-7',
       DATABASE_URL: 'postgres://u:p@db:5432/parley',
       REDIS_URL: 'redis://cache:6379',
+      ADMIN_TOKEN: 'an-admin-token-of-32-characters',
     });
     expect(config).toMatchObject({
       port: 9001,
@@ -49,7 +51,12 @@ describe('loadConfig defaults', () => {
       nodeId: 'node-7',
       databaseUrl: 'postgres://u:p@db:5432/parley',
       redisUrl: 'redis://cache:6379',
+      adminToken: 'an-admin-token-of-32-characters',
     });
+  });
+
+  it('refuses an ADMIN_TOKEN shorter than 16 characters, naming it', () => {
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN: at least 16 characters/);
   });
 });
 

@@ -60,13 +60,28 @@ function channelsOf(app: App): Channel[] {
  * retried with exponential backoff and jitter until the app's horizon, then given up.
  */
 export class CallbackDeliveries {
-  private readonly loops: ChannelLoop[];
+  private loops: ChannelLoop[] = [];
+  private started = false;
 
-  constructor(apps: readonly App[], deps: CallbackDeliveryDeps) {
-    this.loops = apps.flatMap((app) => channelsOf(app).map((channel) => new ChannelLoop(app, channel, deps)));
+  constructor(private readonly deps: CallbackDeliveryDeps) {}
+
+  /**
+   * The apps as they are now (docs/admin.md): an app object not seen before (new, or changed
+   * and swapped whole) gets its loops, after the loops of the object it replaces have stopped
+   * and handed their lease over; a removed app's loops stop.
+   */
+  async sync(apps: readonly App[]): Promise<void> {
+    const current = new Set(apps);
+    const gone = this.loops.filter((loop) => !current.has(loop.app));
+    const served = new Set(this.loops.map((loop) => loop.app));
+    const added = apps.filter((app) => !served.has(app)).flatMap((app) => channelsOf(app).map((channel) => new ChannelLoop(app, channel, this.deps)));
+    this.loops = [...this.loops.filter((loop) => current.has(loop.app)), ...added];
+    await Promise.all(gone.map((loop) => loop.stop()));
+    if (this.started) for (const loop of added) loop.start();
   }
 
   start(): void {
+    this.started = true;
     for (const loop of this.loops) loop.start();
   }
 
@@ -76,6 +91,7 @@ export class CallbackDeliveries {
   }
 
   async stop(): Promise<void> {
+    this.started = false;
     await Promise.all(this.loops.map((loop) => loop.stop()));
   }
 }
@@ -97,7 +113,7 @@ class ChannelLoop {
   private lastBatchAt = 0;
 
   constructor(
-    private readonly app: App,
+    readonly app: App,
     private readonly channel: Channel,
     private readonly deps: CallbackDeliveryDeps,
   ) {
