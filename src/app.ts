@@ -108,7 +108,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     pushAudienceRoutes(signed, deps.push.audience);
   });
 
-  const gateway = new Gateway(deps.logger, deps.devices, { ...defaultGatewayOptions, ...gatewayOptions });
+  const gateway = new Gateway(deps.logger, deps.devices, deps.connectionCounter, { ...defaultGatewayOptions, ...gatewayOptions });
   // RongCloud's client protocol: its SDKs navigate here, then open `/websocket`.
   const rongCloud = { clock: deps.clock, users: deps.users, expansion: deps.expansion, roomEntries: deps.chatrooms };
   registerNavigation(http, rongCloud.users);

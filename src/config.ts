@@ -156,6 +156,12 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** Frames one WebSocket session may send per second on average (twice that at once); 0: no limit. */
+  WS_FRAMES_PER_SECOND: z.coerce.number().int().min(0).max(100_000).default(200),
+  /** New WebSocket connections per client address per minute, across nodes; 0: no limit. */
+  WS_CONNECTIONS_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  /** Behind a reverse proxy: the client address is the last one the proxy added to X-Forwarded-For. */
+  TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
 });
 
 export interface Config {
@@ -174,6 +180,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** The admin API's bearer token (docs/admin.md); unset: the API is off, but for the development start. */
   adminToken: string | undefined;
+  /** Limits on WebSocket clients (docs/reliability.md "Limits"); 0 turns one off. */
+  websocket: { framesPerSecond: number; connectionsPerMinute: number; trustProxy: boolean };
 }
 
 export class ConfigError extends Error {
@@ -199,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
     adminToken: e.ADMIN_TOKEN,
+    websocket: { framesPerSecond: e.WS_FRAMES_PER_SECOND, connectionsPerMinute: e.WS_CONNECTIONS_PER_MINUTE, trustProxy: e.TRUST_PROXY },
   };
 }
 

@@ -59,6 +59,7 @@ import { createSqlChatroomStore } from './store/chatrooms.sql.js';
 import { createSqlConversationStore } from './store/conversations.sql.js';
 import type { Engine } from './store/engine.js';
 import type { OnceStore } from './store/once.js';
+import type { RateCounter } from './store/rate-counter.js';
 import { createMemoryEngine } from './store/engine.memory.js';
 import { createRedisEngine } from './store/engine.redis.js';
 import { createSqlFriendStore } from './store/friends.sql.js';
@@ -119,6 +120,8 @@ export interface Deps {
   rateLimits: RateLimits;
   /** Nonces of signed calls seen lately, on every node (replayed calls are refused). */
   signedNonces: OnceStore;
+  /** Counts new WebSocket connections per client address, on every node. */
+  connectionCounter: RateCounter;
   /** The device sessions this node holds: what the gateways call. */
   devices: Devices;
   /** App-wide sends: durable broadcast jobs and their status. */
@@ -371,6 +374,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       metricsToken: config.metricsToken,
       rateLimits: new RateLimits(engine.rates, clock),
       signedNonces: engine.once,
+      connectionCounter: engine.rates,
       devices,
       broadcasts,
       outboxRelay,

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   const deps = await orRefuse(() => createDeps(config, logger));
   // The key only: the secret is for the banner on the terminal, never for the log stream.
   if (deps.devApp) logger.warn({ appKey: deps.devApp.appKey }, 'no IM_APPS configured: using the development app');
-  const server = await buildApp(deps);
+  const { framesPerSecond, connectionsPerMinute, trustProxy } = config.websocket;
+  const server = await buildApp(deps, { frameRate: { perSecond: framesPerSecond, burst: 2 * framesPerSecond }, connectionsPerMinute, trustProxy });
 
   let stopping = false;
   const stop = (signal: string) => {

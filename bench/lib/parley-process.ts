@@ -39,6 +39,9 @@ export async function startParleyProcess(options: ParleyProcessOptions = {}): Pr
     PORT: String(await freePort()),
     DATA_DIR: ':memory:',
     LOG_LEVEL: 'warn',
+    // Benchmarks drive clients far past any device's frame rate, thousands from one address.
+    WS_FRAMES_PER_SECOND: '0',
+    WS_CONNECTIONS_PER_MINUTE: '0',
     // signatureMaxAgeSeconds 0: the bench load replays one signed header set, as the official Node SDK does.
     IM_APPS: JSON.stringify([{ appKey, appSecret, signatureMaxAgeSeconds: 0, features: options.features ?? {}, ...(options.callbacks && { callbacks: options.callbacks }) }]),
     ...options.env,

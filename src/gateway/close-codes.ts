@@ -13,6 +13,8 @@ export const closeCodes = {
   tooSlow: 4008,
   /** The inbox store lost its data (Redis restarted empty): reconnect to learn of the gap. */
   storeReset: 4009,
+  /** Too many frames from this session, or too many new connections from this address: back off. */
+  rateLimited: 4029,
   /** A frame that breaks the protocol (RongCloud gateway): the socket is closed. */
   protocolError: 1002,
   /** The server failed while opening the session: reconnect. */

@@ -7,6 +7,7 @@ import { asParleyError, errorCatalog, ParleyError } from '../errors.js';
 import type { KickReason } from '../model/kick.js';
 import { closeCodes } from './close-codes.js';
 import { expansionChangeOf } from './expansion-frame.js';
+import { FrameBudget } from './frame-budget.js';
 import { parseClientFrame, type ClientFrame, type ConnectFrame, type RequestId, type ServerFrame } from './frames.js';
 import type { DeviceSocket, GatewayContext } from './gateway.js';
 import { Heartbeat } from './heartbeat.js';
@@ -52,6 +53,7 @@ export class Connection implements DeviceLink, DeviceSocket {
   /** Who this socket is, once a session opened: the bindings of its log lines. */
   private logBindings: { appKey: string; userId: string; deviceId: string } | undefined;
   private sessionLog: Logger | undefined;
+  private readonly budget: FrameBudget | undefined;
 
   constructor(
     private readonly socket: WebSocket,
@@ -61,6 +63,7 @@ export class Connection implements DeviceLink, DeviceSocket {
     this.writer = new SocketWriter(socket, context.sendBufferLimits, () => this.log.warn('device stopped reading: closing its socket'));
     this.handshakeTimer = setTimeout(() => this.socket.close(closeCodes.handshakeTimeout, 'connect expected'), context.handshakeTimeoutMs);
     this.heartbeat = new Heartbeat(socket);
+    this.budget = context.frameRate.perSecond > 0 ? new FrameBudget(context.frameRate, Date.now()) : undefined;
     bySocket.set(socket, this);
     socket.on('message', onSocketMessage);
     socket.on('close', onSocketClose);
@@ -122,6 +125,7 @@ export class Connection implements DeviceLink, DeviceSocket {
 
   onFrame(raw: string | null): void {
     this.heartbeat.seen();
+    if (this.budget && !this.budget.take(Date.now())) return this.flooded();
     try {
       const parsed = parseClientFrame(raw);
       if (!parsed.ok) {
@@ -145,6 +149,13 @@ export class Connection implements DeviceLink, DeviceSocket {
     if (!session) return;
     await this.context.devices.disconnect(session, this.address);
     this.log.info({ sessionId: session.info.sessionId }, 'session closed');
+  }
+
+  /** A device sending faster than any client does is closed, not served (docs/reliability.md "Limits"). */
+  private flooded(): void {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    this.log.warn('too many frames: closing the socket');
+    this.socket.close(closeCodes.rateLimited, 'too many frames');
   }
 
   private send(frame: ServerFrame): void {

@@ -6,6 +6,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Devices } from '../core/devices.js';
 import { closeCodes } from './close-codes.js';
 import { Connection } from './connection.js';
+import type { FrameRate } from './frame-budget.js';
+import type { RateCounter } from '../store/rate-counter.js';
 import { defaultSendBufferLimits, type SendBufferLimits } from './socket-writer.js';
 
 export interface GatewayOptions {
@@ -17,6 +19,12 @@ export interface GatewayOptions {
   sendBufferLimits: SendBufferLimits;
   /** On shutdown, how long devices have to answer the close before their sockets are cut. */
   closeGraceMs: number;
+  /** What one session may send; `perSecond` 0: no limit. */
+  frameRate: FrameRate;
+  /** New connections per client address in a minute, counted across nodes; 0: no limit. */
+  connectionsPerMinute: number;
+  /** The client address is the last X-Forwarded-For entry (a reverse proxy in front). */
+  trustProxy: boolean;
 }
 
 export const defaultGatewayOptions: GatewayOptions = {
@@ -25,6 +33,9 @@ export const defaultGatewayOptions: GatewayOptions = {
   maxFrameBytes: 512 * 1024,
   sendBufferLimits: defaultSendBufferLimits,
   closeGraceMs: 2_000,
+  frameRate: { perSecond: 200, burst: 400 },
+  connectionsPerMinute: 600,
+  trustProxy: false,
 };
 
 /** What the gateway needs of one device's socket, whichever protocol it speaks. */
@@ -42,6 +53,10 @@ export interface GatewayContext {
   devices: Devices;
   handshakeTimeoutMs: number;
   sendBufferLimits: SendBufferLimits;
+  /** What one session may send (`perSecond` 0: no limit). */
+  frameRate: FrameRate;
+  /** The client's address as this deployment sees it (behind a trusted proxy: from X-Forwarded-For). */
+  addressOf(request: IncomingMessage): string | undefined;
   /** The connection's socket closed. */
   closed(connection: DeviceSocket): void;
 }
@@ -77,6 +92,8 @@ export class Gateway {
   constructor(
     logger: Logger,
     devices: Devices,
+    /** Counts new connections per address (the engine's counter: across nodes on Redis). */
+    private readonly connectionCounter: RateCounter,
     private readonly options: GatewayOptions = defaultGatewayOptions,
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
@@ -85,6 +102,8 @@ export class Gateway {
       devices,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       sendBufferLimits: options.sendBufferLimits,
+      frameRate: options.frameRate,
+      addressOf: (request) => clientAddress(request, options.trustProxy),
       closed: (connection) => this.connections.delete(connection),
     };
     this.heartbeat = setInterval(() => this.connections.forEach((c) => c.probe()), options.heartbeatMs);
@@ -123,8 +142,32 @@ export class Gateway {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
       return;
     }
-    (other?.wss ?? this.wss).handleUpgrade(request, socket, head, (ws) => {
-      this.connections.add(other ? other.endpoint.accept(ws, request, this.context) : new Connection(ws, this.context, request.socket.remoteAddress));
-    });
+    const address = this.context.addressOf(request);
+    void this.connectionAllowed(address).then((allowed) =>
+      (other?.wss ?? this.wss).handleUpgrade(request, socket, head, (ws) => {
+        // Refused after the handshake, so that a browser sees why (a refused upgrade is only 1006 to it).
+        if (!allowed) return ws.close(closeCodes.rateLimited, 'too many new connections from this address');
+        this.connections.add(other ? other.endpoint.accept(ws, request, this.context) : new Connection(ws, this.context, address));
+      }),
+    );
   }
+
+  /** Whether `address` may open another connection this minute; a counter that does not answer lets it (the store's outage is not the client's). */
+  private async connectionAllowed(address: string | undefined): Promise<boolean> {
+    const limit = this.options.connectionsPerMinute;
+    if (limit === 0 || address === undefined) return true;
+    try {
+      return (await this.connectionCounter.hit(`ws-connect:${address}`, 60_000, Date.now())) <= limit;
+    } catch (err) {
+      this.context.logger.warn({ err }, 'could not count a new connection; letting it in');
+      return true;
+    }
+  }
+}
+
+/** The client's address: the socket's peer, or behind a trusted proxy the last address it appended to X-Forwarded-For. */
+function clientAddress(request: IncomingMessage, trustProxy: boolean): string | undefined {
+  const forwarded = trustProxy ? request.headers['x-forwarded-for'] : undefined;
+  const last = (Array.isArray(forwarded) ? forwarded.at(-1) : forwarded)?.split(',').at(-1)?.trim();
+  return last || request.socket.remoteAddress;
 }

@@ -93,13 +93,16 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     logLevel: 'silent',
     metricsToken: options.metricsToken,
     adminToken: options.adminToken,
+    // Only main.ts reads these; tests give the gateway its options below.
+    websocket: { framesPerSecond: 0, connectionsPerMinute: 0, trustProxy: false },
   };
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   // Embedded: a database started from the run's migrated snapshot, closed with the server.
   const ownSql = !options.shared?.sql && !storage.databaseUrl ? await embeddedDatabase() : undefined;
   const shared = { ...options.shared, ...(ownSql && { sql: ownSql }) };
   const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace, shared, wrapBus: options.wrapBus, onPushOutcome: options.onPushOutcome });
-  const server = await buildApp(deps, options.gateway, options.rongCloud);
+  // Test files open hundreds of devices from one address: the per-address limit is off unless a test sets it.
+  const server = await buildApp(deps, { connectionsPerMinute: 0, ...options.gateway }, options.rongCloud);
   await server.http.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.http.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;

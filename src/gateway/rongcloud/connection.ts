@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { FrameBudget } from '../frame-budget.js';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
@@ -78,6 +79,7 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
   private ultraGroups: UltraGroupFeed | undefined;
   private readonly heartbeat: Heartbeat;
   private readonly writer: SocketWriter;
+  private readonly budget: FrameBudget | undefined;
   private log: Logger;
 
   constructor(
@@ -88,7 +90,8 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
     private readonly options: RongCloudOptions,
   ) {
     this.log = context.logger.child({ protocol: 'rongcloud' });
-    this.address = request.socket.remoteAddress;
+    this.address = context.addressOf(request);
+    this.budget = context.frameRate.perSecond > 0 ? new FrameBudget(context.frameRate, Date.now()) : undefined;
     const url = new URL(request.url ?? '/', 'http://localhost');
     this.version = url.searchParams.get('protocolVer') === '4' ? 4 : 3;
     this.writer = new SocketWriter(socket, context.sendBufferLimits, () => this.log.warn('device stopped reading: closing its socket'));
@@ -218,6 +221,12 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     this.heartbeat.seen();
+    if (this.budget && !this.budget.take(Date.now())) {
+      // A device sending faster than any client does is closed, not served (docs/reliability.md "Limits").
+      if (this.socket.readyState === this.socket.OPEN) this.log.warn('too many frames: closing the socket');
+      this.socket.close(closeCodes.rateLimited, 'too many frames');
+      return;
+    }
     const decoded = isBinary ? decodeClientFrame(data, this.options.maxFrameBytes) : ({ ok: false, reason: 'a text frame' } as const);
     if (!decoded.ok) {
       this.breakOff(decoded.reason);
