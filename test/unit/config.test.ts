@@ -223,3 +223,16 @@ describe('loadConfig callbacks', () => {
     expect(configError(apps(app({ callbacks: { messageRoute: { url: 'http://127.0.0.1/x', includeEverything: true } } })))).toContain('IM_APPS.0.callbacks.messageRoute');
   });
 });
+
+describe('loadConfig WebSocket limits', () => {
+  it('defaults to 200 frames a second, 600 connections a minute per address, no proxy trusted', () => {
+    expect(loadConfig({}).websocket).toEqual({ framesPerSecond: 200, connectionsPerMinute: 600, trustProxy: false });
+    expect(loadConfig({ WS_FRAMES_PER_SECOND: '0', WS_CONNECTIONS_PER_MINUTE: '0', TRUST_PROXY: 'true' }).websocket).toEqual({ framesPerSecond: 0, connectionsPerMinute: 0, trustProxy: true });
+  });
+
+  it('stops at a limit that is not a count, or a TRUST_PROXY that is not a boolean, naming the variable', () => {
+    expect(configError({ WS_FRAMES_PER_SECOND: 'many' })).toMatch(/^WS_FRAMES_PER_SECOND: /);
+    expect(configError({ WS_CONNECTIONS_PER_MINUTE: '-1' })).toMatch(/^WS_CONNECTIONS_PER_MINUTE: /);
+    expect(configError({ TRUST_PROXY: 'yes' })).toMatch(/^TRUST_PROXY: /);
+  });
+});
