@@ -375,3 +375,19 @@ describe('push endpoints and user tags', () => {
     expect(toIos(ios)[0]!.payload.aps).toMatchObject({ alert: { title: 'Hi', body: 'just a push' }, badge: 1 });
   });
 });
+
+describe('broadcasts (last: they reach every phone of the app)', () => {
+  it('a message to every user (/message/broadcast.json) is pushed to the offline phones, page by page, once', async () => {
+    const [ios, android] = [apnsToken(), fcmToken()];
+    await offlinePhone('bc-ann', 'apns', ios);
+    await offlinePhone('bc-bob', 'fcm', android);
+    await connectDevice(t, app, 'bc-admin').then((d) => d.close()); // names the sender
+    ok(await app.post('/message/broadcast.json', { fromUserId: 'bc-admin', objectName: 'RC:TxtMsg', content: txt('maintenance tonight') }));
+    await expect.poll(() => toIos(ios).length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => toAndroid(android).length, { timeout: 10_000 }).toBe(1);
+    expect(toIos(ios)[0]!.payload.aps.alert).toEqual({ title: 'name-bc-admin', body: 'maintenance tonight' });
+    expect(toAndroid(android)[0]!.message.notification).toMatchObject({ title: 'name-bc-admin', body: 'maintenance tonight' });
+    await settle(1_000);
+    expect([toIos(ios).length, toAndroid(android).length]).toEqual([1, 1]);
+  });
+});

@@ -8,8 +8,8 @@ import { bodyOf, notificationOf } from './notification.js';
 import { inQuietHours, levelAllows, mentionsOf, type Mentions } from './rules.js';
 import type { PushTokens } from './tokens.js';
 
-/** Kinds of sends that are pushed (chatrooms and app-wide sends are not). */
-const pushedKinds = new Set(['private', 'system', 'group', 'ultraGroup']);
+/** Kinds of sends that are pushed: not chatrooms, nor what goes only to devices online now. */
+const pushedKinds = new Set(['private', 'system', 'group', 'ultraGroup', 'everyone']);
 
 export interface PushPlannerDeps {
   tokens: Pick<PushTokens, 'mayHaveTokens' | 'targets'>;
