@@ -403,7 +403,7 @@ function startPush(deps: {
     providers,
     apps: deps.apps,
     stillUnacked: stillUnacked(deps.inbox, deps.conversations),
-    unread: async (app, userId) => (await deps.conversationList.list(app, userId, 1000)).reduce((sum, c) => sum + c.unreadCount, 0),
+    unread: (app, userIds) => deps.conversationList.unreadTotals(app, userIds, 1000),
     clock,
     report: (job, outcome) => {
       deps.onOutcome?.(job, outcome);

@@ -18,6 +18,8 @@ export interface ParleyProcessOptions {
   /** Extra environment (DATABASE_URL, REDIS_URL, NODE_ID, …); embedded storage when absent. */
   env?: Record<string, string>;
   features?: Record<string, unknown>;
+  /** The app's `push` (providers) in IM_APPS. */
+  push?: Record<string, unknown>;
   appKey?: string;
   appSecret?: string;
   /** Pin to these CPUs with taskset when available (benchmarks: server on one core, load on the other). */
@@ -37,7 +39,7 @@ export async function startParleyProcess(options: ParleyProcessOptions = {}): Pr
     PORT: String(await freePort()),
     DATA_DIR: ':memory:',
     LOG_LEVEL: 'warn',
-    IM_APPS: JSON.stringify([{ appKey, appSecret, features: options.features ?? {} }]),
+    IM_APPS: JSON.stringify([{ appKey, appSecret, features: options.features ?? {}, ...(options.push && { push: options.push }) }]),
     ...options.env,
   };
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits (bench/profile-summary.ts reads it).

@@ -45,8 +45,15 @@ export function createSqlPushJobStore(sql: SqlClient): PushJobStore {
       }));
     },
 
-    async sent(job, now) {
-      await sql.query(`UPDATE push_jobs SET sent_at = $5, lease_until = 0 WHERE ${key}`, [...keyOf(job), now]);
+    async sent(jobs, now) {
+      if (jobs.length === 0) return;
+      const column = (name: 'appKey' | 'userId' | 'deviceId' | 'messageUId') => jobs.map((job) => job[name]);
+      await sql.query(
+        `UPDATE push_jobs j SET sent_at = $5, lease_until = 0
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS s(app_key, user_id, device_id, message_uid)
+         WHERE j.app_key = s.app_key AND j.user_id = s.user_id AND j.device_id = s.device_id AND j.message_uid = s.message_uid`,
+        [column('appKey'), column('userId'), column('deviceId'), column('messageUId'), now],
+      );
     },
 
     async retry(job, dueAt) {

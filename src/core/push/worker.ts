@@ -23,8 +23,8 @@ export interface PushWorkerDeps {
   apps: Pick<AppRegistry, 'get'>;
   /** A connected device's delayed job (`unackedSeq`): still owed, neither acked nor read? */
   stillUnacked(app: App, job: PushJob & { unackedSeq: number }, notification: Notification): Promise<boolean>;
-  /** The user's total unread count, as the conversation list computes it (the iOS badge). */
-  unread(app: App, userId: string): Promise<number>;
+  /** Each user's total unread count, as the conversation list computes it (the iOS badges), in one query. */
+  unread(app: App, userIds: readonly string[]): Promise<Map<string, number>>;
   clock: Clock;
   /** What became of a job (logs, tests). */
   report(job: PushJob, outcome: PushOutcome | { kind: 'dropped'; reason: string }): void;
@@ -81,7 +81,12 @@ export class PushWorker {
     for (;;) {
       this.again = false;
       const taken = await jobs.take(clock.now(), pushLeaseMs, jobsPerPass);
-      await Promise.all(taken.map((job) => this.attempt(job).catch(this.deps.onError)));
+      const badges = await this.badges(taken);
+      const sent: PushJob[] = [];
+      await Promise.all(taken.map((job) => this.attempt(job, badges, sent).catch(this.deps.onError)));
+      // One statement for the pass's badges and one marking its successes: a query per push
+      // was most of a fan-out's time (BENCHMARKS.md "Push fan-out").
+      await jobs.sent(sent, clock.now());
       if (taken.length < jobsPerPass) break;
     }
     const now = clock.now();
@@ -91,7 +96,23 @@ export class PushWorker {
     }
   }
 
-  private async attempt(job: PushJob): Promise<void> {
+  /** The iOS badges of the pass's APNs jobs, by app and user (a job with its own `count` needs none). */
+  private async badges(taken: readonly PushJob[]): Promise<Map<string, Map<string, number>>> {
+    const users = new Map<string, Set<string>>();
+    for (const job of taken) {
+      if (job.provider !== 'apns' || (JSON.parse(job.notification) as Notification).badge !== undefined) continue;
+      users.set(job.appKey, (users.get(job.appKey) ?? new Set<string>()).add(job.userId));
+    }
+    const badges = new Map<string, Map<string, number>>();
+    for (const [appKey, userIds] of users) {
+      const app = this.deps.apps.get(appKey);
+      if (app) badges.set(appKey, await this.deps.unread(app, [...userIds]));
+    }
+    return badges;
+  }
+
+  /** Sends one job and records what became of it; a success is only added to `sent`, marked with the pass's others. */
+  private async attempt(job: PushJob, badges: Map<string, Map<string, number>>, sent: PushJob[]): Promise<void> {
     const { jobs, clock } = this.deps;
     const app = this.deps.apps.get(job.appKey);
     const provider = app && this.deps.providers.of(app, job.provider);
@@ -101,12 +122,13 @@ export class PushWorker {
     if (unackedSeq !== undefined && !(await this.deps.stillUnacked(app, { ...job, unackedSeq }, notification))) {
       return this.drop(job, 'the connected device acked or read it');
     }
-    const badge = notification.badge ?? (job.provider === 'apns' ? await this.deps.unread(app, job.userId) : 0);
+    const badge = notification.badge ?? badges.get(job.appKey)?.get(job.userId) ?? 0;
     const outcome = await provider.send({ token: job.token, notification, badge, messageUId: job.messageUId });
     this.deps.report(job, outcome);
     switch (outcome.kind) {
       case 'sent':
-        return jobs.sent(job, clock.now());
+        sent.push(job);
+        return;
       case 'retry':
         if (job.attempts + 1 >= maxAttempts) return this.drop(job, `gave up after ${maxAttempts} attempts: ${outcome.reason}`);
         return jobs.retry(job, Math.round(clock.now() + Math.max(backoffMs(job.attempts), outcome.afterMs ?? 0)));
