@@ -59,8 +59,9 @@ async function tokensOf(userId: string): Promise<string[]> {
   return rows.map((r) => r.token);
 }
 
-/** Waits until the worker has nothing due left, then a little more for what should not come. */
+/** Waits until audience pushes are paged and the worker has nothing due left, then a little more for what should not come. */
 async function drained(): Promise<void> {
+  await t.deps.broadcasts.settle();
   await expect.poll(() => t.deps.push.jobs.pending(app.appKey), { timeout: 10_000 }).toBe(0);
   await settle(100);
 }
