@@ -16,6 +16,12 @@ const maxAttempts = 10;
 /** Sent jobs are kept a day, so a message re-announced is found and not pushed twice. */
 const keepSentMs = 86_400_000;
 
+/** A pass's jobs with the badges of their users, by app and user. */
+interface Taken {
+  taken: PushJob[];
+  badges: Map<string, Map<string, number>>;
+}
+
 export interface PushWorkerDeps {
   jobs: PushJobStore;
   tokens: Pick<PushTokens, 'removeDead'>;
@@ -76,19 +82,28 @@ export class PushWorker {
     return this.running;
   }
 
+  /**
+   * Passes until no job is due. One statement reads a pass's badges and one marks its
+   * successes (a query per push was most of a fan-out's time, BENCHMARKS.md "Push fan-out"),
+   * and the database work of the passes before and after overlaps the pushes in flight: the
+   * next pass is taken, and the last one marked, while the provider answers this one.
+   */
   private async work(): Promise<void> {
     const { jobs, clock } = this.deps;
-    for (;;) {
+    let next: Promise<Taken> | undefined = this.takePass();
+    let marking: Promise<void> = Promise.resolve();
+    while (next) {
       this.again = false;
-      const taken = await jobs.take(clock.now(), pushLeaseMs, jobsPerPass);
-      const badges = await this.badges(taken);
+      const { taken, badges }: Taken = await next;
+      next = taken.length === jobsPerPass ? this.takePass() : undefined;
       const sent: PushJob[] = [];
       await Promise.all(taken.map((job) => this.attempt(job, badges, sent).catch(this.deps.onError)));
-      // One statement for the pass's badges and one marking its successes: a query per push
-      // was most of a fan-out's time (BENCHMARKS.md "Push fan-out").
-      await jobs.sent(sent, clock.now());
-      if (taken.length < jobsPerPass) break;
+      await marking;
+      marking = jobs.sent(sent, clock.now());
+      // Awaited next round (or below); this only keeps a failure from going unhandled meanwhile.
+      marking.catch(() => undefined);
     }
+    await marking;
     const now = clock.now();
     if (now - this.lastForget > pollMs * 60) {
       this.lastForget = now;
@@ -96,8 +111,18 @@ export class PushWorker {
     }
   }
 
+  /** Takes the next pass's jobs and reads their badges; a failure is kept for the await, not left unhandled. */
+  private takePass(): Promise<Taken> {
+    const taking = (async () => {
+      const taken = await this.deps.jobs.take(this.deps.clock.now(), pushLeaseMs, jobsPerPass);
+      return { taken, badges: await this.badges(taken) };
+    })();
+    taking.catch(() => undefined);
+    return taking;
+  }
+
   /** The iOS badges of the pass's APNs jobs, by app and user (a job with its own `count` needs none). */
-  private async badges(taken: readonly PushJob[]): Promise<Map<string, Map<string, number>>> {
+  private async badges(taken: readonly PushJob[]): Promise<Taken['badges']> {
     const users = new Map<string, Set<string>>();
     for (const job of taken) {
       if (job.provider !== 'apns' || (JSON.parse(job.notification) as Notification).badge !== undefined) continue;
@@ -112,7 +137,7 @@ export class PushWorker {
   }
 
   /** Sends one job and records what became of it; a success is only added to `sent`, marked with the pass's others. */
-  private async attempt(job: PushJob, badges: Map<string, Map<string, number>>, sent: PushJob[]): Promise<void> {
+  private async attempt(job: PushJob, badges: Taken['badges'], sent: PushJob[]): Promise<void> {
     const { jobs, clock } = this.deps;
     const app = this.deps.apps.get(job.appKey);
     const provider = app && this.deps.providers.of(app, job.provider);
