@@ -11,13 +11,15 @@
  *     Parley's place) pushing the same number of requests of the same shape to the same
  *     fake, as many in flight as the worker takes per pass.
  * (c) online delivery: 200 online members of another group get short rounds of group
- *     messages (one at a time, a pause between rounds), timed before the push (quiet) and
- *     while the worker sends (a)'s pushes.
+ *     messages (one at a time, a pause between rounds), timed before any push (quiet),
+ *     while the bare client pushes (the same traffic to the fake, no push work in Parley)
+ *     and while Parley's worker sends (a)'s pushes.
  *
  * Run: npm run bench:push
  */
 import pg from 'pg';
 import { tokenAppsRefreshMs } from '../src/core/push/tokens.js';
+import { jobsPerPass } from '../src/core/push/worker.js';
 import { pushKeys } from '../test/helpers/fake-push.js';
 import { machine, median, printReport, restTarget } from './lib/b-harness.js';
 import type { FanoutResult, OpenResult, RegisterResult } from './lib/b-load.js';
@@ -27,12 +29,21 @@ import { cpuSeconds, fmt, runScenario, sleep, type LoadProcess } from './lib/sce
 const offlineUsers = 10_000;
 const onlineMembers = 200;
 /** The push worker's jobs per pass (src/core/push/worker.ts): the bare client keeps as many in flight. */
-const inFlight = 64;
+const inFlight = jobsPerPass;
 const messagesPerRound = 5;
 /** Online rounds are spaced out: light chat beside the push, measuring latency, not a second saturating load. */
 const roundGapMs = 250;
 const quietRounds = 8;
+/** Rounds of (bare client, Parley), alternated. */
+const rounds = 2;
 const apns = { teamId: 'TEAM123456', keyId: 'KEY1234567', bundleId: 'com.example.bench' };
+
+/** A timed run of 10,000 pushes: wall ms to the last, and the busy share of the pusher and of the fake. */
+interface Timed {
+  ms: number;
+  busy: number;
+  providerBusy: number;
+}
 
 interface Waited {
   accepted: number;
@@ -90,51 +101,85 @@ const parleyOutput = await runScenario(problems, async (scope) => {
   for (let i = 0; i < quietRounds; i++) quiet.push(await onlineRound(load, onlineTrigger));
   await tokensReady;
 
-  // (a) one group send to the offline users, online rounds going on until the last push.
-  const { index: from } = await provider.call<{ index: number }>({ op: 'mark' });
-  const waiting = provider.call<Waited>({ op: 'waitFor', from, count: offlineUsers, timeoutMs: 40_000 });
-  const [parleyCpu0, providerCpu0] = [cpuSeconds(parley.child.pid!), cpuSeconds(provider.pid)];
-  const sentAt = Date.now();
-  const body = new URLSearchParams({ fromUserId: 'sender', toGroupId: 'g1', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: 'push fan-out' }) });
-  const answer = await fetch(`${app.url}/message/group/publish.json`, { method: 'POST', headers: signedFormHeaders(app), body });
-  const answeredAt = Date.now();
-  check(`group send to the offline users: HTTP ${answer.status} ${await answer.text()}`, answer.ok);
-  let done = false;
-  void waiting.finally(() => (done = true)).catch(() => undefined);
-  const pushing: number[] = [];
-  while (!done) pushing.push(await onlineRound(load, onlineTrigger));
-  const parleyPush = await waiting;
-  const [parleyCpu, providerCpu] = [cpuSeconds(parley.child.pid!) - parleyCpu0, cpuSeconds(provider.pid) - providerCpu0];
-  const pushWallS = (parleyPush.lastAt - sentAt) / 1000;
-  check(`Parley: ${parleyPush.accepted} of ${offlineUsers} pushes accepted, ${parleyPush.refused} refused`, parleyPush.accepted === offlineUsers && parleyPush.refused === 0);
-
-  // (b) the bare client, on the server core in Parley's place (stopped: nothing of its own reaches the fake), after a warm-up.
-  await parley.stop();
   const bare = await scope.load('push-bare-client.ts', 'server');
   const bareArgs = { op: 'push', url: apnsUrl, concurrency: inFlight, ...apns, privateKey: keys.apnsPrivateKey };
-  await bare.call({ ...bareArgs, count: 1_000 });
-  const { index: bareFrom } = await provider.call<{ index: number }>({ op: 'mark' });
-  const [bareCpu0, bareProviderCpu0] = [cpuSeconds(bare.pid), cpuSeconds(provider.pid)];
-  const bareRun = await bare.call<{ startedAt: number; ms: number; failures: number }>({ ...bareArgs, count: offlineUsers });
-  const barePush = await provider.call<Waited>({ op: 'waitFor', from: bareFrom, count: offlineUsers, timeoutMs: 10_000 });
-  const bareWallS = (barePush.lastAt - bareRun.startedAt) / 1000;
-  const [bareCpu, bareProviderCpu] = [cpuSeconds(bare.pid) - bareCpu0, cpuSeconds(provider.pid) - bareProviderCpu0];
-  check(`bare client: ${barePush.accepted} of ${offlineUsers} accepted, ${bareRun.failures} failed`, barePush.accepted === offlineUsers && bareRun.failures === 0);
+  await bare.call({ ...bareArgs, count: 1_000 }); // warms the fake and the client up
 
-  const parleyRate = (offlineUsers * 1000) / (parleyPush.lastAt - answeredAt);
-  const bareRate = (offlineUsers * 1000) / (barePush.lastAt - bareRun.startedAt);
-  const ratio = parleyRate / bareRate;
-  const [quietMs, pushingMs] = [median(quiet), median(pushing)];
+  /** Online rounds until `work` is done (into `into`); resolves with what `work` resolved with. */
+  const onlineDuring = async <T>(work: Promise<T>, into: number[]): Promise<T> => {
+    let done = false;
+    void work.finally(() => (done = true)).catch(() => undefined);
+    while (!done) into.push(await onlineRound(load, onlineTrigger));
+    return work;
+  };
+
+  /**
+   * (b) The bare client pushes to every token, on the server core while Parley does no push
+   * work; the online rounds go on as in (a), so that both share the machine alike.
+   */
+  const bareRound = async (): Promise<Timed> => {
+    const { index: from } = await provider.call<{ index: number }>({ op: 'mark' });
+    const cpu0 = [cpuSeconds(bare.pid), cpuSeconds(provider.pid)] as const;
+    const run = await onlineDuring(bare.call<{ startedAt: number; failures: number }>({ ...bareArgs, count: offlineUsers }), barePushing);
+    const done = await provider.call<Waited>({ op: 'waitFor', from, count: offlineUsers, timeoutMs: 10_000 });
+    check(`bare client: ${done.accepted} of ${offlineUsers} accepted, ${run.failures} failed`, done.accepted === offlineUsers && run.failures === 0);
+    const s = (done.lastAt - run.startedAt) / 1000;
+    return { ms: done.lastAt - run.startedAt, busy: (cpuSeconds(bare.pid) - cpu0[0]) / s, providerBusy: (cpuSeconds(provider.pid) - cpu0[1]) / s };
+  };
+
+  /** (a) One group send to the offline users, online rounds going on until the last push. */
+  const parleyRound = async (round: number): Promise<Timed & { answerMs: number; firstMs: number; fromSendMs: number }> => {
+    const { index: from } = await provider.call<{ index: number }>({ op: 'mark' });
+    const waiting = provider.call<Waited>({ op: 'waitFor', from, count: offlineUsers, timeoutMs: 30_000 });
+    const cpu0 = [cpuSeconds(parley.child.pid!), cpuSeconds(provider.pid)] as const;
+    const sentAt = Date.now();
+    const body = new URLSearchParams({ fromUserId: 'sender', toGroupId: 'g1', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: `push fan-out ${round}` }) });
+    const answer = await fetch(`${app.url}/message/group/publish.json`, { method: 'POST', headers: signedFormHeaders(app), body });
+    const answeredAt = Date.now();
+    check(`group send to the offline users: HTTP ${answer.status} ${await answer.text()}`, answer.ok);
+    const pushed = await onlineDuring(waiting, pushing);
+    check(`Parley: ${pushed.accepted} of ${offlineUsers} pushes accepted, ${pushed.refused} refused`, pushed.accepted === offlineUsers && pushed.refused === 0);
+    const s = (pushed.lastAt - sentAt) / 1000;
+    return {
+      ms: pushed.lastAt - answeredAt,
+      answerMs: answeredAt - sentAt,
+      firstMs: pushed.firstAt - answeredAt,
+      fromSendMs: pushed.lastAt - sentAt,
+      busy: (cpuSeconds(parley.child.pid!) - cpu0[0]) / s,
+      providerBusy: (cpuSeconds(provider.pid) - cpu0[1]) / s,
+    };
+  };
+
+  const pushing: number[] = [];
+  const barePushing: number[] = [];
+  const bares: Timed[] = [];
+  const parleys: Array<Awaited<ReturnType<typeof parleyRound>>> = [];
+  // Alternated, so that a burst of load from elsewhere hits both.
+  for (let round = 0; round < rounds; round++) {
+    bares.push(await bareRound());
+    parleys.push(await parleyRound(round));
+  }
+
+  const rate = (t: Timed) => (offlineUsers * 1000) / t.ms;
+  const pct = (share: number) => `${fmt(share * 100)}%`;
+  const pooled = (timed: Timed[]) => (timed.length * offlineUsers * 1000) / timed.reduce((sum, t) => sum + t.ms, 0);
+  const ratio = pooled(parleys) / pooled(bares);
+  const [quietMs, pushingMs, barePushingMs] = [median(quiet), median(pushing), median(barePushing)];
   lines.push(
     `push-fanout: Parley on Postgres + Redis pinned to core 0, fake APNs (HTTP/2 cleartext) on core 1 (${machine()})`,
-    `  Parley: ${fmt(offlineUsers)} offline users with a token in one group, one group send: answered in ${fmt(answeredAt - sentAt)} ms,`,
-    `    first push ${fmt(parleyPush.firstAt - answeredAt)} ms after the answer, last push ${fmt(parleyPush.lastAt - sentAt)} ms after the send (${fmt(parleyPush.lastAt - answeredAt)} ms after the answer)`,
-    `    ${fmt(parleyRate)} pushes/s from the answer to the last push (${fmt((offlineUsers * 1000) / (parleyPush.lastAt - sentAt))}/s counting the send itself)`,
-    `    busy (CPU time / wall time, send to last push, online rounds included): Parley ${fmt((parleyCpu / pushWallS) * 100)}%, fake APNs ${fmt((providerCpu / pushWallS) * 100)}%`,
-    `  bare node:http2 client, ${inFlight} in flight on one session: ${fmt(bareRate)} pushes/s (${fmt(barePush.lastAt - bareRun.startedAt)} ms for ${fmt(offlineUsers)}); busy: client ${fmt((bareCpu / bareWallS) * 100)}%, fake APNs ${fmt((bareProviderCpu / bareWallS) * 100)}%`,
+    `  ${fmt(offlineUsers)} offline users with an iPhone token in one group; ${rounds} rounds, each: the bare client pushes to all, then one group send`,
+    ...parleys.map(
+      (p, i) =>
+        `  round ${i + 1}: Parley answered the send in ${fmt(p.answerMs)} ms, first push ${fmt(p.firstMs)} ms after the answer, last ${fmt(p.ms)} ms after it (${fmt(p.fromSendMs)} ms after the send): ` +
+        `${fmt(rate(p))} pushes/s (busy: Parley ${pct(p.busy)}, fake ${pct(p.providerBusy)}); bare client ${fmt(rate(bares[i]!))} pushes/s (busy: client ${pct(bares[i]!.busy)}, fake ${pct(bares[i]!.providerBusy)})`,
+    ),
+    `  pushes/s over the rounds, answer to last push: Parley ${fmt(pooled(parleys))}, bare node:http2 client (${inFlight} in flight, one session) ${fmt(pooled(bares))}`,
     `  ratio Parley / bare client (same fake, same run): ${fmt(ratio, 2)} (target >= 0.50: ${ratio >= 0.5 ? 'met' : 'MISSED'})`,
     `  online delivery, ${fmt(onlineMembers)} members of another group, ${messagesPerRound} messages per round one at a time, a round every ~${roundGapMs} ms; ms per message end to end:`,
-    `    quiet: median ${fmt(quietMs, 1)} ms over ${quiet.length} rounds; while pushing: median ${fmt(pushingMs, 1)} ms, worst ${fmt(Math.max(...pushing), 1)} ms over ${pushing.length} rounds (${fmt(pushingMs / quietMs, 2)}x quiet)`,
+    `    quiet: median ${fmt(quietMs, 1)} ms over ${quiet.length} rounds`,
+    `    while the bare client pushes (Parley only delivers): median ${fmt(barePushingMs, 1)} ms, worst ${fmt(Math.max(...barePushing), 1)} ms over ${barePushing.length} rounds (${fmt(barePushingMs / quietMs, 2)}x quiet)`,
+    `    while Parley pushes: median ${fmt(pushingMs, 1)} ms, worst ${fmt(Math.max(...pushing), 1)} ms over ${pushing.length} rounds (${fmt(pushingMs / quietMs, 2)}x quiet, ${fmt(pushingMs / barePushingMs, 2)}x while the bare client pushes)`,
+    '  busy: CPU time / wall time (Parley: from the send to the last push, online rounds included)',
   );
 });
 

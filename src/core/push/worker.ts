@@ -8,7 +8,7 @@ import type { PushTokens } from './tokens.js';
 const pollMs = 1_000;
 /** A node that takes a job has this long to finish it before another node may take it. */
 export const pushLeaseMs = 30_000;
-const jobsPerPass = 64;
+export const jobsPerPass = 64;
 /** Retries back off from 1 s, doubling, up to 5 minutes; a job is given up after this many attempts. */
 const firstRetryMs = 1_000;
 const maxRetryMs = 300_000;
