@@ -5,7 +5,16 @@ import type { ClientMessage } from '../../src/client/protocol.js';
 import { formEncode, type FormBody } from './server.js';
 
 /** A signed form POST to a Parley process, as an app backend sends it. */
-export async function postTo(target: ParleyProcess, path: string, body: FormBody, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+export function postTo(target: ParleyProcess, path: string, body: FormBody, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  return signedPost(target, path, formEncode(body), { 'Content-Type': 'application/x-www-form-urlencoded', ...headers });
+}
+
+/** A signed JSON POST to a Parley process (the endpoints where RongCloud takes JSON, as `/push.json`). */
+export function postJsonTo(target: ParleyProcess, path: string, body: object): Promise<{ status: number; body: Record<string, unknown> }> {
+  return signedPost(target, path, JSON.stringify(body), { 'Content-Type': 'application/json' });
+}
+
+async function signedPost(target: ParleyProcess, path: string, payload: string, headers: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
   const nonce = String(Math.random()).slice(2, 10);
   const timestamp = String(Math.floor(Date.now() / 1000));
   const response = await fetch(target.url + path, {
@@ -15,10 +24,9 @@ export async function postTo(target: ParleyProcess, path: string, body: FormBody
       Nonce: nonce,
       Timestamp: timestamp,
       Signature: createHash('sha1').update(target.appSecret + nonce + timestamp).digest('hex'),
-      'Content-Type': 'application/x-www-form-urlencoded',
       ...headers,
     },
-    body: formEncode(body),
+    body: payload,
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
