@@ -4,6 +4,7 @@ import type { Deps } from './deps.js';
 import { Gateway, defaultGatewayOptions, type GatewayOptions } from './gateway/gateway.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { registerErrorHandling } from './http/errors.js';
+import { adminRoutes } from './http/routes/admin.js';
 import { healthRoute } from './http/routes/health.js';
 import { metricsRoute } from './http/routes/metrics.js';
 import { historyExportRoutes, historyFileRoute } from './http/routes/history-export.js';
@@ -77,10 +78,11 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
   metricsRoute(http, deps.metrics, deps.metricsToken);
   openApiRoute(http);
   historyFileRoute(http, deps.historyExports);
+  if (deps.adminToken !== undefined) await adminRoutes(http, deps.appSettings, deps.adminToken);
 
   await http.register(async (signed) => {
     signed.addHook('onRequest', async (request, reply) => {
-      const app = verifySignature(request, deps.apps, deps.clock.now());
+      const app = await verifySignature(request, deps.apps, deps.signedNonces, deps.clock.now());
       request.imApp = app;
       // The reply's logger too: it writes the "request completed" line.
       request.log = reply.log = request.log.child({ appKey: app.appKey });

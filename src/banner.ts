@@ -7,6 +7,8 @@ export interface BannerFacts {
   storage: string;
   /** Set when no app is configured: its key and secret are what a first try needs. */
   devApp: App | undefined;
+  /** The admin token the development start made (an operator's own ADMIN_TOKEN is never printed). */
+  generatedAdminToken: string | undefined;
 }
 
 /**
@@ -14,7 +16,7 @@ export interface BannerFacts {
  * for the development app, how to sign. Written to stderr, so that the log stream on
  * stdout stays JSON and never carries the app secret.
  */
-export function banner({ baseUrl, nodeId, storage, devApp }: BannerFacts): string {
+export function banner({ baseUrl, nodeId, storage, devApp, generatedAdminToken }: BannerFacts): string {
   const wsUrl = baseUrl.replace(/^http/, 'ws');
   const lines = [
     `Parley is running (node ${nodeId}; ${storage})`,
@@ -30,6 +32,13 @@ export function banner({ baseUrl, nodeId, storage, devApp }: BannerFacts): strin
       `    appKey     ${devApp.appKey}`,
       `    appSecret  ${devApp.appSecret}`,
       '  sign each call: Signature = sha1(appSecret + Nonce + Timestamp), headers App-Key, Nonce, Timestamp, Signature (README.md)',
+    );
+  }
+  if (generatedAdminToken) {
+    lines.push(
+      `  admin API (bearer token below)    ${baseUrl}/admin/v1/apps   docs/admin.md`,
+      `    adminToken ${generatedAdminToken}`,
+      '  the token is made for this run; set ADMIN_TOKEN to choose one',
     );
   }
   return `\n${lines.join('\n')}\n\n`;

@@ -29,6 +29,9 @@ export const featuresSchema = z
 
 export type Features = z.infer<typeof featuresSchema>;
 
+/** Signed calls older than this, or replayed within it, are refused (docs/server-api.md "Signing"). */
+export const defaultSignatureMaxAgeSeconds = 300;
+
 const callbackUrl = z
   .string()
   .url()
@@ -44,6 +47,20 @@ export const callbacksSchema = z
         includeServerApi: z.boolean().default(false),
         includeStatus: z.boolean().default(false),
         includeBlocked: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+    /**
+     * Pre-send moderation (RongCloud's message callback service): a device's message waits for
+     * the app's answer, which lets it through, blocks it or replaces parts of it.
+     */
+    beforeSend: z
+      .object({
+        url: callbackUrl,
+        timeoutMs: z.number().int().min(100).max(30_000).default(3_000),
+        /** No answer in time (or an error): deliver the message unchanged (true) or refuse it (false). */
+        failOpen: z.boolean().default(true),
+        includeServerApi: z.boolean().default(false),
       })
       .strict()
       .optional(),
@@ -98,7 +115,11 @@ export const appSchema = z
     appKey: z.string().min(1).max(64),
     appSecret: z.string().min(1).max(128),
     /** Optional freshness window for signed REST calls; absent means none (docs/server-api.md). */
-    signatureMaxAgeSeconds: z.number().int().positive().optional(),
+    /**
+     * How old a signed call's Timestamp may be, and how long its Nonce may not be used again
+     * (docs/server-api.md "Signing"); 0 turns both checks off (the official Node SDK signs once).
+     */
+    signatureMaxAgeSeconds: z.number().int().min(0).max(86_400).default(defaultSignatureMaxAgeSeconds),
     features: featuresSchema.default(featuresSchema.parse({})),
     /**
      * Calls per second the app may make to a server-API path, across all nodes (over it:
@@ -134,6 +155,7 @@ const envSchema = z.object({
   STORE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 });
 
 export interface Config {
@@ -150,6 +172,8 @@ export interface Config {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** When set, `GET /metrics` asks for `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** The admin API's bearer token (docs/admin.md); unset: the API is off, but for the development start. */
+  adminToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -161,7 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable counts as unset (a blank PORT= line must not mean port 0).
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) throw new ConfigError(describe(parsed.error));
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
   const e = parsed.data;
   return {
     port: e.PORT,
@@ -174,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
+    adminToken: e.ADMIN_TOKEN,
   };
 }
 
@@ -198,11 +223,12 @@ function readApps(inline: string | undefined, file: string | undefined): AppConf
     throw new ConfigError(`${variable}: not valid JSON: ${(err as Error).message}`);
   }
   const apps = appsSchema.safeParse(json);
-  if (!apps.success) throw new ConfigError(describe(apps.error, variable));
+  if (!apps.success) throw new ConfigError(describeIssues(apps.error, variable));
   return apps.data;
 }
 
-function describe(error: z.ZodError, variable?: string): string {
+/** Zod's issues as one line, each prefixed by where it is (`IM_APPS.0.features.timezone: …`). */
+export function describeIssues(error: z.ZodError, variable?: string): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.map(String);

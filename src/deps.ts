@@ -2,13 +2,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { ConfigError, featuresSchema } from './config.js';
+import { ConfigError, defaultSignatureMaxAgeSeconds, featuresSchema } from './config.js';
 import { AppRegistry, type App } from './core/apps.js';
+import { AppSettings } from './core/app-settings.js';
 import { AccountService } from './core/accounts.js';
 import { CacheNews } from './core/cache-news.js';
 import { ChatroomService } from './core/chatrooms.js';
 import { ConversationAccess } from './core/conversation-access.js';
 import { ConversationListService } from './core/conversation-list.js';
+import { BeforeSendCallback } from './core/callbacks/before-send.js';
 import { CallbackDeliveries } from './core/callbacks/deliveries.js';
 import { EventFeed } from './core/callbacks/event-feed.js';
 import { OnlineStatusReports } from './core/callbacks/online-status.js';
@@ -47,6 +49,7 @@ import { UltraGroupService } from './core/ultragroups.js';
 import { UserService } from './core/users.js';
 import { systemClock, type Clock } from './model/clock.js';
 import { createSqlAccountStore } from './store/accounts.sql.js';
+import { createSqlAppStore } from './store/apps.sql.js';
 import { createSqlBroadcastJobStore } from './store/broadcast-jobs.sql.js';
 import { createSqlCallbackEventStore } from './store/callback-events.sql.js';
 import { fetchCallbackPoster } from './http/callback-poster.js';
@@ -55,6 +58,7 @@ import type { ChatroomMembers } from './store/chatroom-members.js';
 import { createSqlChatroomStore } from './store/chatrooms.sql.js';
 import { createSqlConversationStore } from './store/conversations.sql.js';
 import type { Engine } from './store/engine.js';
+import type { OnceStore } from './store/once.js';
 import { createMemoryEngine } from './store/engine.memory.js';
 import { createRedisEngine } from './store/engine.redis.js';
 import { createSqlFriendStore } from './store/friends.sql.js';
@@ -74,6 +78,7 @@ import { createSqlPushAudienceStore } from './store/push-audience.sql.js';
 import { createSqlPushJobStore } from './store/push-jobs.sql.js';
 import { createSqlPushTokenStore } from './store/push-tokens.sql.js';
 import { createPushProviders } from './push/providers.js';
+import type { AppStore } from './store/apps.js';
 import type { SqlClient } from './store/sql.js';
 import { createPgClient } from './store/sql.pg.js';
 import { createPgliteClient, DataDirInUseError } from './store/sql.pglite.js';
@@ -88,8 +93,14 @@ export interface Deps {
   clock: Clock;
   logger: Logger;
   apps: AppRegistry;
-  /** Set when no app was configured and the development app is in use. */
+  /** The admin API (docs/admin.md): changes apps in the store and on every node. */
+  appSettings: AppSettings;
+  /** The admin API's bearer token: ADMIN_TOKEN, or one made for the development start; unset: no admin API. */
+  adminToken: string | undefined;
+  /** Set on the development start (no app configured): the development app as it is now. */
   devApp: App | undefined;
+  /** true when this start made the admin token (the banner shows it; an operator's own is never printed). */
+  adminTokenGenerated: boolean;
   sql: SqlClient;
   /** The Redis connection behind the engine (undefined in process); for probes. */
   redis: Redis | undefined;
@@ -106,6 +117,8 @@ export interface Deps {
   metricsToken: string | undefined;
   /** Each app's limits on server-API calls per second. */
   rateLimits: RateLimits;
+  /** Nonces of signed calls seen lately, on every node (replayed calls are refused). */
+  signedNonces: OnceStore;
   /** The device sessions this node holds: what the gateways call. */
   devices: Devices;
   /** App-wide sends: durable broadcast jobs and their status. */
@@ -175,17 +188,8 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const applied = await migrate(sql);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
-    let devApp: App | undefined;
-    if (config.apps.length === 0) {
-      const stored = await createSqlDevAppStore(sql).findOrCreate(() => ({
-        appKey: `dev${randomBytes(6).toString('hex')}`,
-        appSecret: randomBytes(16).toString('hex'),
-      }));
-      // What a developer trying Parley expects to see work: other devices of the same user
-      // get what it sends, and history and recall answer (docs/decisions.md "The first hour").
-      devApp = { ...stored, features: featuresSchema.parse(developmentFeatures) };
-    }
-    const apps = new AppRegistry(devApp ? [devApp] : config.apps);
+    // Filled from the apps table once the node events exist (AppSettings, below).
+    const apps = new AppRegistry();
 
     const engine: Engine = options.shared?.engine ?? (config.redisUrl
       ? await createRedisEngine({
@@ -203,6 +207,12 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     await liveness.start();
     closers.push(() => liveness.close());
     const nodeEvents = new NodeEvents(options.wrapBus ? options.wrapBus(engine.bus) : engine.bus, () => liveness.otherNodes(), nodeId, logger);
+    const appStore = createSqlAppStore(sql);
+    const appSettings = new AppSettings(appStore, apps, nodeEvents, clock, (err, what) => logger.warn({ err }, what));
+    await appSettings.seed(config.apps);
+    const devAppKey = config.apps.length === 0 ? await startDevelopmentApp(sql, appStore, appSettings) : undefined;
+    await appSettings.refresh();
+    const adminToken = config.adminToken ?? (devAppKey !== undefined ? randomBytes(24).toString('base64url') : undefined);
     const localSessions = new LocalSessions();
     const events = new CoreEvents((err, event) => logger.error({ err, event: event.type }, 'a listener of core events failed'));
     metrics.listen(events);
@@ -236,8 +246,11 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       unlocated: (err) => logger.warn({ err }, 'could not read where recipients are; they get the message from their inbox'),
     });
     const publisher = new Publisher(push, events);
+    const beforeSend = new BeforeSendCallback(fetchCallbackPoster, clock, (err, app) =>
+      logger.warn({ err, appKey: app.appKey }, 'the pre-send callback did not answer; the message went as failOpen says'),
+    );
     const audience = {
-      preparer: new ContentPreparer(permissions, clock),
+      preparer: new ContentPreparer(permissions, clock, beforeSend),
       profiles: new SenderProfiles(userStore, clock),
       permissions,
       groups,
@@ -246,7 +259,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       ultraGroups,
     };
     const callbackEvents = createSqlCallbackEventStore(sql);
-    const callbackDeliveries = new CallbackDeliveries(apps.all(), {
+    const callbackDeliveries = new CallbackDeliveries({
       store: callbackEvents,
       poster: fetchCallbackPoster,
       clock,
@@ -278,6 +291,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const outboxRelay = new OutboxRelay(createSqlOutboxStore(sql), apps, committer, push, clock, report('the outbox relay failed; the next pass retries'));
     outboxRelay.start();
     closers.push(() => outboxRelay.stop());
+    await callbackDeliveries.sync(apps.all());
     callbackDeliveries.start();
     closers.push(() => callbackDeliveries.stop());
 
@@ -302,6 +316,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       {
         nodeId,
         clock,
+        apps,
         users,
         permissions,
         sessions,
@@ -323,16 +338,29 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     engine.onReconnect((lostData) => {
       if (lostData) logger.error('Redis came back without its data: devices are asked to reconnect and learn of the gap');
       devices.storeReconnected(lostData).catch(report('could not register this node\'s sessions again after Redis came back'));
+      // App changes announced while the bus was down were missed.
+      appSettings.refreshInBackground();
+    });
+    appSettings.onChange(({ removed }) => {
+      for (const appKey of removed) devices.closeApp(appKey);
+      callbackDeliveries.sync(apps.all()).catch(report('could not restart the callbacks of a changed app'));
     });
     await nodeEvents.start();
     closers.push(() => nodeEvents.stop());
+    appSettings.start();
+    closers.push(async () => appSettings.stop());
 
     return {
       nodeId,
       clock,
       logger,
       apps,
-      devApp,
+      appSettings,
+      adminToken,
+      adminTokenGenerated: adminToken !== undefined && config.adminToken === undefined,
+      get devApp() {
+        return devAppKey === undefined ? undefined : apps.get(devAppKey);
+      },
       sql,
       redis: engine.redis,
       presence,
@@ -343,6 +371,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       metrics,
       metricsToken: config.metricsToken,
       rateLimits: new RateLimits(engine.rates, clock),
+      signedNonces: engine.once,
       devices,
       broadcasts,
       outboxRelay,
@@ -357,7 +386,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       conversationList,
       recalls,
       modifications,
-      expansion: new ExpansionService(createSqlMessageExpansionStore(sql), deliverer, clock),
+      expansion: new ExpansionService(createSqlMessageExpansionStore(sql), deliverer, beforeSend, clock),
       retention,
       groups,
       chatrooms,
@@ -430,6 +459,22 @@ function startPush(deps: {
       await providers.close();
     },
   };
+}
+
+/**
+ * The development start (no IM_APPS): the development app, kept in the database, is stored
+ * among the apps with what a first try touches on (docs/decisions.md "The first hour"),
+ * unless the operator stored other apps through the admin API (then those are the apps).
+ * Returns the development app's key when it is in use.
+ */
+async function startDevelopmentApp(sql: SqlClient, appStore: AppStore, appSettings: AppSettings): Promise<string | undefined> {
+  const { appKey, appSecret } = await createSqlDevAppStore(sql).findOrCreate(() => ({
+    appKey: `dev${randomBytes(6).toString('hex')}`,
+    appSecret: randomBytes(16).toString('hex'),
+  }));
+  if ((await appStore.all()).some((stored) => stored.appKey !== appKey)) return undefined;
+  await appSettings.seedIfAbsent({ appKey, appSecret, signatureMaxAgeSeconds: defaultSignatureMaxAgeSeconds, features: featuresSchema.parse(developmentFeatures) });
+  return appKey;
 }
 
 /** Closes in reverse order of opening; every closer runs even if one fails. */

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
       nodeId: deps.nodeId,
       storage: `${config.databaseUrl ? 'Postgres' : `PGlite in ${config.dataDir}`}, ${config.redisUrl ? 'Redis' : 'in-process engine'}`,
       devApp: deps.devApp,
+      generatedAdminToken: deps.adminTokenGenerated ? deps.adminToken : undefined,
     }),
   );
 }

@@ -20,6 +20,8 @@ export interface ParleyProcessOptions {
   features?: Record<string, unknown>;
   /** The app's `push` (providers) in IM_APPS. */
   push?: Record<string, unknown>;
+  /** The app's callbacks (docs/callbacks.md), none when absent. */
+  callbacks?: Record<string, unknown>;
   appKey?: string;
   appSecret?: string;
   /** Pin to these CPUs with taskset when available (benchmarks: server on one core, load on the other). */
@@ -39,7 +41,10 @@ export async function startParleyProcess(options: ParleyProcessOptions = {}): Pr
     PORT: String(await freePort()),
     DATA_DIR: ':memory:',
     LOG_LEVEL: 'warn',
-    IM_APPS: JSON.stringify([{ appKey, appSecret, features: options.features ?? {}, ...(options.push && { push: options.push }) }]),
+    // signatureMaxAgeSeconds 0: the bench load replays one signed header set, as the official Node SDK does.
+    IM_APPS: JSON.stringify([
+      { appKey, appSecret, signatureMaxAgeSeconds: 0, features: options.features ?? {}, ...(options.callbacks && { callbacks: options.callbacks }), ...(options.push && { push: options.push }) },
+    ]),
     ...options.env,
   };
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits (bench/profile-summary.ts reads it).

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 
 /**
  * Headers of a signed form POST: the signature is sha1(secret + nonce + timestamp), hex,
- * valid as long as the app has no freshness window, so one set can serve a whole run.
+ * valid as long as the app has no freshness window (signatureMaxAgeSeconds 0), so one set
+ * can serve a whole run.
  */
 export function signedFormHeaders(app: { appKey: string; appSecret: string }): Record<string, string> {
   const nonce = String(Math.floor(Math.random() * 0xffffff));

@@ -93,9 +93,9 @@ export interface PinnedServer {
   stop(): Promise<void>;
 }
 
-/** Starts a bench/lib script as a server pinned to the server core; resolves once it prints `{"port":N}`. */
-async function startPinnedServer(script: string, env: Record<string, string>): Promise<PinnedServer> {
-  const command = pinnedNode(serverCpus, script);
+/** Starts a bench/lib script as a server pinned to `cpus`; resolves once it prints `{"port":N}`. */
+async function startPinnedServer(script: string, env: Record<string, string>, cpus: string): Promise<PinnedServer> {
+  const command = pinnedNode(cpus, script);
   const child = spawn(command[0]!, command.slice(1), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -150,8 +150,11 @@ export interface ScenarioScope {
    * while the servers still run.
    */
   load(script: string, core?: 'load' | 'server'): Promise<LoadProcess>;
-  /** A baseline server script pinned to the server core, with `env` added to its environment. */
-  baseline(script: string, env?: Record<string, string>): Promise<PinnedServer>;
+  /**
+   * A baseline server script pinned to the server core, with `env` added to its environment;
+   * on the load core instead when it stands for a machine outside the server (an app backend).
+   */
+  baseline(script: string, env?: Record<string, string>, core?: 'server' | 'load'): Promise<PinnedServer>;
 }
 
 /**
@@ -174,7 +177,7 @@ export async function runScenario(failures: string[], body: (scope: ScenarioScop
     storage: () => keep(storages, freshStorage()),
     parley: (options = {}) => keep(parleys, startParleyProcess({ ...options, cpus: serverCpus })),
     load: (script, core = 'load') => keep(loads, startLoadProcess(script, core === 'load' ? loadCpus : serverCpus)),
-    baseline: (script, env = {}) => keep(baselines, startPinnedServer(script, env)),
+    baseline: (script, env = {}, core = 'server') => keep(baselines, startPinnedServer(script, env, core === 'server' ? serverCpus : loadCpus)),
   };
   try {
     await body(scope);

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import type { Platform } from '../model/platform.js';
-import type { ClientMessage, ConnectResult, KickedFrame, PushProvider, ServerFrame, SyncedFrame } from './protocol.js';
+import type { ClientMessage, ConnectResult, ExpansionChange, KickedFrame, PushProvider, ServerFrame, SyncedFrame } from './protocol.js';
 
 export interface SendResult {
   messageUId: string;
@@ -43,6 +43,7 @@ export class ParleyRequestError extends Error {
 
 interface ClientEvents {
   message: [ClientMessage];
+  expansion: [ExpansionChange];
   synced: [SyncedFrame];
   kicked: [KickedFrame['reason']];
   connected: [ConnectResult];
@@ -168,6 +169,16 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   }
 
   /** Closes for good: no reconnect. */
+  /** Logs the user out on this device (no more pushes to it); the server closes the socket, which stays closed. */
+  async logout(): Promise<void> {
+    this.closedByUser = true;
+    clearTimeout(this.reconnectTimer);
+    const socket = this.socket;
+    const closed = socket && new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await this.request('logout');
+    await closed;
+  }
+
   async close(): Promise<void> {
     this.closedByUser = true;
     clearTimeout(this.reconnectTimer);
@@ -193,6 +204,9 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
       case 'message':
         this.receive(frame.message);
         return;
+      case 'expansion':
+        this.receiveExpansion(frame.expansion);
+        return;
       case 'synced':
         // The server settled everything up to here: sent, or not owed to this device.
         this.live = true;
@@ -208,11 +222,20 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
 
   /** Emits a message unless it is a duplicate of one already held. */
   private receive(message: ClientMessage): void {
-    if (message.seq !== undefined) {
-      if (message.seq <= this.seq || this.ahead.has(message.seq)) return;
-      this.hold(message.seq, false);
-    }
-    this.emit('message', message);
+    if (this.isNew(message.seq)) this.emit('message', message);
+  }
+
+  /** An expansion change takes an inbox seq like a message. */
+  private receiveExpansion(change: ExpansionChange): void {
+    if (this.isNew(change.seq)) this.emit('expansion', change);
+  }
+
+  /** An entry without a seq (not stored) is always new; one with a seq is held from now on. */
+  private isNew(seq: number | undefined): boolean {
+    if (seq === undefined) return true;
+    if (seq <= this.seq || this.ahead.has(seq)) return false;
+    this.hold(seq, false);
+    return true;
   }
 
   /**
@@ -232,8 +255,11 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   /** Asks for what is missing below the seqs held ahead of the watermark. */
   private fillHole(): void {
     if (this.ahead.size === 0 || !this.isOpen) return;
-    this.request<{ messages: ClientMessage[] }>('sync', { afterSeq: this.seq, limit: 500 }).then(
-      ({ messages }) => messages.forEach((m) => this.receive(m)),
+    this.request<{ messages: ClientMessage[]; expansions: ExpansionChange[] }>('sync', { afterSeq: this.seq, limit: 500 }).then(
+      ({ messages, expansions }) => {
+        messages.forEach((m) => this.receive(m));
+        expansions.forEach((e) => this.receiveExpansion(e));
+      },
       () => undefined, // a reconnect resumes from the watermark anyway
     );
   }

@@ -25,9 +25,23 @@ export interface KickedFrame {
   reason: 'same-platform-login' | 'web-limit' | 'token-revoked' | 'user-blocked';
 }
 
+/** A message's key/values changed (docs/protocol.md "Expansion changes"). */
+export interface ExpansionChange {
+  messageUId: string;
+  conversationType: number;
+  targetId: string;
+  busChannel: string;
+  operatorId: string;
+  changedAt: number;
+  put?: Record<string, string>;
+  del?: string[];
+  seq?: number;
+}
+
 export type ServerFrame =
   | { op: 'result'; id: number | string | null; ok: true; data: unknown }
   | { op: 'result'; id: number | string | null; ok: false; code: number; error: string }
   | { op: 'message'; message: ClientMessage }
+  | { op: 'expansion'; expansion: ExpansionChange }
   | SyncedFrame
   | KickedFrame;

@@ -80,6 +80,8 @@ export class DeviceSession {
   /** Chatrooms this session joined (left when it closes); made on the first join, as most sessions join none. */
   private rooms: Set<string> | undefined;
   private closed = false;
+  /** The user logged out on this device (`logOut`) before its socket closed. */
+  loggedOut = false;
 
   inRoom(roomId: string): boolean {
     return this.rooms?.has(roomId) ?? false;
@@ -91,13 +93,18 @@ export class DeviceSession {
   }
 
   constructor(
-    readonly app: App,
+    /** The app's settings now (they change at run time, docs/admin.md); the session's app key never changes. */
+    private readonly currentApp: () => App,
     readonly info: SessionInfo,
     readonly link: DeviceLink,
     private readonly services: DeviceServices,
     /** Held-back pushes beyond this cut the device off: a catch-up it does not read cannot hold more. */
     private readonly maxHeldBack: number,
   ) {}
+
+  get app(): App {
+    return this.currentApp();
+  }
 
   get origin(): Origin {
     return { kind: 'device', session: this.info };
@@ -261,6 +268,12 @@ export class DeviceSession {
 
   unregisterPush(): Promise<void> {
     return this.services.pushTokens.unregister(this.app, this.info.userId, this.info.deviceId);
+  }
+
+  /** The user logs out on this device (RongCloud's logout): no more pushes to it, and its close reports "logged out". */
+  async logOut(): Promise<void> {
+    await this.unregisterPush();
+    this.loggedOut = true;
   }
 
   /** The device is gone: leaves its rooms, then its presence. */

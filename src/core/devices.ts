@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { ParleyError } from '../errors.js';
 import type { Clock } from '../model/clock.js';
 import type { Platform } from '../model/platform.js';
 import type { SessionInfo } from '../model/session.js';
 import type { ChatroomMembers } from '../store/chatroom-members.js';
 import type { Inbox } from '../store/inbox.js';
 import type { Presence } from '../store/presence.js';
+import type { AppRegistry } from './apps.js';
 import type { ChatroomRules } from './conversation-rules.js';
 import type { ConversationListService } from './conversation-list.js';
 import type { Deliverer } from './delivery/deliver.js';
@@ -25,6 +27,7 @@ import type { UserService } from './users.js';
 export interface DeviceServices {
   nodeId: string;
   clock: Clock;
+  apps: Pick<AppRegistry, 'get'>;
   users: Pick<UserService, 'authenticate'>;
   permissions: Pick<PermissionService, 'assertNotBanned' | 'listMutes'>;
   sessions: SessionService;
@@ -104,11 +107,14 @@ export class Devices {
       connectedAt: services.clock.now(),
       tokenIssuedAt,
     };
-    const session = new DeviceSession(app, info, link, services, this.maxHeldBack);
+    // Until the app is removed (and its sessions closed, `closeApp`), the copy it connected with stands in.
+    const session = new DeviceSession(() => services.apps.get(app.appKey) ?? app, info, link, services, this.maxHeldBack);
     // Registered before the inbox is read, so nothing appended in between is missed;
     // pushes arriving meanwhile are held back and merged by seq.
     this.sessions.add(session);
     try {
+      // Deleted while this device authenticated: `closeApp` ran before the session was added.
+      if (!services.apps.get(app.appKey)) throw new ParleyError('tokenIncorrect');
       await services.sessions.open(app, info);
       services.events.emit({ type: 'session.opened', app, session: info, address: request.address });
       await session.catchUp(request, (head) => onHead(session, head));
@@ -128,7 +134,7 @@ export class Devices {
     } catch (err) {
       this.services.onError(err, 'could not remove the presence of a closed session');
     }
-    this.services.events.emit({ type: 'session.closed', app: session.app, session: session.info, address });
+    this.services.events.emit({ type: 'session.closed', app: session.app, session: session.info, address, loggedOut: session.loggedOut });
   }
 
   /**
@@ -145,6 +151,14 @@ export class Devices {
       return;
     }
     await Promise.all(sessions.map((s) => this.services.presence.add(s.app.appKey, s.info)));
+  }
+
+  /**
+   * The app was deleted (docs/admin.md): its sessions on this node are told their token is
+   * revoked (it no longer verifies) and closed; new ones are refused at authentication.
+   */
+  closeApp(appKey: string): void {
+    for (const session of [...this.sessions.all()]) if (session.app.appKey === appKey) session.link.kicked('token-revoked');
   }
 
   private push(appKey: string, to: PushTarget, message: OutgoingMessage): void {

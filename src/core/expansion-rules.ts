@@ -35,3 +35,25 @@ export function checkKeys(field: string, keys: readonly string[]): void {
     throw new ParleyError('badParameter', `${field}: key "${bad}" must be 1–${expansionLimits.keyLength} letters, digits or + = - _`);
   }
 }
+
+/** A change of a message's key/values: the keys set, with their values, or the keys removed. */
+export type KeyValueChange = { put: Readonly<Record<string, string>> } | { del: readonly string[] };
+
+/**
+ * A change as RongCloud's callbacks carry RC:MsgExMsg: `{"clear":0,"put":{key:value}}` or
+ * `{"clear":0,"del":{key:""}}` (Parley removes keys one by one: never `clear` 1).
+ */
+export function rongCloudChangeText(change: KeyValueChange): string {
+  return JSON.stringify({ clear: 0, ...('put' in change ? { put: change.put } : { del: Object.fromEntries(change.del.map((key) => [key, ''])) }) });
+}
+
+/** A change in RongCloud's shape read back (an app's pre-send answer); throws when it is not one. */
+export function parseRongCloudChange(text: string): KeyValueChange {
+  const parsed = JSON.parse(text) as { clear?: unknown; put?: unknown; del?: unknown };
+  const isStrings = (value: unknown): value is Record<string, string> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+  if (parsed.clear === 1) throw new Error('"clear": 1 (remove every key) is not a change Parley makes');
+  if (isStrings(parsed.put)) return { put: parsed.put };
+  if (isStrings(parsed.del)) return { del: Object.keys(parsed.del) };
+  throw new Error('an expansion change needs "put" or "del", an object of strings');
+}

@@ -5,7 +5,9 @@ import type { App } from './apps.js';
 import type { Clock } from '../model/clock.js';
 import type { Deliverer } from './delivery/deliver.js';
 import { conversationTypes } from '../model/message.js';
-import { checkKeys, checkValues, expansionLimits } from './expansion-rules.js';
+import type { BeforeSendCallback } from './callbacks/before-send.js';
+import type { Origin } from './delivery/send.js';
+import { checkKeys, checkValues, expansionLimits, parseRongCloudChange, rongCloudChangeText, type KeyValueChange } from './expansion-rules.js';
 import { normalizeChannel } from './ultragroups.js';
 
 /** The signal that tells a conversation's devices a message's key/values changed: content `{mid, put}` or `{mid, del: [keys]}`. */
@@ -24,10 +26,9 @@ export interface ExpansionChange {
   conversation: ExpansionConversation;
   /** The operator's own devices get the notice too (private and group; ultra groups always do). */
   syncSender: boolean;
+  /** Who asks: an ultra group's change is put to the app's pre-send callback like a message. */
+  origin: Origin;
 }
-
-/** What the notice tells devices: the keys set (with their values) or the keys deleted. */
-type Notice = { put: Readonly<Record<string, string>> } | { del: readonly string[] };
 
 /**
  * Message expansion (docs/server-api.md "Message expansion"): key/values on a message kept in cloud history
@@ -39,22 +40,51 @@ export class ExpansionService {
   constructor(
     private readonly store: MessageExpansionStore,
     private readonly deliverer: Pick<Deliverer, 'deliver'>,
+    private readonly beforeSend: Pick<BeforeSendCallback, 'applies' | 'moderate'>,
     private readonly clock: Clock,
   ) {}
 
   async set(change: ExpansionChange, values: Readonly<Record<string, string>>): Promise<void> {
-    const entries = Object.entries(values);
-    checkValues('extraKeyVal', entries);
+    checkValues('extraKeyVal', Object.entries(values));
     await this.locate(change.app, change.messageUId, (message) => isIn(message, change));
-    const ts = this.clock.now();
-    const put: ExtraContent = Object.fromEntries(entries.map(([key, v]) => [key, { v, ts }]));
-    await this.edit(change, put, [], { put: values });
+    await this.edit(change, await this.moderated(change, { put: values }));
   }
 
   async remove(change: ExpansionChange, keys: readonly string[]): Promise<void> {
     checkKeys('extraKey', keys);
     await this.locate(change.app, change.messageUId, (message) => isIn(message, change));
-    await this.edit(change, {}, keys, { del: keys });
+    await this.edit(change, await this.moderated(change, { del: keys }));
+  }
+
+  /**
+   * An ultra group's change as the app's pre-send callback leaves it (docs/callbacks.md
+   * "Pre-send moderation"): asked in RongCloud's RC:MsgExMsg shape; refused (21501) or
+   * replaced before anything is written. Other conversations' changes are not asked.
+   */
+  private async moderated(change: ExpansionChange, keyValues: KeyValueChange): Promise<KeyValueChange> {
+    const { app, conversation, origin } = change;
+    if (conversation.conversationType !== conversationTypes.ultraGroup || !this.beforeSend.applies(app, origin, false)) return keyValues;
+    const moderated = await this.beforeSend.moderate({
+      app,
+      origin,
+      kind: 'ultraGroup',
+      fromUserId: change.operatorId,
+      targetId: conversation.targetId,
+      toUserIds: [],
+      objectName: expansionNoticeType,
+      content: { content: rongCloudChangeText(keyValues) },
+      expansion: undefined,
+      originalMessageUId: change.messageUId,
+      messageUId: '',
+      sentTime: this.clock.now(),
+      busChannel: normalizeChannel(conversation.busChannel),
+      disablePush: true,
+    });
+    if (moderated.moderation !== 'replaced') return keyValues;
+    const replaced = parseRongCloudChange(moderated.content.content);
+    if ('put' in replaced) checkValues('replaceContent', Object.entries(replaced.put));
+    else checkKeys('replaceContent', replaced.del);
+    return replaced;
   }
 
   /**
@@ -78,7 +108,10 @@ export class ExpansionService {
     return message;
   }
 
-  private async edit(change: ExpansionChange, put: ExtraContent, remove: readonly string[], notice: Notice): Promise<void> {
+  private async edit(change: ExpansionChange, notice: KeyValueChange): Promise<void> {
+    const ts = this.clock.now();
+    const put: ExtraContent = 'put' in notice ? Object.fromEntries(Object.entries(notice.put).map(([key, v]) => [key, { v, ts }])) : {};
+    const remove = 'del' in notice ? notice.del : [];
     const result = await this.store.edit(change.app.appKey, change.messageUId, { put, remove, maxKeys: expansionLimits.keysPerMessage });
     if (result === 'missing') throw missing(change.messageUId);
     if (result === 'tooManyKeys') throw new ParleyError('badParameter', `a message holds at most ${expansionLimits.keysPerMessage} expansion keys`);

@@ -27,7 +27,9 @@ export type NodeEvent =
   /** These sessions were removed from a chatroom (kick, block, destroy). */
   | { type: 'room-left'; appKey: string; roomId: string; sessionIds: string[] }
   /** Another node changed these: drop what is cached of them. */
-  | { type: 'stale'; appKey: string; kind: CachedKind; ids: string[] };
+  | { type: 'stale'; appKey: string; kind: CachedKind; ids: string[] }
+  /** An app's settings changed in the store (docs/admin.md): read the apps again. */
+  | { type: 'apps-changed'; appKey: string };
 
 type Handler<T extends NodeEvent['type']> = (event: Extract<NodeEvent, { type: T }>) => void;
 
@@ -50,7 +52,7 @@ export function decodeNodeEvent(text: string): NodeEvent | undefined {
  * handler here (the device sessions for pushes, kicks and room exits; the caches for
  * staleness), so a node without a gateway still drops its stale caches. Delivery is at
  * most once and unordered across nodes: a lost push is recovered from the inbox, a lost
- * staleness notice by the cache's ttl.
+ * staleness notice by the cache's ttl, a lost app change by the periodic re-read.
  */
 export class NodeEvents {
   private readonly handlers = new Map<NodeEvent['type'], Array<(event: NodeEvent) => void>>();

@@ -25,6 +25,14 @@ export class OutgoingMessage {
     return (this.parsed ??= JSON.parse(this.json) as MessageView);
   }
 
+  /**
+   * Whether the message is of this type, read from the text without parsing it: the view's
+   * own `"objectName":"…"` pair is the only one unescaped (content is a JSON string inside).
+   */
+  isOfType(objectName: string): boolean {
+    return this.parsed ? this.parsed.objectName === objectName : this.json.includes(`"objectName":${JSON.stringify(objectName)}`);
+  }
+
   /** The JSON of the view as one recipient gets it: with its inbox seq, if it has one. */
   withSeq(seq: number | undefined): string {
     return seq === undefined ? this.json : `${this.json.slice(0, -1)},"seq":${seq}}`;

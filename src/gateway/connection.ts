@@ -6,6 +6,7 @@ import type { OutgoingMessage } from '../core/outgoing.js';
 import { asParleyError, errorCatalog, ParleyError } from '../errors.js';
 import type { KickReason } from '../model/kick.js';
 import { closeCodes } from './close-codes.js';
+import { expansionChangeOf } from './expansion-frame.js';
 import { parseClientFrame, type ClientFrame, type ConnectFrame, type RequestId, type ServerFrame } from './frames.js';
 import type { DeviceSocket, GatewayContext } from './gateway.js';
 import { Heartbeat } from './heartbeat.js';
@@ -27,8 +28,14 @@ function onSocketError(this: WebSocket, err: Error): void {
   bySocket.get(this)?.log.debug({ err }, 'socket error');
 }
 
-/** The `message` frame of a view, with the recipient's seq, built without re-serialising the view. */
-const messageFrame = (message: OutgoingMessage, seq: number | undefined) => `{"op":"message","message":${message.withSeq(seq)}}`;
+/**
+ * The frame of a view, with the recipient's seq: a `message` frame built without
+ * re-serialising the view, or an `expansion` frame for a change of a message's key/values.
+ */
+function messageFrame(message: OutgoingMessage, seq: number | undefined): string {
+  const expansion = expansionChangeOf(message, seq);
+  return expansion ? JSON.stringify({ op: 'expansion', expansion }) : `{"op":"message","message":${message.withSeq(seq)}}`;
+}
 
 /**
  * One device's WebSocket speaking Parley's protocol (docs/protocol.md): parses frames,
@@ -153,6 +160,8 @@ export class Connection implements DeviceLink, DeviceSocket {
       const session = this.session;
       if (!session) throw new ParleyError('notConnected');
       this.reply(frame.id, await this.execute(session, frame));
+      // After the result, so the device reads it before the close.
+      if (frame.op === 'logout') this.socket.close(closeCodes.normal, 'logged out');
     } catch (err) {
       this.fail(frame.id, err);
     }
@@ -169,7 +178,14 @@ export class Connection implements DeviceLink, DeviceSocket {
         return {};
       case 'sync': {
         const page = await session.sync(frame.afterSeq, frame.limit);
-        return { messages: page.messages.map(({ message, seq }) => ({ ...message.view, seq })), hasMore: page.hasMore };
+        const messages = [];
+        const expansions = [];
+        for (const { message, seq } of page.messages) {
+          const expansion = expansionChangeOf(message, seq);
+          if (expansion) expansions.push(expansion);
+          else messages.push({ ...message.view, seq });
+        }
+        return { messages, expansions, hasMore: page.hasMore };
       }
       case 'chatroom.join':
         await session.joinRoom(frame.chatroomId);
@@ -194,6 +210,9 @@ export class Connection implements DeviceLink, DeviceSocket {
         return {};
       case 'push.unregister':
         await session.unregisterPush();
+        return {};
+      case 'logout':
+        await session.logOut();
         return {};
     }
   }

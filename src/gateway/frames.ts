@@ -93,6 +93,9 @@ export const pushRegisterFrame = z.object({
 });
 export const pushUnregisterFrame = z.object({ op: z.literal('push.unregister'), id: requestId });
 
+/** The user logs out on this device: its push token goes, and the server closes the socket after the result. */
+export const logoutFrame = z.object({ op: z.literal('logout'), id: requestId });
+
 export const conversationsFrame = z.object({ op: z.literal('conversations'), id: requestId, limit: z.number().int().min(1).max(1000).default(100) });
 
 export const clientFrame = z.discriminatedUnion('op', [
@@ -110,6 +113,7 @@ export const clientFrame = z.discriminatedUnion('op', [
   conversationsFrame,
   pushRegisterFrame,
   pushUnregisterFrame,
+  logoutFrame,
 ]);
 
 export type ConnectFrame = z.infer<typeof connectFrame>;
@@ -117,11 +121,32 @@ export type SendFrame = z.infer<typeof sendFrame>;
 export type ClientFrame = z.infer<typeof clientFrame>;
 export type RequestId = z.infer<typeof requestId>;
 
+/** A message's key/values changed (docs/protocol.md "Expansion changes"). */
+export interface ExpansionChangeFrame {
+  op: 'expansion';
+  expansion: {
+    /** The message whose key/values changed. */
+    messageUId: string;
+    /** Its conversation, as this user sees it. */
+    conversationType: number;
+    targetId: string;
+    busChannel: string;
+    operatorId: string;
+    changedAt: number;
+    /** Keys set, with their values; or `del`: keys removed. */
+    put?: Record<string, string>;
+    del?: string[];
+    /** The inbox entry it came as (ack it like a message's). */
+    seq?: number;
+  };
+}
+
 /** Frames the server sends. */
 export type ServerFrame =
   | { op: 'result'; id: RequestId | null; ok: true; data: unknown }
   | { op: 'result'; id: RequestId | null; ok: false; code: number; error: string }
   | { op: 'message'; message: DeliveredMessage }
+  | ExpansionChangeFrame
   | { op: 'synced'; seq: number; gap?: Gap }
   | { op: 'kicked'; reason: string };
 

@@ -58,6 +58,17 @@ describe('online-status callback', () => {
     expect(of('os-ann')[1]).toMatchObject({ status: '1', os: 'Android', sessionId: online!.sessionId });
   }, 30_000);
 
+  it('reports a user who logs out on a device as logged out ("2"), not offline', async () => {
+    const device = await t.device(app, 'os-out', { platform: 'web' });
+    await until(() => of('os-out').length === 1);
+    await device.logout();
+    await until(() => of('os-out').length === 2);
+    expect(of('os-out').map((e) => [e.status, e.os])).toEqual([
+      ['0', 'Websocket'],
+      ['2', 'Websocket'],
+    ]);
+  }, 30_000);
+
   it('reports nothing for a device that reconnects within three seconds', async () => {
     const first = await t.device(app, 'os-bo', { platform: 'ios' });
     await until(() => of('os-bo').length === 1);

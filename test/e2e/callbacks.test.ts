@@ -12,6 +12,7 @@ const everything = new CallbackReceiver();
 const hanging = new CallbackReceiver();
 const giveUp = new CallbackReceiver();
 const expanding = new CallbackReceiver();
+const draining = new CallbackReceiver();
 let t: TestServer;
 let app: TestApp;
 let all: TestApp;
@@ -47,7 +48,7 @@ async function pullUntil(on: TestApp, after: number, done: (events: PulledEvent[
 const uidsOf = (requests: readonly ReceivedCallback[]) => requests.map((r) => r.form.msgUID ?? '');
 
 beforeAll(async () => {
-  await Promise.all([plain.up(), everything.up(), hanging.up(), giveUp.up(), expanding.up()]);
+  await Promise.all([plain.up(), everything.up(), hanging.up(), giveUp.up(), expanding.up(), draining.up()]);
   hanging.answer = () => sleep(10_000).then(() => 200);
   giveUp.answer = () => 500;
   t = await startServer({
@@ -57,6 +58,7 @@ beforeAll(async () => {
       { callbacks: { messageRoute: { url: hanging.url }, timeoutMs: 4_000 } },
       { callbacks: { messageRoute: { url: giveUp.url }, horizonHours: 0.001 } },
       { callbacks: { messageRoute: { url: expanding.url } }, features: { historyPrivateGroup: true } },
+      { callbacks: { messageRoute: { url: draining.url, includeServerApi: true } } },
     ],
   });
   app = t.app(0);
@@ -65,7 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t.close();
-  await Promise.all([plain.down(), everything.down(), hanging.down(), giveUp.down(), expanding.down()]);
+  await Promise.all([plain.down(), everything.down(), hanging.down(), giveUp.down(), expanding.down(), draining.down()]);
 });
 
 describe('post-send routing', () => {
@@ -184,6 +186,21 @@ describe('post-send routing', () => {
     expect(firstSeen(sentByGus)).toEqual(sentByGus);
     // Nothing was delivered twice, so the order of arrival is the order of the first sight.
     expect(arrived).toHaveLength(10);
+  }, 40_000);
+
+  it('drains a busy conversation\'s backlog at once, not a pass\'s share per poll', async () => {
+    const on = t.app(5);
+    await draining.down();
+    for (let i = 0; i < 100; i++) {
+      const res = await on.post('/message/private/publish.json', { fromUserId: 'cb-busy', toUserId: 'cb-reader', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: `busy ${i}` }) });
+      expect(res.body.code).toBe(200);
+    }
+    await draining.up();
+    const arrived = await draining.waitForAccepted(100, 20_000);
+    // A pass takes 20 of a conversation: waiting for the next 1 s poll after each would leave gaps near a second.
+    const gaps = arrived.slice(1).map((r, i) => r.at - arrived[i]!.at);
+    expect(Math.max(...gaps)).toBeLessThan(600);
+    expect(arrived.map((r) => JSON.parse(r.form.content!) as unknown)).toEqual(Array.from({ length: 100 }, (_, i) => ({ content: `busy ${i}` })));
   }, 40_000);
 
   it('a receiver that hangs neither slows sends nor delays another app\'s callbacks; a dead one is given up at the horizon', async () => {

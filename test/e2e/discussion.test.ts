@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDevice, settle } from '../helpers/device.js';
-import { startServer, type TestApp, type TestServer } from '../helpers/server.js';
+import { startServer, type TestApp, type TestServer, officialNodeSdk } from '../helpers/server.js';
 
 // Discussions (conversation type 2) are served as the groups of the same id (docs/decisions.md),
 // driven here by the official Node SDK's Message.Discussion, unchanged.
@@ -13,7 +13,7 @@ const RongSDK = createRequire(import.meta.url)('rongcloud-sdk') as (config: { ap
 let t: TestServer;
 let app: TestApp;
 beforeAll(async () => {
-  t = await startServer({ apps: [{ features: { historyPrivateGroup: true } }] });
+  t = await startServer({ apps: [{ ...officialNodeSdk, features: { historyPrivateGroup: true } }] });
   app = t.app();
 });
 afterAll(() => t.close());

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDevice, ManualClock, settle, type Device } from '../helpers/device.js';
 import { startServer, type ApiResponse, type FormBody, type TestApp, type TestServer } from '../helpers/server.js';
 
-/** Message expansion (docs/server-api.md "Message expansion"): set, delete and query, and the RC:MsgExMsg notices. */
+/**
+ * Message expansion (docs/server-api.md "Message expansion"): set, delete and query, and the
+ * `expansion` events that tell devices of each change (never a chat message).
+ */
 let t: TestServer;
 let app: TestApp;
 let noHistory: TestApp;
@@ -17,8 +20,11 @@ afterAll(() => t.close());
 const txt = (content: string) => JSON.stringify({ content });
 const ok = (res: ApiResponse) => expect(res.body).toMatchObject({ code: 200 });
 const uidOf = (res: ApiResponse) => (res.body.messageUIDs as Array<{ messageUID: string }>)[0]!.messageUID;
-const notices = (device: Device) => device.messages.filter((m) => m.objectName === 'RC:MsgExMsg');
-const noticeContents = (device: Device) => notices(device).map((m) => JSON.parse(m.content) as unknown);
+const notices = (device: Device) => {
+  expect(device.messages.filter((m) => m.objectName === 'RC:MsgExMsg')).toEqual([]);
+  return device.expansions;
+};
+const noticeContents = (device: Device) => notices(device).map(({ messageUId, put, del }) => ({ mid: messageUId, ...(put ? { put } : { del }) }));
 
 async function sendPrivate(from: string, to: string, expansion = true, on = app): Promise<string> {
   const res = await on.post('/message/private/publish.json', { fromUserId: from, toUserId: to, objectName: 'RC:TxtMsg', content: txt('hi'), expansion });
@@ -49,7 +55,7 @@ describe('private messages', () => {
     ok(await app.post('/message/expansion/set.json', { ...conversation, extraKeyVal: JSON.stringify({ like: '1', 'col=or_+-': 'red' }), isSyncSender: 0 }));
     expect(await query(msgUID)).toEqual({ like: { v: '1', ts: setAt }, 'col=or_+-': { v: 'red', ts: setAt } });
     await expect.poll(() => notices(peer).length).toBe(1);
-    expect(notices(peer)[0]).toMatchObject({ conversationType: 1, targetId: 'p-a', senderUserId: 'p-a', isPersisted: false });
+    expect(notices(peer)[0]).toMatchObject({ conversationType: 1, targetId: 'p-a', operatorId: 'p-a', seq: expect.any(Number) });
     expect(noticeContents(peer)).toEqual([{ mid: msgUID, put: { like: '1', 'col=or_+-': 'red' } }]);
     await settle();
     expect(notices(sender)).toHaveLength(0);
@@ -115,7 +121,7 @@ describe('group messages', () => {
     expect(await query(msgUID)).toEqual({ 'vote-g-b': { v: 'yes', ts: clock.now() } });
     for (const device of [author, member]) {
       await expect.poll(() => noticeContents(device)).toEqual([{ mid: msgUID, put: { 'vote-g-b': 'yes' } }]);
-      expect(notices(device)[0]).toMatchObject({ conversationType: 3, targetId: 'xg', senderUserId: 'g-b' });
+      expect(notices(device)[0]).toMatchObject({ conversationType: 3, targetId: 'xg', operatorId: 'g-b' });
     }
     await settle();
     expect(notices(operator)).toHaveLength(0);
@@ -291,5 +297,22 @@ describe('key/values sent with the message (extraContent)', () => {
     expect(peer.messages).toHaveLength(0);
     const { rows } = await t.deps.sql.query('SELECT 1 FROM messages WHERE app_key = $1 AND from_user_id = $2', [app.appKey, 'xb-a']);
     expect(rows).toEqual([]);
+  });
+});
+
+describe('devices told of changes while offline', () => {
+  it('get them on catch-up as expansion events with a seq, and `sync` lists them apart from messages', async () => {
+    const msgUID = await sendPrivate('off-a', 'off-b');
+    ok(await app.post('/message/expansion/set.json', { msgUID, userId: 'off-a', conversationType: 1, targetId: 'off-b', extraKeyVal: JSON.stringify({ like: '1' }) }));
+    const peer = await connectDevice(t, app, 'off-b');
+    await expect.poll(() => noticeContents(peer)).toEqual([{ mid: msgUID, put: { like: '1' } }]);
+    expect(peer.messages.map((m) => m.messageUId)).toEqual([msgUID]);
+    const [message] = peer.messages;
+    const [change] = peer.expansions;
+    expect(change!.seq).toBeGreaterThan(message!.seq!);
+
+    const page = await peer.client.request<{ messages: Array<{ seq: number }>; expansions: Array<{ seq: number; messageUId: string }> }>('sync', { afterSeq: 0 });
+    expect(page.messages.map((m) => m.seq)).toEqual([message!.seq]);
+    expect(page.expansions).toEqual([expect.objectContaining({ seq: change!.seq, messageUId: msgUID, put: { like: '1' }, operatorId: 'off-a' })]);
   });
 });

@@ -5,7 +5,7 @@ import { HistoryExportService, historyFileLifetimeMs, parseExportHour, type Down
 import { createSqlHistoryExportRecords, createSqlHistoryExportStore } from '../../src/store/history-exports.sql.js';
 import type { SqlClient, SqlQueryable } from '../../src/store/sql.js';
 import { ManualClock } from '../helpers/device.js';
-import { startServer, type FormBody, type TestApp, type TestServer } from '../helpers/server.js';
+import { startServer, type FormBody, type TestApp, type TestServer, officialNodeSdk } from '../helpers/server.js';
 
 type Call = (message: Record<string, unknown>) => Promise<unknown>;
 const RongSDK = createRequire(import.meta.url)('rongcloud-sdk') as (config: { appkey: string; secret: string; api: string }) => {
@@ -97,7 +97,7 @@ function linesOf(zip: Uint8Array, date: string): Line[] {
 }
 
 beforeAll(async () => {
-  t = await startServer({ clock, apps: [{ features: { historyPrivateGroup: true, timezone: 'Asia/Shanghai' } }, {}] });
+  t = await startServer({ clock, apps: [{ ...officialNodeSdk, features: { historyPrivateGroup: true, timezone: 'Asia/Shanghai' } }, {}] });
   app = t.app();
   sdk = RongSDK({ appkey: app.appKey, secret: app.appSecret, api: t.baseUrl });
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, type TestServer, officialNodeSdk } from '../helpers/server.js';
 
 // The official Node SDK's own spec suite (rongcloud-sdk 3.1.1, node_modules/rongcloud-sdk/spec),
 // unchanged, run by jasmine against Parley with the suite's app key and secret.
@@ -23,7 +23,7 @@ interface SpecResult {
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startServer({ apps: [{ appKey: '8luwapkvucoil', appSecret: 'y0icysjl4h3LWz', features: { historyPrivateGroup: true } }] });
+  t = await startServer({ apps: [{ ...officialNodeSdk, appKey: '8luwapkvucoil', appSecret: 'y0icysjl4h3LWz', features: { historyPrivateGroup: true } }] });
 });
 afterAll(() => t.close());
 

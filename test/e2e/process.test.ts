@@ -56,13 +56,20 @@ async function waitFor(read: () => string, pattern: RegExp, timeoutMs = 60_000):
 }
 
 describe('the parley process', () => {
-  it('with no app configured prints a banner with the development app (its secret never in the logs), serves /health, keeps the app across restarts, and exits 0 on SIGTERM', async () => {
+  it('with no app configured prints a banner with the development app and a made admin token (neither secret in the logs), serves /health, keeps the app across restarts, and exits 0 on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
     const devApp = /appKey\s+(\S+)\n\s+appSecret\s+(\S+)\n/;
     try {
       const first = startProcess({ DATA_DIR: dataDir });
       const [, appKey, appSecret] = await waitFor(first.output, devApp);
+      const [, adminToken] = await waitFor(first.output, /adminToken\s+(\S+)\n/);
       const [, port] = await waitFor(first.output, /listening at http:\/\/127\.0\.0\.1:(\d+)/);
+      // The development start's admin API: the made token opens it, and the development app is among its apps.
+      const admin = (token: string) => fetch(`http://127.0.0.1:${port}/admin/v1/apps/${appKey}`, { headers: { authorization: `Bearer ${token}` } });
+      expect((await admin(`${adminToken}x`)).status).toBe(401);
+      const listed = await admin(adminToken!);
+      expect(listed.status).toBe(200);
+      expect(await listed.json()).toMatchObject({ app: { appKey, features: { multiDeviceSync: true, historyPrivateGroup: true } } });
       expect(first.output()).toContain(`ws://127.0.0.1:${port}/ws`);
       expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
       // The development app has what a first try touches on: cloud history among it.
@@ -70,6 +77,7 @@ describe('the parley process', () => {
       expect(await signedPost(port!, appKey!, appSecret!, '/v3/message/private/query.json', { userId: 'first-a', targetId: 'first-b', startTime: 0, endTime: Date.now() + 1000 })).toMatchObject({ code: 200 });
       expect(first.logs()).toContain(appKey);
       expect(first.logs()).not.toContain(appSecret);
+      expect(first.logs()).not.toContain(adminToken);
       first.child.kill('SIGTERM');
       expect(await first.exited).toBe(0);
 
@@ -117,6 +125,13 @@ describe('the parley process', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('with IM_APPS and no ADMIN_TOKEN has no admin API and prints no admin token', async () => {
+    const configured = startProcess({ DATA_DIR: ':memory:', IM_APPS: JSON.stringify([{ appKey: 'k', appSecret: 's' }]) });
+    const [, port] = await waitFor(configured.output, /listening at http:\/\/127\.0\.0\.1:(\d+)/);
+    expect((await fetch(`http://127.0.0.1:${port}/admin/v1/apps`)).status).toBe(404);
+    expect(configured.output()).not.toContain('adminToken');
+  }, 60_000);
 
   it('refuses to start on a bad config, naming the variable and field', async () => {
     const bad = startProcess({

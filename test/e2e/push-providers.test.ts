@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/lib/parley-process.js';
 import type { Notification } from '../../src/model/push.js';
+import { appSchema } from '../../src/config.js';
+import type { App } from '../../src/core/apps.js';
 import { ApnsProvider } from '../../src/push/apns.js';
+import { createPushProviders } from '../../src/push/providers.js';
 import { FcmProvider } from '../../src/push/fcm.js';
 import { ManualClock } from '../helpers/device.js';
 import { FakeApns } from '../helpers/fake-apns.js';
@@ -113,5 +116,33 @@ describe('FCM', () => {
     const sent = fcm.pushes.length;
     expect(await fcmProvider.send(request('tok-c'))).toMatchObject({ kind: 'retry', reason: expect.stringContaining('token exchange refused') });
     expect(fcm.pushes.length).toBe(sent);
+  });
+});
+
+describe('each app\'s providers (createPushProviders)', () => {
+  const app = (push: App['push']): App => appSchema.parse({ appKey: 'live-push', appSecret: 's', push });
+
+  it('are kept while the app\'s provider settings are the same object, and made anew from changed ones (the admin API swaps whole apps)', async () => {
+    const providers = createPushProviders(() => Date.now());
+    const apnsSettings = { ...apnsCredentials, privateKey: keys.apnsPrivateKey, production: true, endpoint: apns.url };
+    const fcmSettings = { ...fcmCredentials, privateKey: keys.fcmPrivateKey, endpoint: fcm.url, tokenUri: fcm.tokenUri };
+    const before = app({ apns: apnsSettings, fcm: fcmSettings });
+    const kept = providers.of(before, 'apns');
+    expect(kept).toBeDefined();
+    expect(providers.of(before, 'apns')).toBe(kept);
+    // Another app object whose APNs settings are the same object (only FCM changed): the same connection.
+    const fcmChanged = { ...before, push: { ...before.push, fcm: { ...before.push!.fcm!, projectId: 'changed' } } };
+    expect(providers.of(fcmChanged, 'apns')).toBe(kept);
+    expect(providers.of(fcmChanged, 'fcm')).not.toBe(providers.of(before, 'fcm'));
+
+    const token = randomBytes(32).toString('hex');
+    const changed = app({ apns: { ...apnsSettings, bundleId: 'im.parley.changed' } });
+    const made = providers.of(changed, 'apns');
+    expect(made).not.toBe(kept);
+    await made!.send(request(token));
+    expect(apns.pushes.find((p) => p.token === token)?.headers['apns-topic']).toBe('im.parley.changed');
+    // Removed from the app: none.
+    expect(providers.of(app(undefined), 'apns')).toBeUndefined();
+    await providers.close();
   });
 });

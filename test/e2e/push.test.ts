@@ -93,6 +93,15 @@ describe('device tokens (push.register / push.unregister)', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('logging out removes the device\'s token and closes its socket after the result', async () => {
+    const device = await connectDevice(t, app, 'tok-out');
+    await device.client.registerPush('fcm', fcmToken());
+    expect(await tokensOf('tok-out')).toHaveLength(1);
+    await device.client.logout();
+    expect(device.client.isOpen).toBe(false);
+    expect(await tokensOf('tok-out')).toEqual([]);
+  });
+
   it('a deactivated account loses its tokens', async () => {
     await offlinePhone('tok-gone', 'fcm', fcmToken());
     expect(await tokensOf('tok-gone')).toHaveLength(1);

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientMessage } from '../../src/client/protocol.js';
 import { connectDevice, ManualClock, settle, type Device } from '../helpers/device.js';
-import { startServer, type TestApp, type TestServer } from '../helpers/server.js';
+import { startServer, type TestApp, type TestServer, officialNodeSdk } from '../helpers/server.js';
 
 /** Recall (docs/server-api.md "Recall and history", docs/protocol.md `recall`), read positions and the conversation list (`read`, `conversations`). */
 type Call = (message: Record<string, unknown>) => Promise<Record<string, unknown>>;
@@ -16,7 +16,7 @@ let app: TestApp;
 let off: TestApp;
 
 beforeAll(async () => {
-  t = await startServer({ clock, apps: [{ features: { historyPrivateGroup: true, historyChatroom: true, multiDeviceSync: true } }, {}] });
+  t = await startServer({ clock, apps: [{ ...officialNodeSdk, features: { historyPrivateGroup: true, historyChatroom: true, multiDeviceSync: true } }, {}] });
   [app, off] = [t.app(0), t.app(1)];
 });
 afterAll(() => t.close());

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/core/apps.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, type TestServer, officialNodeSdk } from '../helpers/server.js';
 
 type Call = (arg?: unknown) => Promise<Record<string, unknown>>;
 type Trio = { add: Call; remove: Call; getList: Call };
@@ -24,7 +24,7 @@ let t: TestServer;
 let sdk: ChatroomSdk;
 let imApp: App;
 beforeAll(async () => {
-  t = await startServer();
+  t = await startServer({ apps: [officialNodeSdk] });
   sdk = RongSDK({ appkey: t.app().appKey, secret: t.app().appSecret, api: t.baseUrl }).Chatroom;
   imApp = t.deps.apps.get(t.app().appKey)!;
 });

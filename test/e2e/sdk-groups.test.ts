@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/core/apps.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, type TestServer, officialNodeSdk } from '../helpers/server.js';
 
 type Call = (arg?: Record<string, unknown>) => Promise<Record<string, unknown>>;
 interface MemberCalls {
@@ -27,7 +27,7 @@ let t: TestServer;
 let sdk: ReturnType<typeof RongSDK>;
 let app: App;
 beforeAll(async () => {
-  t = await startServer();
+  t = await startServer({ apps: [officialNodeSdk] });
   sdk = RongSDK({ appkey: t.app().appKey, secret: t.app().appSecret, api: t.baseUrl });
   app = t.deps.apps.get(t.app().appKey)!;
 });

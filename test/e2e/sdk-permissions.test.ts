@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, type TestServer, officialNodeSdk } from '../helpers/server.js';
 
 type Call = (arg?: Record<string, unknown>) => Promise<Record<string, unknown>>;
 const RongSDK = createRequire(import.meta.url)('rongcloud-sdk') as (config: { appkey: string; secret: string; api: string }) => {
@@ -11,7 +11,7 @@ const RongSDK = createRequire(import.meta.url)('rongcloud-sdk') as (config: { ap
 let t: TestServer;
 let sdk: ReturnType<typeof RongSDK>;
 beforeAll(async () => {
-  t = await startServer();
+  t = await startServer({ apps: [officialNodeSdk] });
   sdk = RongSDK({ appkey: t.app().appKey, secret: t.app().appSecret, api: t.baseUrl });
 });
 afterAll(() => t.close());

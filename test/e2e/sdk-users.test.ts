@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, type TestServer, officialNodeSdk } from '../helpers/server.js';
 
 // The official RongCloud Node SDK, unchanged, with its base URL pointed at Parley.
 const RongSDK = createRequire(import.meta.url)('rongcloud-sdk') as (config: { appkey: string; secret: string; api: string }) => {
@@ -13,7 +13,7 @@ const RongSDK = createRequire(import.meta.url)('rongcloud-sdk') as (config: { ap
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startServer();
+  t = await startServer({ apps: [officialNodeSdk] });
 });
 afterAll(() => t.close());
 

@@ -16,6 +16,12 @@ export interface ReceivedCallback {
   at: number;
 }
 
+/** An answer with a body of its own (a pre-send decision); a bare status is answered `OK` or `no`. */
+export interface CallbackAnswer {
+  status: number;
+  body: string;
+}
+
 /**
  * An app backend's callback endpoint over loopback (node:http): records every request and
  * answers with `answer(request)` (200 unless told otherwise). `down()` closes the port so
@@ -23,7 +29,7 @@ export interface ReceivedCallback {
  */
 export class CallbackReceiver {
   readonly received: ReceivedCallback[] = [];
-  answer: (request: Omit<ReceivedCallback, 'status' | 'at'>) => number | Promise<number> = () => 200;
+  answer: (request: Omit<ReceivedCallback, 'status' | 'at'>) => number | CallbackAnswer | Promise<number | CallbackAnswer> = () => 200;
   private server: Server | undefined;
   private port = 0;
 
@@ -52,9 +58,10 @@ export class CallbackReceiver {
           json: isJson ? (JSON.parse(text) as unknown) : undefined,
         };
         const at = Date.now();
-        void Promise.resolve(this.answer(request)).then((status) => {
+        void Promise.resolve(this.answer(request)).then((answer) => {
+          const { status, body } = typeof answer === 'number' ? { status: answer, body: answer === 200 ? 'OK' : 'no' } : answer;
           this.received.push({ ...request, status, at });
-          res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'OK' : 'no');
+          res.writeHead(status, { 'content-type': typeof answer === 'number' ? 'text/plain' : 'application/json' }).end(body);
         });
       });
     });

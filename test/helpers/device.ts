@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
-import type { ClientMessage, SyncedFrame } from '../../src/client/protocol.js';
+import type { ClientMessage, ExpansionChange, SyncedFrame } from '../../src/client/protocol.js';
 import type { Clock } from '../../src/model/clock.js';
 import type { TestApp, TestServer } from './server.js';
 
@@ -8,6 +8,8 @@ import type { TestApp, TestServer } from './server.js';
 export interface Device {
   client: ParleyClient;
   messages: ClientMessage[];
+  /** Changes of messages' key/values (`expansion` events). */
+  expansions: ExpansionChange[];
   synced: SyncedFrame[];
   /** Resolves once `count` messages have arrived. */
   received(count: number): Promise<ClientMessage[]>;
@@ -26,13 +28,16 @@ export async function connectDevice(t: TestServer, app: TestApp, userId: string,
   });
   const messages: ClientMessage[] = [];
   const synced: SyncedFrame[] = [];
+  const expansions: ExpansionChange[] = [];
   client.on('message', (m) => messages.push(m));
+  client.on('expansion', (e) => expansions.push(e));
   client.on('synced', (s) => synced.push(s));
   await client.connect();
   await expect.poll(() => synced.length).toBeGreaterThan(0);
   return {
     client,
     messages,
+    expansions,
     synced,
     async received(count) {
       await expect.poll(() => messages.length, { timeout: 5000 }).toBeGreaterThanOrEqual(count);

@@ -1,33 +1,21 @@
-import { createHash } from 'node:crypto';
 import type { ParleyProcess } from '../../bench/lib/parley-process.js';
 import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
 import type { ClientMessage } from '../../src/client/protocol.js';
-import { formEncode, type FormBody } from './server.js';
+import { formEncode, signHeaders, type FormBody } from './server.js';
 
 /** A signed form POST to a Parley process, as an app backend sends it. */
-export function postTo(target: ParleyProcess, path: string, body: FormBody, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-  return signedPost(target, path, formEncode(body), { 'Content-Type': 'application/x-www-form-urlencoded', ...headers });
+export async function postTo(target: ParleyProcess, path: string, body: FormBody, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(target.url + path, {
+    method: 'POST',
+    headers: { ...signHeaders(target), 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body: formEncode(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 /** A signed JSON POST to a Parley process (the endpoints where RongCloud takes JSON, as `/push.json`). */
-export function postJsonTo(target: ParleyProcess, path: string, body: object): Promise<{ status: number; body: Record<string, unknown> }> {
-  return signedPost(target, path, JSON.stringify(body), { 'Content-Type': 'application/json' });
-}
-
-async function signedPost(target: ParleyProcess, path: string, payload: string, headers: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
-  const nonce = String(Math.random()).slice(2, 10);
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const response = await fetch(target.url + path, {
-    method: 'POST',
-    headers: {
-      'App-Key': target.appKey,
-      Nonce: nonce,
-      Timestamp: timestamp,
-      Signature: createHash('sha1').update(target.appSecret + nonce + timestamp).digest('hex'),
-      ...headers,
-    },
-    body: payload,
-  });
+export async function postJsonTo(target: ParleyProcess, path: string, body: object): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(target.url + path, { method: 'POST', headers: { ...signHeaders(target), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 

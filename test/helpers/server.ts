@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { buildApp, type ParleyServer } from '../../src/app.js';
@@ -6,7 +6,7 @@ import type { RongCloudOptions } from '../../src/gateway/rongcloud/connection.js
 import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
 import type { z } from 'zod';
 import { appSchema, type AppConfig, type callbacksSchema, type Config } from '../../src/config.js';
-import type { Clock } from '../../src/model/clock.js';
+import { systemClock, type Clock } from '../../src/model/clock.js';
 import { createDeps, type Deps, type DepsOptions } from '../../src/deps.js';
 import type { GatewayOptions } from '../../src/gateway/gateway.js';
 import { embeddedDatabase, freshStorage, type TestStorage } from './storage.js';
@@ -41,6 +41,8 @@ export interface TestServer {
 export interface TestServerOptions {
   /** Guards `GET /metrics` (config METRICS_TOKEN). */
   metricsToken?: string;
+  /** Turns the admin API on (config ADMIN_TOKEN). */
+  adminToken?: string;
   apps?: Array<Partial<Omit<AppConfig, 'features' | 'callbacks'>> & { features?: Partial<AppConfig['features']>; callbacks?: z.input<typeof callbacksSchema> }>;
   gateway?: Partial<GatewayOptions>;
   rongCloud?: Partial<RongCloudOptions>;
@@ -58,6 +60,12 @@ export interface TestServerOptions {
 }
 
 let appCounter = 0;
+
+/**
+ * The app settings the official Node SDK (rongcloud-sdk 3.x) needs: it signs once when it
+ * starts and sends that Nonce and Timestamp with every call (docs/server-api.md "Signing").
+ */
+export const officialNodeSdk = { signatureMaxAgeSeconds: 0 } as const;
 
 /** Starts a real server on 127.0.0.1 with fresh storage; `close()` releases everything. */
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -84,6 +92,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     storeTimeoutMs: options.storeTimeoutMs ?? 5_000,
     logLevel: 'silent',
     metricsToken: options.metricsToken,
+    adminToken: options.adminToken,
   };
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   // Embedded: a database started from the run's migrated snapshot, closed with the server.
@@ -95,7 +104,8 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   const { port } = server.http.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
   const wsUrl = `ws://127.0.0.1:${port}/ws`;
-  const testApps = apps.map((app) => ({ ...app, post: signedPoster(baseUrl, app), raw: rawSender(baseUrl, app) }));
+  const clock = options.clock ?? systemClock;
+  const testApps = apps.map((app) => ({ ...app, post: signedPoster(baseUrl, app, clock), raw: rawSender(baseUrl, app, clock) }));
   const clients = new Set<ParleyClient>();
 
   return {
@@ -134,9 +144,18 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   };
 }
 
-/** Signs like the RongCloud SDKs: sha1(secret + nonce + timestamp) in lowercase hex. */
+/** A TestApp for `appKey` on `t` signing with `appSecret`: an app made at run time (the admin API, docs/admin.md). */
+export function appOn(t: Pick<TestServer, 'baseUrl' | 'app'>, appKey: string, appSecret: string): TestApp {
+  const app = { ...t.app(), appKey, appSecret };
+  return { ...app, post: signedPoster(t.baseUrl, app, systemClock), raw: rawSender(t.baseUrl, app, systemClock) };
+}
+
+/**
+ * Signs like the RongCloud SDKs: sha1(secret + nonce + timestamp) in lowercase hex, with a
+ * nonce of its own (a signed call is good once) and, by default, the time now.
+ */
 export function signHeaders(app: Pick<AppConfig, 'appKey' | 'appSecret'>, timestamp = String(Math.floor(Date.now() / 1000))) {
-  const nonce = String(Math.floor(Math.random() * 0xffffff));
+  const nonce = randomBytes(8).toString('hex');
   return {
     'App-Key': app.appKey,
     Nonce: nonce,
@@ -154,19 +173,22 @@ export function formEncode(body: FormBody): string {
   return params.toString();
 }
 
-function rawSender(baseUrl: string, app: AppConfig): TestApp['raw'] {
+/** The Timestamp a call signed now carries, by the server's clock (tests move it). */
+const signingTime = (clock: Clock) => String(Math.floor(clock.now() / 1000));
+
+function rawSender(baseUrl: string, app: AppConfig, clock: Clock): TestApp['raw'] {
   return async (method, path, body, headers = {}) => {
-    const response = await fetch(baseUrl + path, { method, headers: { ...signHeaders(app), ...headers }, ...(body !== undefined && { body }) });
+    const response = await fetch(baseUrl + path, { method, headers: { ...signHeaders(app, signingTime(clock)), ...headers }, ...(body !== undefined && { body }) });
     return { status: response.status, body: (await response.json()) as ApiResponse['body'] };
   };
 }
 
-function signedPoster(baseUrl: string, app: AppConfig): TestApp['post'] {
+function signedPoster(baseUrl: string, app: AppConfig, clock: Clock): TestApp['post'] {
   return async (path, body = {}, options = {}) => {
     const response = await fetch(baseUrl + path, {
       method: 'POST',
       headers: {
-        ...signHeaders(app),
+        ...signHeaders(app, signingTime(clock)),
         'Content-Type': options.json ? 'application/json' : 'application/x-www-form-urlencoded',
         ...options.headers,
       },

@@ -29,6 +29,7 @@ describe('loadConfig defaults', () => {
     expect(config.redisUrl).toBeUndefined();
     expect(config.nodeId).toBeUndefined();
     expect(config.apps).toEqual([]);
+    expect(config.adminToken).toBeUndefined();
   });
 
   it('reads the variables it is given', () => {
@@ -40,6 +41,7 @@ describe('loadConfig defaults', () => {
       NODE_ID: 'node-7',
       DATABASE_URL: 'postgres://u:p@db:5432/parley',
       REDIS_URL: 'redis://cache:6379',
+      ADMIN_TOKEN: 'an-admin-token-of-32-characters',
     });
     expect(config).toMatchObject({
       port: 9001,
@@ -49,7 +51,12 @@ describe('loadConfig defaults', () => {
       nodeId: 'node-7',
       databaseUrl: 'postgres://u:p@db:5432/parley',
       redisUrl: 'redis://cache:6379',
+      adminToken: 'an-admin-token-of-32-characters',
     });
+  });
+
+  it('refuses an ADMIN_TOKEN shorter than 16 characters, naming it', () => {
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN: at least 16 characters/);
   });
 });
 
@@ -203,6 +210,13 @@ describe('loadConfig callbacks', () => {
   it('stops at a negative timeout or horizon, naming the field', () => {
     expect(configError(apps(app({ callbacks: { timeoutMs: -1 } })))).toMatch(/^IM_APPS\.0\.callbacks\.timeoutMs: /);
     expect(configError(apps(app({ callbacks: { horizonHours: -2 } })))).toMatch(/^IM_APPS\.0\.callbacks\.horizonHours: /);
+    expect(configError(apps(app({ callbacks: { beforeSend: { url: 'http://127.0.0.1/x', timeoutMs: -1 } } })))).toMatch(/^IM_APPS\.0\.callbacks\.beforeSend\.timeoutMs: /);
+    expect(configError(apps(app({ callbacks: { beforeSend: { url: 'moderation' } } })))).toMatch(/^IM_APPS\.0\.callbacks\.beforeSend\.url: /);
+  });
+
+  it('fills the pre-send defaults: 3 s, fail open, devices only', () => {
+    const [withModeration] = loadConfig(apps(app({ callbacks: { beforeSend: { url: 'https://backend.example/moderate' } } }))).apps;
+    expect(withModeration!.callbacks?.beforeSend).toEqual({ url: 'https://backend.example/moderate', timeoutMs: 3000, failOpen: true, includeServerApi: false });
   });
 
   it('refuses an unknown callback option', () => {

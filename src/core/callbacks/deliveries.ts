@@ -60,13 +60,28 @@ function channelsOf(app: App): Channel[] {
  * retried with exponential backoff and jitter until the app's horizon, then given up.
  */
 export class CallbackDeliveries {
-  private readonly loops: ChannelLoop[];
+  private loops: ChannelLoop[] = [];
+  private started = false;
 
-  constructor(apps: readonly App[], deps: CallbackDeliveryDeps) {
-    this.loops = apps.flatMap((app) => channelsOf(app).map((channel) => new ChannelLoop(app, channel, deps)));
+  constructor(private readonly deps: CallbackDeliveryDeps) {}
+
+  /**
+   * The apps as they are now (docs/admin.md): an app object not seen before (new, or changed
+   * and swapped whole) gets its loops, after the loops of the object it replaces have stopped
+   * and handed their lease over; a removed app's loops stop.
+   */
+  async sync(apps: readonly App[]): Promise<void> {
+    const current = new Set(apps);
+    const gone = this.loops.filter((loop) => !current.has(loop.app));
+    const served = new Set(this.loops.map((loop) => loop.app));
+    const added = apps.filter((app) => !served.has(app)).flatMap((app) => channelsOf(app).map((channel) => new ChannelLoop(app, channel, this.deps)));
+    this.loops = [...this.loops.filter((loop) => current.has(loop.app)), ...added];
+    await Promise.all(gone.map((loop) => loop.stop()));
+    if (this.started) for (const loop of added) loop.start();
   }
 
   start(): void {
+    this.started = true;
     for (const loop of this.loops) loop.start();
   }
 
@@ -76,6 +91,7 @@ export class CallbackDeliveries {
   }
 
   async stop(): Promise<void> {
+    this.started = false;
     await Promise.all(this.loops.map((loop) => loop.stop()));
   }
 }
@@ -97,7 +113,7 @@ class ChannelLoop {
   private lastBatchAt = 0;
 
   constructor(
-    private readonly app: App,
+    readonly app: App,
     private readonly channel: Channel,
     private readonly deps: CallbackDeliveryDeps,
   ) {
@@ -153,8 +169,11 @@ class ChannelLoop {
       if (events.length === 0) return;
       const attempts = this.batched ? await this.deliverBatch(events) : await this.deliverEach(events, start + this.timeoutMs);
       await store.settle(this.appKey, attempts);
-      // Routing goes on while the receiver takes them; failures wait for their retry time.
-      if (this.batched || events.length < eventsPerPass || !attempts.some((a) => a.state === 'delivered')) return;
+      // Routing goes on while the receiver takes them and more may be owed (a full pass, or a
+      // conversation that filled its share: a busy one drains at once, not 20 a poll); failures
+      // wait for their retry time.
+      const mayHaveMore = events.length >= eventsPerPass || fillsAShare(events, perConversation);
+      if (this.batched || !mayHaveMore || !attempts.some((a) => a.state === 'delivered')) return;
     }
   }
 
@@ -221,6 +240,17 @@ class ChannelLoop {
     this.forgottenAt = now;
     await this.deps.store.forget(this.appKey, now - this.horizonMs);
   }
+}
+
+/** Whether some conversation got its whole share of a pass (so it may have more owed). */
+function fillsAShare(events: readonly CallbackEvent[], perConversation: number): boolean {
+  const counts = new Map<string, number>();
+  for (const { conversation } of events) {
+    const count = (counts.get(conversation) ?? 0) + 1;
+    if (count >= perConversation) return true;
+    counts.set(conversation, count);
+  }
+  return false;
 }
 
 const asText = (payload: CallbackEvent['payload']) => Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, String(v)]));

@@ -1,17 +1,19 @@
 import { conversationTypes } from '../../model/message.js';
 import type { Platform } from '../../model/platform.js';
+import type { Moderation } from './before-send.js';
 import type { NewCallbackEvent } from '../../store/callback-events.js';
 import type { MessageFlags } from '../message-types.js';
 import { stampedMessageUId, type SendStamp } from '../message-uid.js';
 import { expansionNoticeType } from '../expansion.js';
+import { rongCloudChangeText } from '../expansion-rules.js';
 import { recallCommand } from '../recall.js';
 import type { PlannedMessage } from '../delivery/plan.js';
-import { conversationTypeOf, type Origin, type Send } from '../delivery/send.js';
+import { conversationTypeOf, type ConversationSend, type Origin } from '../delivery/send.js';
 
-type ConversationSend = Extract<Send, { kind: 'private' | 'system' | 'group' | 'chatroom' | 'ultraGroup' }>;
+export type ConversationKind = ConversationSend['kind'];
 
 /** RongCloud's `channelType` per kind of conversation (ultra groups: Parley's own name, docs/decisions.md). */
-const channelTypes: Readonly<Record<ConversationSend['kind'], string>> = {
+export const channelTypeOf: Readonly<Record<ConversationKind, string>> = {
   private: 'PERSON',
   system: 'NOTIFY',
   group: 'GROUP',
@@ -35,7 +37,8 @@ const sensitiveTypes = { none: '0', blocked: '1', replaced: '2' } as const;
 /** RongCloud's name of a platform, in `source` and the online-status `os`. */
 export const sourceOfPlatform = (platform: Platform): string => sources[platform];
 
-const sourceOf = (origin: Origin) => (origin.kind === 'device' ? sourceOfPlatform(origin.session.platform) : 'Server');
+/** RongCloud's `source` (routing) and `os` (pre-send) of a send. */
+export const sourceOf = (origin: Origin) => (origin.kind === 'device' ? sourceOfPlatform(origin.session.platform) : 'Server');
 
 /** Whether the app's post-send routing takes a message of this send and flags; expansion changes always. */
 function routes(send: ConversationSend, flags: Pick<MessageFlags, 'status'>): boolean {
@@ -48,15 +51,10 @@ function routes(send: ConversationSend, flags: Pick<MessageFlags, 'status'>): bo
 
 const isExpansionChange = (send: ConversationSend) => send.notice === true && send.objectName === expansionNoticeType;
 
-/**
- * An expansion change as RongCloud's callbacks carry RC:MsgExMsg: `{"clear":0,"put":{key:value}}`
- * or `{"clear":0,"del":{key:""}}` (Parley removes keys one by one: never `clear` 1), with the
- * message's id as `originalMsgUID`.
- */
+/** An expansion change's routing fields: the change in RongCloud's shape, and the message it changes. */
 function expansionFields(content: string): { content: string; originalMsgUID: string } {
   const notice = JSON.parse(content) as { mid: string; put?: Record<string, string>; del?: string[] };
-  const change = notice.put ? { put: notice.put } : { del: Object.fromEntries((notice.del ?? []).map((key) => [key, ''])) };
-  return { content: JSON.stringify({ clear: 0, ...change }), originalMsgUID: notice.mid };
+  return { content: rongCloudChangeText(notice.put ? { put: notice.put } : { del: notice.del ?? [] }), originalMsgUID: notice.mid };
 }
 
 /**
@@ -72,6 +70,7 @@ export function routedMessages(send: ConversationSend, stamp: SendStamp, message
         targetId: m.targetId,
         content: m.prepared.content.content,
         sensitiveType: m.prepared.wordsReplaced ? sensitiveTypes.replaced : sensitiveTypes.none,
+        moderation: m.prepared.moderation,
       }),
     );
 }
@@ -88,7 +87,11 @@ export function blockedMessages(send: ConversationSend, stamp: SendStamp): NewCa
   );
 }
 
-function routeEvent(send: ConversationSend, stamp: SendStamp, message: { messageUId: string; targetId: string; content: string; sensitiveType: string }): NewCallbackEvent {
+function routeEvent(
+  send: ConversationSend,
+  stamp: SendStamp,
+  message: { messageUId: string; targetId: string; content: string; sensitiveType: string; moderation?: Moderation | undefined },
+): NewCallbackEvent {
   const busChannel = 'busChannel' in send ? (send.busChannel ?? '') : '';
   const toUserIds = send.kind === 'group' || send.kind === 'ultraGroup' ? send.toUserIds : undefined;
   const time = String(stamp.sentTime);
@@ -103,7 +106,7 @@ function routeEvent(send: ConversationSend, stamp: SendStamp, message: { message
       toUserId: message.targetId,
       objectName: send.objectName,
       content: expansion?.content ?? message.content,
-      channelType: channelTypes[send.kind],
+      channelType: channelTypeOf[send.kind],
       msgTimestamp: time,
       timestamp: time,
       msgUID: message.messageUId,
@@ -113,6 +116,8 @@ function routeEvent(send: ConversationSend, stamp: SendStamp, message: { message
       groupUserIds: toUserIds && toUserIds.length > 0 ? `[${toUserIds.join(',')}]` : '',
       busChannel,
       ...(expansion && { originalMsgUID: expansion.originalMsgUID }),
+      // Parley's own field: what the pre-send callback made of the message, when it was asked.
+      ...(message.moderation && { moderation: message.moderation }),
     },
   };
 }

@@ -11,7 +11,7 @@ export const reconnectGraceMs = 3_000;
 const rewriteMs = 1_000;
 
 /** RongCloud's online-status values (inverted against /user/checkOnline's). */
-const statuses = { online: '0', offline: '1' } as const;
+const statuses = { online: '0', offline: '1', loggedOut: '2' } as const;
 
 /**
  * Turns the sessions this node opens and closes into the online-status callback's events
@@ -48,7 +48,7 @@ export class OnlineStatusReports {
       return;
     }
     if (waiting) this.flushWaiting(key);
-    const offline = this.statusEvent(event.session, statuses.offline, event.address);
+    const offline = this.statusEvent(event.session, event.loggedOut ? statuses.loggedOut : statuses.offline, event.address);
     const timer = setTimeout(() => this.flushWaiting(key), reconnectGraceMs);
     timer.unref();
     this.waiting.set(key, { timer, event: offline, appKey: event.app.appKey });

@@ -1,7 +1,7 @@
 import { ParleyError } from '../../errors.js';
 import { conversationTypes } from '../../model/message.js';
 import { stampedMessageUId } from '../message-uid.js';
-import { echoes, preparing, sendingSession, viewBase, type Audience } from './audience.js';
+import { echoes, moderating, preparing, sendingSession, viewBase, type Audience } from './audience.js';
 import { historyRow, keepsRow, messageView } from './plan.js';
 import type { Send } from './send.js';
 
@@ -15,7 +15,7 @@ type ChatroomSend = Extract<Send, { kind: 'chatroom' }>;
  */
 export const chatroomAudience: Audience<ChatroomSend> = async (context, send, stamp) => {
   const { app, origin, fromUserId } = send;
-  const prepared = await preparing(context, send)(send.content);
+  const checked = await preparing(context, send)(send.content);
   const skip = sendingSession(send);
   const rooms = [];
   for (const roomId of send.roomIds) {
@@ -24,6 +24,7 @@ export const chatroomAudience: Audience<ChatroomSend> = async (context, send, st
     if (skip !== undefined && !sessions.some((s) => s.sessionId === skip)) throw new ParleyError('notInChatroom');
     rooms.push({ roomId, sessions, stopped: await context.chatrooms.isDistributionStopped(app, roomId) });
   }
+  const prepared = await moderating(context, send, stamp)(checked);
   const base = await viewBase(context, send, stamp);
   const echo = echoes(send);
   const senderSees = origin.kind === 'device' || echo;

@@ -1,6 +1,6 @@
 import { conversationTypes } from '../../model/message.js';
 import { stampedMessageUId } from '../message-uid.js';
-import { echoes, preparing, sendingSession, viewBase, type Audience } from './audience.js';
+import { echoes, moderating, preparing, sendingSession, viewBase, type Audience } from './audience.js';
 import { historyRow, keepsRow, messageView, type Copy } from './plan.js';
 import type { Send } from './send.js';
 
@@ -17,13 +17,14 @@ const readReceiptResponse = 'RC:RRRspMsg';
  */
 export const groupAudience: Audience<GroupSend> = async (context, send, stamp) => {
   const { app, origin, fromUserId } = send;
-  const prepared = await preparing(context, send)(send.content);
-  const receivers: Array<readonly string[]> = [];
+  const checked = await preparing(context, send)(send.content);
+  const memberLists: Array<readonly string[]> = [];
   for (const groupId of send.groupIds) {
     if (!send.notice) await context.groups.assertCanSend(app, groupId, fromUserId, origin.kind === 'device');
-    const members = await context.groups.members(app, groupId);
-    receivers.push(membersFor(send, members, prepared.content.content));
+    memberLists.push(await context.groups.members(app, groupId));
   }
+  const prepared = await moderating(context, send, stamp)(checked);
+  const receivers = memberLists.map((members) => membersFor(send, members, prepared.content.content));
   const base = await viewBase(context, send, stamp, send.busChannel);
   const echo = echoes(send);
   const inbox = !prepared.flags.status;

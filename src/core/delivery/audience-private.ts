@@ -1,7 +1,7 @@
 import { conversationTypes } from '../../model/message.js';
 import { privateConversationKey } from '../../store/history.js';
 import { stampedMessageUId } from '../message-uid.js';
-import { echoes, preparing, sendingSession, viewBase, type Audience, type AudienceContext } from './audience.js';
+import { echoes, moderating, preparing, sendingSession, viewBase, type Audience, type AudienceContext } from './audience.js';
 import { historyRow, keepsRow, messageView, type Copy } from './plan.js';
 import type { Send } from './send.js';
 
@@ -17,7 +17,8 @@ export const privateAudience: Audience<PrivateSend> = async (context, send, stam
   const { app, fromUserId } = send;
   const receivers = await permittedReceivers(context, send);
   const prepare = preparing(context, send);
-  const prepared = await Promise.all(receivers.map(({ userId }) => prepare(send.contentFor?.get(userId) ?? send.content)));
+  const moderate = moderating(context, send, stamp);
+  const prepared = await Promise.all(receivers.map(async ({ userId }) => moderate(await prepare(send.contentFor?.get(userId) ?? send.content))));
   const base = await viewBase(context, send, stamp, send.busChannel);
   const conversationType = send.kind === 'private' ? conversationTypes.private : conversationTypes.system;
   const echo = echoes(send);

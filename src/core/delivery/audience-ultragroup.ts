@@ -1,7 +1,7 @@
 import { conversationTypes } from '../../model/message.js';
 import { stampedMessageUId } from '../message-uid.js';
 import { normalizeChannel } from '../ultragroups.js';
-import { preparing, sendingSession, viewBase, type Audience } from './audience.js';
+import { moderating, preparing, sendingSession, viewBase, type Audience } from './audience.js';
 import { historyRow, keepsRow, messageView } from './plan.js';
 import type { Send } from './send.js';
 
@@ -15,7 +15,7 @@ type UltraGroupSend = Extract<Send, { kind: 'ultraGroup' }>;
 export const ultraGroupAudience: Audience<UltraGroupSend> = async (context, send, stamp) => {
   const { app, fromUserId } = send;
   const busChannel = normalizeChannel(send.busChannel);
-  const prepared = await preparing(context, send)(send.content);
+  const checked = await preparing(context, send)(send.content);
   const audiences: Array<readonly string[]> = [];
   for (const groupId of send.groupIds) {
     if (!send.notice) await context.ultraGroups.assertCanSend(app, groupId, busChannel, fromUserId);
@@ -26,6 +26,7 @@ export const ultraGroupAudience: Audience<UltraGroupSend> = async (context, send
       audiences.push(send.toUserIds.filter((userId) => inChannel.has(userId)));
     }
   }
+  const prepared = await moderating(context, send, stamp)(checked);
   const base = await viewBase(context, send, stamp, busChannel);
   return send.groupIds.map((groupId, i) => {
     const messageUId = stampedMessageUId(stamp, i);

@@ -43,6 +43,19 @@ export function preparing(context: AudienceContext, send: Send): (content: Conte
   };
 }
 
+/**
+ * The app's pre-send callback on each distinct prepared content, asked once the send passed
+ * its kind's other rules (a refused send never reaches the app backend).
+ */
+export function moderating(context: AudienceContext, send: Send, stamp: SendStamp): (prepared: Prepared) => Promise<Prepared> {
+  const done = new Map<Prepared, Promise<Prepared>>();
+  return (prepared) => {
+    let moderated = done.get(prepared);
+    if (!moderated) done.set(prepared, (moderated = context.preparer.moderate(send, stamp, prepared)));
+    return moderated;
+  };
+}
+
 export async function viewBase(context: AudienceContext, send: Send, stamp: SendStamp, busChannel = ''): Promise<ViewBase> {
   return { fromUserId: send.fromUserId, objectName: send.objectName, busChannel, sender: await context.profiles.of(send.app, send.fromUserId), sentTime: stamp.sentTime };
 }

@@ -20,9 +20,8 @@ import type { CoreEvents } from './events.js';
 import { messageView, type PlannedMessage } from './plan.js';
 import type { Publisher } from './publish.js';
 import { runOnce } from './once.js';
-import { conversationTypeOf, type Delivered, type Origin, type Send } from './send.js';
+import { conversationTypeOf, type ConversationSend, type Delivered, type Origin, type Send } from './send.js';
 
-type ConversationSend = Extract<Send, { kind: 'private' | 'system' | 'group' | 'chatroom' | 'ultraGroup' }>;
 type AppWideSend = Extract<Send, { kind: 'everyone' | 'online' | 'everyRoom' }>;
 
 export interface DelivererDeps {

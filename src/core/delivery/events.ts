@@ -49,7 +49,8 @@ export type CoreEvent =
   | { type: 'message.recalled'; app: App; messageUId: string; operatorId: string; conversationType: number; targetId: string; busChannel: string }
   | { type: 'read'; app: App; userId: string; conversationType: number; targetId: string; busChannel: string; readTime: number }
   | { type: 'session.opened'; app: App; session: SessionInfo; address: string | undefined }
-  | { type: 'session.closed'; app: App; session: SessionInfo; address: string | undefined }
+  /** `loggedOut`: the user logged out on the device before it closed (not a disconnect). */
+  | { type: 'session.closed'; app: App; session: SessionInfo; address: string | undefined; loggedOut: boolean }
   | { type: 'gap'; app: App; session: SessionInfo; gap: Gap }
   /** A device's catch-up at connect ended: `messages` inbox entries were sent to it. */
   | { type: 'caught-up'; app: App; session: SessionInfo; messages: number };

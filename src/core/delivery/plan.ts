@@ -1,6 +1,7 @@
 import type { MessageView } from '../../model/message.js';
 import type { RoomMember } from '../../store/chatroom-members.js';
 import type { HistoryRow } from '../../store/history.js';
+import type { Moderation } from '../callbacks/before-send.js';
 import type { MessageFlags } from '../message-types.js';
 import type { SendStamp } from '../message-uid.js';
 import { OutgoingMessage } from '../outgoing.js';
@@ -14,6 +15,8 @@ export interface Prepared {
   extraContent: string | undefined;
   /** The sensitive-word filter replaced words in it (the routing callback's `sensitiveType` 2). */
   wordsReplaced?: boolean | undefined;
+  /** What the app's pre-send callback made of it, when it was asked. */
+  moderation?: Moderation | undefined;
 }
 
 /** One view of a message and the users who get it. */

@@ -3,12 +3,14 @@ import type { MessageView } from '../../model/message.js';
 import type { Clock } from '../../model/clock.js';
 import type { UserStore } from '../../store/users.js';
 import type { App } from '../apps.js';
+import type { BeforeSendCallback } from '../callbacks/before-send.js';
 import { cacheKey, NodeCache } from '../cache.js';
 import { initialExpansion } from '../expansion-rules.js';
 import { readSyncType, resolveMessage } from '../message-types.js';
+import { stampedMessageUId, type SendStamp } from '../message-uid.js';
 import type { PermissionService } from '../permissions.js';
 import type { Prepared } from './plan.js';
-import type { Content, Send } from './send.js';
+import type { Content, ConversationSend, Send } from './send.js';
 
 /**
  * Readies a send's content before anything is written: the type's rules and storage flags,
@@ -19,6 +21,7 @@ export class ContentPreparer {
   constructor(
     private readonly permissions: Pick<PermissionService, 'filterContent'>,
     private readonly clock: Clock,
+    private readonly beforeSend: Pick<BeforeSendCallback, 'applies' | 'moderate'>,
   ) {}
 
   async prepare(send: Send, content: Content): Promise<Prepared> {
@@ -30,6 +33,51 @@ export class ContentPreparer {
     if (send.origin.kind !== 'device') return { content, flags, extraContent };
     const filtered = await this.permissions.filterContent(send.app, send.objectName, content.content);
     return { content: { ...content, content: filtered }, flags, extraContent, wordsReplaced: filtered !== content.content };
+  }
+
+  /**
+   * Asks the app's pre-send callback about a prepared content, once the send passed every
+   * other rule (docs/callbacks.md "Pre-send moderation"): it may be refused (21501) or
+   * come back replaced in part. Server notices (recalls, expansion notices …) are not asked.
+   */
+  async moderate(send: Send, stamp: SendStamp, prepared: Prepared): Promise<Prepared> {
+    if (send.notice || !isConversationSend(send) || !this.beforeSend.applies(send.app, send.origin, prepared.flags.status)) return prepared;
+    const initial = send.expansion && (send.expansion.initial ?? {});
+    const moderated = await this.beforeSend.moderate({
+      app: send.app,
+      origin: send.origin,
+      kind: send.kind,
+      fromUserId: send.fromUserId,
+      ...targetsOf(send),
+      objectName: send.objectName,
+      content: prepared.content,
+      expansion: initial,
+      messageUId: stampedMessageUId(stamp, 0),
+      sentTime: stamp.sentTime,
+      busChannel: ('busChannel' in send && send.busChannel) || '',
+      disablePush: send.push?.disablePush ?? false,
+    });
+    const { moderation } = moderated;
+    if (moderation !== 'replaced') return { ...prepared, moderation };
+    const extraContent = moderated.expansion && initialExpansion(moderated.expansion, this.clock.now());
+    return { ...prepared, content: moderated.content, extraContent, moderation };
+  }
+}
+
+
+const isConversationSend = (send: Send): send is ConversationSend => send.kind !== 'everyone' && send.kind !== 'online' && send.kind !== 'everyRoom';
+
+/** Who a send goes to, as the pre-send callback names it: the first target, and the users named. */
+function targetsOf(send: ConversationSend): { targetId: string; toUserIds: readonly string[] } {
+  switch (send.kind) {
+    case 'private':
+    case 'system':
+      return { targetId: send.toUserIds[0] ?? '', toUserIds: send.toUserIds };
+    case 'group':
+    case 'ultraGroup':
+      return { targetId: send.groupIds[0] ?? '', toUserIds: send.toUserIds ?? [] };
+    case 'chatroom':
+      return { targetId: send.roomIds[0] ?? '', toUserIds: [] };
   }
 }
 

@@ -84,6 +84,9 @@ export type Send =
 
 export type SendKind = Send['kind'];
 
+/** A send to named conversations (not app-wide). */
+export type ConversationSend = Extract<Send, { kind: 'private' | 'system' | 'group' | 'chatroom' | 'ultraGroup' }>;
+
 export interface Delivered {
   sentTime: number;
   /** One per message: the receiver (private, system) or the conversation it went to. */

@@ -36,7 +36,7 @@ export async function changeExpansion(
   if (typeof notice.mid !== 'string') throw new ParleyError('badParameter', 'content: RC:MsgExMsg requires "mid"');
   const conversation: ExpansionConversation = { conversationType: send.conversationType, targetId: send.targetId };
   const { app, info } = session;
-  const change = { app, messageUId: notice.mid, operatorId: info.userId, conversation, syncSender: app.features.multiDeviceSync };
+  const change = { app, messageUId: notice.mid, operatorId: info.userId, conversation, syncSender: app.features.multiDeviceSync, origin: { kind: 'device' as const, session: info } };
   if (isStringRecord(notice.put)) await expansion.set(change, notice.put);
   else if (Array.isArray(notice.del) && notice.del.every((k) => typeof k === 'string')) await expansion.remove(change, notice.del);
   else throw new ParleyError('badParameter', 'content: RC:MsgExMsg requires "put" (an object of strings) or "del" (a list of keys)');

@@ -21,12 +21,15 @@ export const ultraGroupExpansionSetBody = z.object({ ...ultraGroupFields, extraK
 export const ultraGroupExpansionDeleteBody = z.object({ ...ultraGroupFields, extraKey });
 export const ultraGroupExpansionQueryBody = z.object({ msgUID, groupId: id, busChannel: busChannel.optional() });
 
+const serverApi = { kind: 'api', echo: false } as const;
+
 const conversationChange = (app: App, input: z.infer<z.ZodObject<typeof conversationFields>>): ExpansionChange => ({
   app,
   messageUId: input.msgUID,
   operatorId: input.userId,
   conversation: { conversationType: input.conversationType, targetId: input.targetId },
   syncSender: input.isSyncSender ?? false,
+  origin: serverApi,
 });
 
 const ultraGroupChange = (app: App, input: z.infer<z.ZodObject<typeof ultraGroupFields>>): ExpansionChange => ({
@@ -35,6 +38,7 @@ const ultraGroupChange = (app: App, input: z.infer<z.ZodObject<typeof ultraGroup
   operatorId: input.userId,
   conversation: { conversationType: conversationTypes.ultraGroup, targetId: input.groupId, busChannel: input.busChannel ?? '' },
   syncSender: false,
+  origin: serverApi,
 });
 
 /** docs/server-api.md "Message expansion": key/values on messages sent with `expansion`. */
