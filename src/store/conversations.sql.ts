@@ -117,7 +117,7 @@ export function createSqlConversationStore(sql: SqlQueryable): ConversationStore
     },
 
     async unreadTotals(appKey, userIds, q) {
-      const result = await sql.query<{ user_id: string; total: number }>(unreadTotalsSql, [appKey, userIds, q.privateGroupNotBefore, q.ultraGroupNotBefore, q.limit, q.maxUnread]);
+      const result = await sql.query<{ user_id: string; total: number }>(unreadTotalsSql, [appKey, userIds, q.privateGroupNotBefore, q.ultraGroupNotBefore, q.limit, q.maxUnread], { prepared: 'unread-totals' });
       return new Map(result.rows.map((row) => [row.user_id, Number(row.total)]));
     },
   };

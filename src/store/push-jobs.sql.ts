@@ -31,6 +31,7 @@ export function createSqlPushJobStore(sql: SqlClient): PushJobStore {
            ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
          RETURNING app_key, user_id, device_id, message_uid, provider, token, notification, attempts, unacked_seq`,
         [now, leaseMs, limit],
+        { prepared: 'push-jobs-take' },
       );
       return result.rows.map((row) => ({
         appKey: row.app_key,
@@ -53,6 +54,7 @@ export function createSqlPushJobStore(sql: SqlClient): PushJobStore {
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS s(app_key, user_id, device_id, message_uid)
          WHERE j.app_key = s.app_key AND j.user_id = s.user_id AND j.device_id = s.device_id AND j.message_uid = s.message_uid`,
         [column('appKey'), column('userId'), column('deviceId'), column('messageUId'), now],
+        { prepared: 'push-jobs-sent' },
       );
     },
 
