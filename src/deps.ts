@@ -291,8 +291,6 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       callbacks: callbackEvents,
       onError: (err, what) => logger.warn({ err }, what),
     });
-    broadcasts.startWorking();
-    closers.push(() => broadcasts.stop());
     const outboxRelay = new OutboxRelay(createSqlOutboxStore(sql), apps, committer, push, clock, report('the outbox relay failed; the next pass retries'));
     outboxRelay.start();
     closers.push(() => outboxRelay.stop());
@@ -309,9 +307,12 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const history = new HistoryService(historyStore, conversationStore, userStore, access, clock);
     const conversationList = new ConversationListService(conversationStore, history, permissions, clock);
     const recalls = new RecallService(historyStore, deliverer, events, clock);
-    const offlinePush = startPush({ sql, apps, presence, events, conversationList, inbox, conversations: conversationStore, deliverer, clock, logger, onOutcome: options.onPushOutcome });
+    const offlinePush = startPush({ sql, apps, presence, events, conversationList, inbox, conversations: conversationStore, deliverer, broadcasts, clock, logger, onOutcome: options.onPushOutcome });
     await offlinePush.tokens.start();
     closers.push(() => offlinePush.close());
+    // Once every kind of paged job has its handler (audience pushes register theirs above).
+    broadcasts.startWorking();
+    closers.push(() => broadcasts.stop());
     const modifications = new ModifyService(historyStore, deliverer, engine.once, clock, (err, what) => logger.warn({ err }, what));
     const devices = new Devices(
       localSessions,
@@ -421,6 +422,7 @@ function startPush(deps: {
   inbox: Inbox;
   conversations: ConversationStore;
   deliverer: Deliverer;
+  broadcasts: AppWideSends;
   clock: Clock;
   logger: Logger;
   onOutcome: DepsOptions['onPushOutcome'];
@@ -436,7 +438,7 @@ function startPush(deps: {
     providers,
     apps: deps.apps,
     stillUnacked: stillUnacked(deps.inbox, deps.conversations),
-    unread: async (app, userId) => (await deps.conversationList.list(app, userId, 1000)).reduce((sum, c) => sum + c.unreadCount, 0),
+    unread: (app, userIds) => deps.conversationList.unreadTotals(app, userIds, 1000),
     clock,
     report: (job, outcome) => {
       deps.onOutcome?.(job, outcome);
@@ -453,7 +455,7 @@ function startPush(deps: {
     tokens,
     jobs,
     worker,
-    audience: new AudiencePushes(createSqlPushAudienceStore(deps.sql), deps.deliverer, clock, () => worker.kick()),
+    audience: new AudiencePushes(createSqlPushAudienceStore(deps.sql), deps.deliverer, deps.broadcasts, clock, () => worker.kick()),
     async close() {
       stopListening();
       tokens.stop();

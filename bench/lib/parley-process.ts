@@ -18,6 +18,8 @@ export interface ParleyProcessOptions {
   /** Extra environment (DATABASE_URL, REDIS_URL, NODE_ID, …); embedded storage when absent. */
   env?: Record<string, string>;
   features?: Record<string, unknown>;
+  /** The app's `push` (providers) in IM_APPS. */
+  push?: Record<string, unknown>;
   /** The app's callbacks (docs/callbacks.md), none when absent. */
   callbacks?: Record<string, unknown>;
   appKey?: string;
@@ -43,7 +45,9 @@ export async function startParleyProcess(options: ParleyProcessOptions = {}): Pr
     WS_FRAMES_PER_SECOND: '0',
     WS_CONNECTIONS_PER_MINUTE: '0',
     // signatureMaxAgeSeconds 0: the bench load replays one signed header set, as the official Node SDK does.
-    IM_APPS: JSON.stringify([{ appKey, appSecret, signatureMaxAgeSeconds: 0, features: options.features ?? {}, ...(options.callbacks && { callbacks: options.callbacks }) }]),
+    IM_APPS: JSON.stringify([
+      { appKey, appSecret, signatureMaxAgeSeconds: 0, features: options.features ?? {}, ...(options.callbacks && { callbacks: options.callbacks }), ...(options.push && { push: options.push }) },
+    ]),
     ...options.env,
   };
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits (bench/profile-summary.ts reads it).

@@ -48,12 +48,11 @@ export interface LoadProcess {
 }
 
 /**
- * Starts a load script (bench/lib/*-load.ts, built on load-commands.ts) pinned to the
- * load core. It reads one JSON command per line on stdin and writes one JSON answer per
+ * Starts a load script (bench/lib/*-load.ts, built on load-commands.ts) pinned to `cpus`. It reads one JSON command per line on stdin and writes one JSON answer per
  * line on stdout, in order; an answer `{ "error": "…" }` rejects.
  */
-async function startLoadProcess(script: string): Promise<LoadProcess> {
-  const command = pinnedNode(loadCpus, script);
+async function startLoadProcess(script: string, cpus: string): Promise<LoadProcess> {
+  const command = pinnedNode(cpus, script);
   const child = spawn(command[0]!, command.slice(1), { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -145,8 +144,12 @@ export interface ScenarioScope {
   storage(): Promise<BenchStorage>;
   /** Parley pinned to the server core; a non-zero exit code, whoever stopped it, is a failure. */
   parley(options?: Omit<ParleyProcessOptions, 'cpus'>): Promise<ParleyProcess>;
-  /** A load script pinned to the load core; stopped first, so its clients leave while the servers still run. */
-  load(script: string): Promise<LoadProcess>;
+  /**
+   * A load script pinned to the load core (or to the server core, for a client that stands
+   * in for Parley, as push-fanout's bare HTTP/2 client); stopped first, so its clients leave
+   * while the servers still run.
+   */
+  load(script: string, core?: 'load' | 'server'): Promise<LoadProcess>;
   /**
    * A baseline server script pinned to the server core, with `env` added to its environment;
    * on the load core instead when it stands for a machine outside the server (an app backend).
@@ -173,7 +176,7 @@ export async function runScenario(failures: string[], body: (scope: ScenarioScop
   const scope: ScenarioScope = {
     storage: () => keep(storages, freshStorage()),
     parley: (options = {}) => keep(parleys, startParleyProcess({ ...options, cpus: serverCpus })),
-    load: (script) => keep(loads, startLoadProcess(script)),
+    load: (script, core = 'load') => keep(loads, startLoadProcess(script, core === 'load' ? loadCpus : serverCpus)),
     baseline: (script, env = {}, core = 'server') => keep(baselines, startPinnedServer(script, env, core === 'server' ? serverCpus : loadCpus)),
   };
   try {

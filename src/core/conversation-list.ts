@@ -38,16 +38,7 @@ export class ConversationListService {
   ) {}
 
   async list(app: App, userId: string, limit: number): Promise<ConversationListEntry[]> {
-    const now = this.clock.now();
-    const [summaries, mutes] = await Promise.all([
-      this.store.list(app.appKey, userId, {
-        limit,
-        privateGroupNotBefore: app.features.historyPrivateGroup ? retentionCutoff(app, conversationTypes.private, now) : Number.MAX_SAFE_INTEGER,
-        ultraGroupNotBefore: retentionCutoff(app, conversationTypes.ultraGroup, now),
-        maxUnread,
-      }),
-      this.permissions.listMutes(app, userId),
-    ]);
+    const [summaries, mutes] = await Promise.all([this.store.list(app.appKey, userId, this.query(app, limit)), this.permissions.listMutes(app, userId)]);
     const latest = await this.history.views(app, summaries.map((s) => ({ row: s.latest, targetId: s.targetId })));
     return summaries.map((summary, i) => ({
       conversationType: summary.conversationType,
@@ -58,6 +49,24 @@ export class ConversationListService {
       unpushLevel: muteLevel(mutes, summary),
       isTop: summary.pinned,
     }));
+  }
+
+  /**
+   * Each user's total unread count over the first `limit` conversations of its list (the
+   * iOS badges of a pass of pushes): the list's own counts, in one query for all the users.
+   */
+  unreadTotals(app: App, userIds: readonly string[], limit: number): Promise<Map<string, number>> {
+    return this.store.unreadTotals(app.appKey, userIds, this.query(app, limit));
+  }
+
+  private query(app: App, limit: number) {
+    const now = this.clock.now();
+    return {
+      limit,
+      privateGroupNotBefore: app.features.historyPrivateGroup ? retentionCutoff(app, conversationTypes.private, now) : Number.MAX_SAFE_INTEGER,
+      ultraGroupNotBefore: retentionCutoff(app, conversationTypes.ultraGroup, now),
+      maxUnread,
+    };
   }
 
   /** `/conversation/top/set.json`: the app backend pins any conversation of the user. */

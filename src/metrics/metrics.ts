@@ -120,7 +120,7 @@ export class Metrics {
       );
     };
     return {
-      query: (text, params) => timed(sql.query(text, params)),
+      query: (text, params, options) => timed(sql.query(text, params, options)),
       exec: (text) => timed(sql.exec(text)),
       transaction: (work) => sql.transaction((tx) => work({ query: (text, params) => timed(tx.query(text, params)), exec: (text) => timed(tx.exec(text)) })),
       ping: () => sql.ping(),

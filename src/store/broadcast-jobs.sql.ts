@@ -2,6 +2,7 @@ import type { BroadcastJob, BroadcastJobStore } from './broadcast-jobs.js';
 import type { SqlClient } from './sql.js';
 
 interface JobRow {
+  kind: BroadcastJob['kind'];
   app_key: string;
   message_uid: string;
   created_at: number;
@@ -13,6 +14,7 @@ interface JobRow {
 }
 
 const toJob = (r: JobRow): BroadcastJob => ({
+  kind: r.kind,
   appKey: r.app_key,
   messageUId: r.message_uid,
   createdAt: Number(r.created_at),
@@ -26,7 +28,8 @@ const toJob = (r: JobRow): BroadcastJob => ({
 export function createSqlBroadcastJobStore(sql: SqlClient): BroadcastJobStore {
   return {
     async create(job) {
-      await sql.query('INSERT INTO broadcast_jobs (app_key, message_uid, created_at, send) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+      await sql.query('INSERT INTO broadcast_jobs (kind, app_key, message_uid, created_at, send) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+        job.kind,
         job.appKey,
         job.messageUId,
         job.createdAt,
@@ -39,7 +42,7 @@ export function createSqlBroadcastJobStore(sql: SqlClient): BroadcastJobStore {
          WHERE (app_key, message_uid) = (
            SELECT app_key, message_uid FROM broadcast_jobs WHERE state = 'running' AND lease_until < $1
            ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-         RETURNING app_key, message_uid, created_at, send, after_user, delivered, state, error`,
+         RETURNING kind, app_key, message_uid, created_at, send, after_user, delivered, state, error`,
         [now, leaseUntil],
       );
       const row = result.rows[0];
@@ -60,7 +63,7 @@ export function createSqlBroadcastJobStore(sql: SqlClient): BroadcastJobStore {
     },
     async get(appKey, messageUId) {
       const result = await sql.query<JobRow>(
-        'SELECT app_key, message_uid, created_at, send, after_user, delivered, state, error FROM broadcast_jobs WHERE app_key = $1 AND message_uid = $2',
+        'SELECT kind, app_key, message_uid, created_at, send, after_user, delivered, state, error FROM broadcast_jobs WHERE app_key = $1 AND message_uid = $2',
         [appKey, messageUId],
       );
       const row = result.rows[0];

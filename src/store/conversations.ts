@@ -51,4 +51,6 @@ export interface ConversationStore {
    * the user can see: pinned ones first, each part newest first.
    */
   list(appKey: string, userId: string, query: ConversationListQuery): Promise<ConversationSummary[]>;
+  /** For each user, the sum of the unread counts of what `list` answers it (the iOS badges of many pushes in one query). */
+  unreadTotals(appKey: string, userIds: readonly string[], query: ConversationListQuery): Promise<Map<string, number>>;
 }

@@ -53,24 +53,30 @@ export function createSqlPushAudienceStore(sql: SqlClient): PushAudienceStore {
       return tags;
     },
 
-    async enqueue(appKey, pushId, audience, notifications, now) {
+    async enqueuePage(appKey, pushId, audience, notifications, { afterUser, limit, now }) {
       const providers = Object.keys(notifications);
-      if (providers.length === 0) return 0;
-      const params: unknown[] = [appKey, pushId, notifications.apns ?? '', notifications.fcm ?? '', now, providers];
+      if (providers.length === 0) return undefined;
+      const params: unknown[] = [appKey, pushId, notifications.apns ?? '', notifications.fcm ?? '', now, providers, afterUser, limit];
       const condition = audienceCondition(audience, params);
-      const result = await sql.query<{ n: string }>(
-        `WITH added AS (
+      const result = await sql.query<{ last_user: string | null; users: number; written: number }>(
+        `WITH page AS (
+           SELECT DISTINCT u.user_id FROM push_tokens u
+           WHERE u.app_key = $1 AND u.provider = ANY($6::text[]) AND u.user_id > $7 AND ${condition}
+           ORDER BY u.user_id LIMIT $8::int),
+         added AS (
            INSERT INTO push_jobs (app_key, user_id, device_id, message_uid, provider, token, notification, due_at, created_at)
            SELECT u.app_key, u.user_id, u.device_id, $2::text, u.provider, u.token, CASE u.provider WHEN 'apns' THEN $3::text ELSE $4::text END, $5::bigint, $5::bigint
            FROM push_tokens u
-           WHERE u.app_key = $1 AND u.provider = ANY($6::text[]) AND ${condition}
+           WHERE u.app_key = $1 AND u.provider = ANY($6::text[]) AND u.user_id IN (SELECT user_id FROM page)
              AND NOT EXISTS (SELECT 1 FROM user_bans b WHERE b.app_key = $1 AND b.user_id = u.user_id AND b.ends_at > $5::bigint)
            ON CONFLICT DO NOTHING
            RETURNING 1)
-         SELECT count(*)::int AS n FROM added`,
+         SELECT (SELECT max(user_id) FROM page) AS last_user, (SELECT count(*)::int FROM page) AS users, (SELECT count(*)::int FROM added) AS written`,
         params,
       );
-      return Number(result.rows[0]?.n ?? 0);
+      const row = result.rows[0];
+      if (!row?.last_user) return undefined;
+      return { lastUser: row.last_user, users: Number(row.users), written: Number(row.written) };
     },
 
     async usersOf(appKey, audience, limit) {

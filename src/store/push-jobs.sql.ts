@@ -31,6 +31,7 @@ export function createSqlPushJobStore(sql: SqlClient): PushJobStore {
            ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
          RETURNING app_key, user_id, device_id, message_uid, provider, token, notification, attempts, unacked_seq`,
         [now, leaseMs, limit],
+        { prepared: 'push-jobs-take' },
       );
       return result.rows.map((row) => ({
         appKey: row.app_key,
@@ -45,8 +46,16 @@ export function createSqlPushJobStore(sql: SqlClient): PushJobStore {
       }));
     },
 
-    async sent(job, now) {
-      await sql.query(`UPDATE push_jobs SET sent_at = $5, lease_until = 0 WHERE ${key}`, [...keyOf(job), now]);
+    async sent(jobs, now) {
+      if (jobs.length === 0) return;
+      const column = (name: 'appKey' | 'userId' | 'deviceId' | 'messageUId') => jobs.map((job) => job[name]);
+      await sql.query(
+        `UPDATE push_jobs j SET sent_at = $5, lease_until = 0
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS s(app_key, user_id, device_id, message_uid)
+         WHERE j.app_key = s.app_key AND j.user_id = s.user_id AND j.device_id = s.device_id AND j.message_uid = s.message_uid`,
+        [column('appKey'), column('userId'), column('deviceId'), column('messageUId'), now],
+        { prepared: 'push-jobs-sent' },
+      );
     },
 
     async retry(job, dueAt) {

@@ -25,13 +25,14 @@ export type NewPushJob = Omit<PushJob, 'attempts'> & { dueAt?: number | undefine
  *   a message is never owed twice to a device;
  * - `take` hands out due jobs, leasing them for `leaseMs`: nodes never take one at once,
  *   and a job leased by a node that died is handed out again once its lease ran out;
- * - `sent` keeps the job, marked, until `forgetSent` (a re-add finds it and does nothing);
+ * - `sent` keeps the jobs, marked, until `forgetSent` (a re-add finds it and does nothing);
  *   `retry` makes it due again later; `drop` forgets it unsent.
  */
 export interface PushJobStore {
   add(jobs: readonly NewPushJob[], now: number): Promise<void>;
   take(now: number, leaseMs: number, limit: number): Promise<PushJob[]>;
-  sent(job: PushJob, now: number): Promise<void>;
+  /** Marks the jobs sent, in one statement (the worker marks a pass's successes together). */
+  sent(jobs: readonly PushJob[], now: number): Promise<void>;
   retry(job: PushJob, dueAt: number): Promise<void>;
   drop(job: PushJob): Promise<void>;
   /** Forgets jobs sent before `before`. */

@@ -17,8 +17,8 @@ export function createPgClient(connectionString: string, options: { poolSize?: n
   // An idle client that loses its connection emits here; the pool replaces it.
   pool.on('error', () => undefined);
   return {
-    async query<Row>(text: string, params: readonly unknown[] = []) {
-      const result = await pool.query(text, params as unknown[]);
+    async query<Row>(text: string, params: readonly unknown[] = [], options: { prepared?: string } = {}) {
+      const result = options.prepared ? await pool.query({ name: options.prepared, text, values: params as unknown[] }) : await pool.query(text, params as unknown[]);
       return { rows: result.rows as Row[] };
     },
     async exec(text) {

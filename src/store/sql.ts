@@ -4,8 +4,12 @@
  * once against this interface, so both drivers run the same migrations and queries.
  */
 export interface SqlClient {
-  /** One parameterised statement ($1, $2 …). */
-  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: Row[] }>;
+  /**
+   * One parameterised statement ($1, $2 …). `prepared` names a statement run very often
+   * with the same text (the push worker's, once per pass): Postgres then prepares it once per
+   * connection and stops planning it anew each time; PGlite ignores it.
+   */
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: { prepared?: string }): Promise<{ rows: Row[] }>;
   /** Several statements without parameters (migrations). */
   exec(text: string): Promise<void>;
   /**

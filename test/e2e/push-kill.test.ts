@@ -5,13 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startParleyProcess, type ParleyProcess } from '../../bench/lib/parley-process.js';
 import { FakeApns } from '../helpers/fake-apns.js';
 import { pushKeys } from '../helpers/fake-push.js';
-import { deviceOn, postTo } from '../helpers/process-api.js';
+import { deviceOn, postJsonTo, postTo } from '../helpers/process-api.js';
 import { freshStorage, storageMode, type TestStorage } from '../helpers/storage.js';
 import { dataDirLockStaleMs } from '../../src/store/sql.pglite.js';
 
 /**
  * Owed pushes are durable (docs/push.md "Durability"): a node killed with SIGKILL while
- * APNs is unreachable loses none; after its restart each is pushed, once.
+ * APNs is unreachable loses none, nor a push to an audience it had just answered (paged in
+ * the background); after its restart each is pushed, once.
  */
 const keys = pushKeys();
 const credentials = { teamId: 'TEAMKILL01', keyId: 'KEYKILL001', bundleId: 'im.parley.kill' };
@@ -61,6 +62,10 @@ describe('pushes owed when a node is killed', () => {
     }
     // APNs is not listening yet: every attempt fails and the pushes stay owed.
     await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Killed right after answering a push to an audience: its pages may not have been written
+    // yet, or its job may be leased by the dead node (30 s before the restarted one takes it).
+    const audience = await postJsonTo(first, '/push.json', { platform: ['ios'], audience: { userid: ['kill-bob'], is_to_all: false }, notification: { alert: 'four' } });
+    expect(audience.body.code).toBe(200);
     await first.stop('SIGKILL');
     // An embedded data folder is free again once the killed process's lock went stale.
     if (storageMode === 'embedded') await new Promise((resolve) => setTimeout(resolve, dataDirLockStaleMs + 500));
@@ -68,9 +73,9 @@ describe('pushes owed when a node is killed', () => {
     const apns = await new FakeApns({ ...credentials, publicKey: keys.apnsPublicKey }).start(apnsPort);
     try {
       await node();
-      await expect.poll(() => apns.delivered.map((p) => p.payload.aps.alert.body).sort(), { timeout: 30_000 }).toEqual(['one', 'three', 'two']);
+      await expect.poll(() => apns.delivered.map((p) => p.payload.aps.alert.body).sort(), { timeout: 45_000 }).toEqual(['four', 'one', 'three', 'two']);
       await new Promise((resolve) => setTimeout(resolve, 2000));
-      expect(apns.delivered).toHaveLength(3);
+      expect(apns.delivered).toHaveLength(4);
     } finally {
       await apns.close();
     }

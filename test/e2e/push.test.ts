@@ -59,8 +59,9 @@ async function tokensOf(userId: string): Promise<string[]> {
   return rows.map((r) => r.token);
 }
 
-/** Waits until the worker has nothing due left, then a little more for what should not come. */
+/** Waits until audience pushes are paged and the worker has nothing due left, then a little more for what should not come. */
 async function drained(): Promise<void> {
+  await t.deps.broadcasts.settle();
   await expect.poll(() => t.deps.push.jobs.pending(app.appKey), { timeout: 10_000 }).toBe(0);
   await settle(100);
 }
@@ -245,6 +246,18 @@ describe('what is pushed', () => {
     await alice.close();
     await expect.poll(() => pushesTo(bob).length, { timeout: 5000 }).toBe(2);
     expect(toIos(bob)[1]!.payload).toMatchObject({ aps: { alert: { title: 'Climbers', body: 'name-g-alice: [撤回了一条消息]' } }, rc: { objectName: 'RC:RcCmd', targetId: 'pg1' } });
+  });
+
+  it('the pushes of a group message, badged together, each carry their own user\'s unread count', async () => {
+    const [dan, erin] = [apnsToken(), apnsToken()];
+    ok(await app.post('/group/create.json', { userId: ['b-alice', 'b-dan', 'b-erin'], groupId: 'pg-badge', groupName: 'Badges' }));
+    await offlinePhone('b-dan', 'apns', dan);
+    await offlinePhone('b-erin', 'apns', erin);
+    for (const text of ['one', 'two']) ok(await app.post('/message/private/publish.json', { fromUserId: 'b-alice', toUserId: 'b-dan', objectName: 'RC:TxtMsg', content: txt(text) }));
+    await expect.poll(() => toIos(dan).length, { timeout: 5000 }).toBe(2);
+    ok(await app.post('/message/group/publish.json', { fromUserId: 'b-alice', toGroupId: 'pg-badge', objectName: 'RC:TxtMsg', content: txt('to both') }));
+    await expect.poll(() => toIos(dan).length + toIos(erin).length, { timeout: 5000 }).toBe(4);
+    expect([toIos(dan)[2]!.payload.aps.badge, toIos(erin)[0]!.payload.aps.badge]).toEqual([3, 1]);
   });
 
   it('pushExt sets the title and vendor options, count sets the badge', async () => {

@@ -10,6 +10,8 @@ export interface ApnsPush {
   jwt: string;
   /** What the fake answered. */
   status: number;
+  /** When it answered (epoch ms): benchmarks time the last push by it. */
+  at: number;
 }
 
 /**
@@ -62,7 +64,7 @@ export class FakeApns {
       const token = /^\/3\/device\/([^/?]+)$/.exec(path)?.[1];
       const jwt = String(headers.authorization ?? '').replace(/^bearer /, '');
       const answer = (status: number, reason?: string, retryAfter?: number) => {
-        if (token) this.pushes.push({ token, headers, payload: parse(chunks), jwt, status });
+        if (token) this.pushes.push({ token, headers, payload: parse(chunks), jwt, status, at: Date.now() });
         stream.respond({ ':status': status, 'apns-id': String(headers['apns-id'] ?? randomUUID()), ...(retryAfter !== undefined && { 'retry-after': String(retryAfter) }) });
         stream.end(reason ? JSON.stringify({ reason, ...(status === 410 && { timestamp: Date.now() }) }) : undefined);
       };

@@ -13,6 +13,12 @@ export async function postTo(target: ParleyProcess, path: string, body: FormBody
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+/** A signed JSON POST to a Parley process (the endpoints where RongCloud takes JSON, as `/push.json`). */
+export async function postJsonTo(target: ParleyProcess, path: string, body: object): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(target.url + path, { method: 'POST', headers: { ...signHeaders(target), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
 /** A device of `userId` on `target`, connected and caught up, recording what it receives. */
 export async function deviceOn(
   target: ParleyProcess,

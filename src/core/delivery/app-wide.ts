@@ -33,6 +33,14 @@ interface StoredSend {
   sentTime: number;
 }
 
+/** One page of a job: the last user it reached and how many users it counted, or undefined once none is left. */
+export type JobPage = (afterUser: string, resumed: boolean) => Promise<{ afterUser: string; count: number } | undefined>;
+
+/** A kind of paged job: turns a job taken (on any node) into its pages. */
+export interface PagedJobKind {
+  pages(app: App, job: BroadcastJob): Promise<JobPage>;
+}
+
 export interface AppWideDeps {
   apps: Pick<AppRegistry, 'get'>;
   users: Pick<UserStore, 'listIds'>;
@@ -54,13 +62,28 @@ export interface AppWideDeps {
  *   can be read (`status`);
  * - `online`: pushed to every session online now, nothing stored;
  * - `everyRoom`: pushed to every chatroom with members now, nothing stored.
+ *
+ * Other kinds of jobs paged over users use the same rows and workers (`register`,
+ * `startJob`): pushes to an audience (src/core/push/audience-push.ts).
  */
 export class AppWideSends {
   private timer: NodeJS.Timeout | undefined;
   private working: Promise<void> | undefined;
   private stopping = false;
+  private readonly kinds = new Map<BroadcastJob['kind'], PagedJobKind>([['message', { pages: (app, job) => this.messagePages(app, job) }]]);
 
   constructor(private readonly deps: AppWideDeps) {}
+
+  /** Handles the jobs of another kind (before `startWorking`). */
+  register(kind: Exclude<BroadcastJob['kind'], 'message'>, handler: PagedJobKind): void {
+    this.kinds.set(kind, handler);
+  }
+
+  /** Records a job of another kind, durably (its row is the commit point), and starts working on it. */
+  async startJob(app: App, kind: Exclude<BroadcastJob['kind'], 'message'>, id: string, send: string): Promise<void> {
+    await this.deps.jobs.create({ kind, appKey: app.appKey, messageUId: id, createdAt: this.deps.clock.now(), send });
+    this.kick();
+  }
 
   async start(send: AppWideSend, stamp: SendStamp): Promise<Delivered> {
     const prepared = await preparing(this.deps.audience, send)(send.content);
@@ -70,7 +93,7 @@ export class AppWideSends {
     switch (send.kind) {
       case 'everyone': {
         const stored: StoredSend = { fromUserId: send.fromUserId, objectName: send.objectName, content: prepared.content, isPersisted: send.isPersisted, isCounted: send.isCounted, sentTime: stamp.sentTime };
-        await this.deps.jobs.create({ appKey: send.app.appKey, messageUId, createdAt: stamp.sentTime, send: JSON.stringify(stored) });
+        await this.deps.jobs.create({ kind: 'message', appKey: send.app.appKey, messageUId, createdAt: stamp.sentTime, send: JSON.stringify(stored) });
         this.kick();
         return delivered;
       }
@@ -94,10 +117,10 @@ export class AppWideSends {
     }
   }
 
-  /** A job's progress; 404 for an id that names no broadcast of the app. */
-  async status(app: App, messageUId: string): Promise<Pick<BroadcastJob, 'state' | 'delivered' | 'error'>> {
+  /** A job's progress; 404 for an id that names no job of the kind in the app. */
+  async status(app: App, messageUId: string, kind: BroadcastJob['kind'] = 'message'): Promise<Pick<BroadcastJob, 'state' | 'delivered' | 'error'>> {
     const job = await this.deps.jobs.get(app.appKey, messageUId);
-    if (!job) throw new ParleyError('notFound', `no broadcast ${messageUId}`);
+    if (job?.kind !== kind) throw new ParleyError('notFound', `no ${kind === 'message' ? 'broadcast' : 'push'} ${messageUId}`);
     return { state: job.state, delivered: job.delivered, error: job.error };
   }
 
@@ -142,25 +165,37 @@ export class AppWideSends {
   private async runJob(job: BroadcastJob): Promise<void> {
     const app = this.deps.apps.get(job.appKey);
     if (!app) return this.deps.jobs.finish(job.appKey, job.messageUId, 'failed', 'the app no longer exists');
+    const kind = this.kinds.get(job.kind);
+    if (!kind) return this.deps.jobs.finish(job.appKey, job.messageUId, 'failed', `no handler for ${job.kind} jobs`);
+    const page = await kind.pages(app, job);
+    let { afterUser, delivered } = job;
+    // The first page after taking a job may have been half written by a node that stopped.
+    for (let resumed = afterUser !== '' || delivered > 0; !this.stopping; resumed = false) {
+      const reached = await page(afterUser, resumed);
+      if (!reached) return this.deps.jobs.finish(app.appKey, job.messageUId, 'done', '');
+      afterUser = reached.afterUser;
+      delivered += reached.count;
+      // Gone: its sender's account was deleted, and its broadcasts with it.
+      if (!(await this.deps.jobs.progress(app.appKey, job.messageUId, afterUser, delivered, this.deps.clock.now() + leaseMs))) return;
+    }
+    await this.deps.jobs.progress(app.appKey, job.messageUId, afterUser, delivered, 0);
+  }
+
+  /** A broadcast's pages: its system message committed to a page of registered users at a time. */
+  private async messagePages(app: App, job: BroadcastJob): Promise<JobPage> {
     const stored = JSON.parse(job.send) as StoredSend;
     const send: EveryoneSend = { kind: 'everyone', app, origin: { kind: 'api', echo: false }, fromUserId: stored.fromUserId, objectName: stored.objectName, content: stored.content, isPersisted: stored.isPersisted, isCounted: stored.isCounted };
     const stamp = { sentTime: stored.sentTime, base: '0' };
     const prepared = await this.deps.audience.preparer.prepare(send, stored.content);
     const base = await viewBase(this.deps.audience, send, stamp);
     const message = messageView(base, { messageUId: job.messageUId, conversationType: conversationTypes.system, targetId: stored.fromUserId, prepared });
-    let { afterUser, delivered } = job;
-    // The first page after taking a job may have been half written by a node that stopped.
-    for (let resumed = afterUser !== '' || delivered > 0; !this.stopping; resumed = false) {
+    return async (afterUser, resumed) => {
       const userIds = await this.deps.users.listIds(app.appKey, afterUser, pageSize);
-      if (userIds.length === 0) return this.deps.jobs.finish(app.appKey, job.messageUId, 'done', '');
+      if (userIds.length === 0) return undefined;
       const page: PlannedMessage = { messageUId: job.messageUId, targetId: '', copies: [{ message, users: userIds, toInbox: !prepared.flags.status }], prepared };
       const committed = await this.deps.committer.commit(app, newSendStamp(stored.sentTime, 1), [page], resumed);
       await this.deps.publisher.publish(send, [page], committed);
-      afterUser = userIds[userIds.length - 1]!;
-      delivered += userIds.length;
-      // Gone: its sender's account was deleted, and its broadcasts with it.
-      if (!(await this.deps.jobs.progress(app.appKey, job.messageUId, afterUser, delivered, this.deps.clock.now() + leaseMs))) return;
-    }
-    await this.deps.jobs.progress(app.appKey, job.messageUId, afterUser, delivered, 0);
+      return { afterUser: userIds[userIds.length - 1]!, count: userIds.length };
+    };
   }
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../../model/clock.js';
 import type { Notification, PushProviderName } from '../../model/push.js';
 import type { Audience, PushAudienceStore } from '../../store/push-audience.js';
 import type { App } from '../apps.js';
+import type { AppWideSends, JobPage } from '../delivery/app-wide.js';
 import type { Deliverer } from '../delivery/deliver.js';
 
 /** What a push to an audience shows, per platform (RongCloud's `notification`). */
@@ -26,19 +27,34 @@ export interface AudiencePush {
 /** A message sent with an audience push reaches at most this many users named by tags (`everyone` uses the broadcast). */
 export const maxMessageAudience = 10_000;
 const systemBatch = 100;
+/** Users per page of an audience push: one statement writes the push jobs of their devices. */
+export const audiencePageSize = 500;
+
+/** What a push's job keeps (its row in `broadcast_jobs`, kind `push`). */
+interface StoredPush {
+  audience: Audience;
+  notifications: Partial<Record<PushProviderName, string>>;
+}
+
+type PagedJobs = Pick<AppWideSends, 'register' | 'startJob' | 'status'>;
 
 /**
- * Pushes to an audience (docs/push.md "Endpoints"): one push job per token of the
- * audience, written in one statement before the answer (durable like every push), then
- * sent by the workers; with a message, the audience gets it as a system message too.
+ * Pushes to an audience (docs/push.md "Endpoints"): the push is recorded as a durable job
+ * before the answer, then paged in the background like `/message/broadcast` (the same jobs
+ * and workers, src/core/delivery/app-wide.ts: any node goes on with a job whose node
+ * stopped): each page writes the push jobs of the next users' devices, which the push
+ * workers send. With a message, the audience gets it as a system message too.
  */
 export class AudiencePushes {
   constructor(
     private readonly store: PushAudienceStore,
     private readonly deliverer: Pick<Deliverer, 'deliver'>,
+    private readonly jobs: PagedJobs,
     private readonly clock: Clock,
     private readonly added: () => void,
-  ) {}
+  ) {
+    jobs.register('push', { pages: (app, job) => Promise.resolve(this.pages(app, job.messageUId, JSON.parse(job.send) as StoredPush)) });
+  }
 
   setTags(app: App, userIds: readonly string[], tags: readonly string[]): Promise<void> {
     return this.store.setTags(app.appKey, userIds, tags);
@@ -48,14 +64,28 @@ export class AudiencePushes {
     return this.store.tagsOf(app.appKey, userIds);
   }
 
-  /** Returns the push's id. */
+  /** Returns the push's id once its job is recorded (a node that stops after this still gets it done). */
   async push(app: App, push: AudiencePush): Promise<string> {
     const notifications = notificationsOf(push);
     if (push.message) await this.sendMessage(app, push.audience, push.message);
     const pushId = `push-${randomBytes(8).toString('hex')}`;
-    const written = await this.store.enqueue(app.appKey, pushId, push.audience, notifications, this.clock.now());
-    if (written > 0) this.added();
+    const stored: StoredPush = { audience: push.audience, notifications };
+    await this.jobs.startJob(app, 'push', pushId, JSON.stringify(stored));
     return pushId;
+  }
+
+  /** A push's progress: running, done or failed, and how many users' pushes were written; 404 for an unknown id. */
+  status(app: App, pushId: string) {
+    return this.jobs.status(app, pushId, 'push');
+  }
+
+  private pages(app: App, pushId: string, stored: StoredPush): JobPage {
+    return async (afterUser) => {
+      const page = await this.store.enqueuePage(app.appKey, pushId, stored.audience, stored.notifications, { afterUser, limit: audiencePageSize, now: this.clock.now() });
+      if (!page) return undefined;
+      if (page.written > 0) this.added();
+      return { afterUser: page.lastUser, count: page.users };
+    };
   }
 
   private async sendMessage(app: App, audience: Audience, message: NonNullable<AudiencePush['message']>): Promise<void> {

@@ -8,13 +8,19 @@ import type { PushTokens } from './tokens.js';
 const pollMs = 1_000;
 /** A node that takes a job has this long to finish it before another node may take it. */
 export const pushLeaseMs = 30_000;
-const jobsPerPass = 64;
+export const jobsPerPass = 64;
 /** Retries back off from 1 s, doubling, up to 5 minutes; a job is given up after this many attempts. */
 const firstRetryMs = 1_000;
 const maxRetryMs = 300_000;
 const maxAttempts = 10;
 /** Sent jobs are kept a day, so a message re-announced is found and not pushed twice. */
 const keepSentMs = 86_400_000;
+
+/** A pass's jobs with the badges of their users, by app and user. */
+interface Taken {
+  taken: PushJob[];
+  badges: Map<string, Map<string, number>>;
+}
 
 export interface PushWorkerDeps {
   jobs: PushJobStore;
@@ -23,8 +29,8 @@ export interface PushWorkerDeps {
   apps: Pick<AppRegistry, 'get'>;
   /** A connected device's delayed job (`unackedSeq`): still owed, neither acked nor read? */
   stillUnacked(app: App, job: PushJob & { unackedSeq: number }, notification: Notification): Promise<boolean>;
-  /** The user's total unread count, as the conversation list computes it (the iOS badge). */
-  unread(app: App, userId: string): Promise<number>;
+  /** Each user's total unread count, as the conversation list computes it (the iOS badges), in one query. */
+  unread(app: App, userIds: readonly string[]): Promise<Map<string, number>>;
   clock: Clock;
   /** What became of a job (logs, tests). */
   report(job: PushJob, outcome: PushOutcome | { kind: 'dropped'; reason: string }): void;
@@ -76,14 +82,28 @@ export class PushWorker {
     return this.running;
   }
 
+  /**
+   * Passes until no job is due. One statement reads a pass's badges and one marks its
+   * successes (a query per push was most of a fan-out's time, BENCHMARKS.md "Push fan-out"),
+   * and the database work of the passes before and after overlaps the pushes in flight: the
+   * next pass is taken, and the last one marked, while the provider answers this one.
+   */
   private async work(): Promise<void> {
     const { jobs, clock } = this.deps;
-    for (;;) {
+    let next: Promise<Taken> | undefined = this.takePass();
+    let marking: Promise<void> = Promise.resolve();
+    while (next) {
       this.again = false;
-      const taken = await jobs.take(clock.now(), pushLeaseMs, jobsPerPass);
-      await Promise.all(taken.map((job) => this.attempt(job).catch(this.deps.onError)));
-      if (taken.length < jobsPerPass) break;
+      const { taken, badges }: Taken = await next;
+      next = taken.length === jobsPerPass ? this.takePass() : undefined;
+      const sent: PushJob[] = [];
+      await Promise.all(taken.map((job) => this.attempt(job, badges, sent).catch(this.deps.onError)));
+      await marking;
+      marking = jobs.sent(sent, clock.now());
+      // Awaited next round (or below); this only keeps a failure from going unhandled meanwhile.
+      marking.catch(() => undefined);
     }
+    await marking;
     const now = clock.now();
     if (now - this.lastForget > pollMs * 60) {
       this.lastForget = now;
@@ -91,7 +111,33 @@ export class PushWorker {
     }
   }
 
-  private async attempt(job: PushJob): Promise<void> {
+  /** Takes the next pass's jobs and reads their badges; a failure is kept for the await, not left unhandled. */
+  private takePass(): Promise<Taken> {
+    const taking = (async () => {
+      const taken = await this.deps.jobs.take(this.deps.clock.now(), pushLeaseMs, jobsPerPass);
+      return { taken, badges: await this.badges(taken) };
+    })();
+    taking.catch(() => undefined);
+    return taking;
+  }
+
+  /** The iOS badges of the pass's APNs jobs, by app and user (a job with its own `count` needs none). */
+  private async badges(taken: readonly PushJob[]): Promise<Taken['badges']> {
+    const users = new Map<string, Set<string>>();
+    for (const job of taken) {
+      if (job.provider !== 'apns' || (JSON.parse(job.notification) as Notification).badge !== undefined) continue;
+      users.set(job.appKey, (users.get(job.appKey) ?? new Set<string>()).add(job.userId));
+    }
+    const badges = new Map<string, Map<string, number>>();
+    for (const [appKey, userIds] of users) {
+      const app = this.deps.apps.get(appKey);
+      if (app) badges.set(appKey, await this.deps.unread(app, [...userIds]));
+    }
+    return badges;
+  }
+
+  /** Sends one job and records what became of it; a success is only added to `sent`, marked with the pass's others. */
+  private async attempt(job: PushJob, badges: Taken['badges'], sent: PushJob[]): Promise<void> {
     const { jobs, clock } = this.deps;
     const app = this.deps.apps.get(job.appKey);
     const provider = app && this.deps.providers.of(app, job.provider);
@@ -101,12 +147,13 @@ export class PushWorker {
     if (unackedSeq !== undefined && !(await this.deps.stillUnacked(app, { ...job, unackedSeq }, notification))) {
       return this.drop(job, 'the connected device acked or read it');
     }
-    const badge = notification.badge ?? (job.provider === 'apns' ? await this.deps.unread(app, job.userId) : 0);
+    const badge = notification.badge ?? badges.get(job.appKey)?.get(job.userId) ?? 0;
     const outcome = await provider.send({ token: job.token, notification, badge, messageUId: job.messageUId });
     this.deps.report(job, outcome);
     switch (outcome.kind) {
       case 'sent':
-        return jobs.sent(job, clock.now());
+        sent.push(job);
+        return;
       case 'retry':
         if (job.attempts + 1 >= maxAttempts) return this.drop(job, `gave up after ${maxAttempts} attempts: ${outcome.reason}`);
         return jobs.retry(job, Math.round(clock.now() + Math.max(backoffMs(job.attempts), outcome.afterMs ?? 0)));

@@ -126,6 +126,10 @@ export function pushAudienceRoutes(app: FastifyInstance, pushes: AudiencePushes)
   toAudience('/push', 'Push a notification to users by id, by tags, or to everyone (with message: a system message too)');
   toAudience('/push/custom', 'Push a notification to an audience by tags (tagItems) or to everyone');
 
+  post(app, { path: '/push/status', summary: 'Progress of a push to an audience (paged in the background): running, done or failed, and how many users it reached', body: z.object({ id: requiredText(64) }) }, async (input, req) => {
+    return pushes.status(req.imApp, input.id);
+  });
+
   post(app, { path: '/push/user', summary: 'Push a notification to up to 100 users', body: pushUserBody }, async (input, req) => {
     const { notification: shown } = input;
     const id = await pushes.push(req.imApp, {
