@@ -137,6 +137,10 @@ describe('when a message is pushed', () => {
     await expect.poll(() => pushesTo(token).length, { timeout: 5000 }).toBe(2);
     const [first] = toAndroid(token);
     expect(first!.message).toMatchObject({ notification: { title: 'f-alice', body: 'one' }, data: { conversationType: '1', targetId: 'f-alice', objectName: 'RC:TxtMsg' } });
+    // The unread count as notification_count: 1 then 2, or 2 for both when one pass sent them.
+    const counts = toAndroid(token).map((p) => p.message.android?.notification?.notification_count);
+    expect(counts.at(-1)).toBe(2);
+    expect(counts[0]).toBeGreaterThanOrEqual(1);
     expect(fcm.issued).toHaveLength(1);
   });
 

@@ -121,11 +121,11 @@ export class PushWorker {
     return taking;
   }
 
-  /** The iOS badges of the pass's APNs jobs, by app and user (a job with its own `count` needs none). */
+  /** The badges of the pass's jobs (APNs `badge`, FCM `notification_count`), by app and user (a job with its own `count` needs none). */
   private async badges(taken: readonly PushJob[]): Promise<Taken['badges']> {
     const users = new Map<string, Set<string>>();
     for (const job of taken) {
-      if (job.provider !== 'apns' || (JSON.parse(job.notification) as Notification).badge !== undefined) continue;
+      if ((JSON.parse(job.notification) as Notification).badge !== undefined) continue;
       users.set(job.appKey, (users.get(job.appKey) ?? new Set<string>()).add(job.userId));
     }
     const badges = new Map<string, Map<string, number>>();
