@@ -8,7 +8,7 @@ import { adminRoutes } from './http/routes/admin.js';
 import { healthRoute } from './http/routes/health.js';
 import { metricsRoute } from './http/routes/metrics.js';
 import { historyExportRoutes, historyFileRoute } from './http/routes/history-export.js';
-import { openApiRoute } from './http/routes/openapi.js';
+import { registerOpenApi } from './http/openapi.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { permissionRoutes } from './http/routes/permissions.js';
 import { friendRoutes } from './http/routes/friends.js';
@@ -73,10 +73,10 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
   });
   registerErrorHandling(http);
   await registerBodyParsers(http);
+  await registerOpenApi(http);
 
   healthRoute(http, () => deps.healthy());
   metricsRoute(http, deps.metrics, deps.metricsToken);
-  openApiRoute(http);
   historyFileRoute(http, deps.historyExports);
   if (deps.adminToken !== undefined) await adminRoutes(http, deps.appSettings, deps.adminToken);
 

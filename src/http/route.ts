@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { App } from '../core/apps.js';
 import { findBadInput } from '../core/input-rules.js';
 import { ParleyError } from '../errors.js';
+import { v1Schema, v2Schema } from './route-schemas.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -21,7 +22,7 @@ declare module 'fastify' {
     imApp: App;
   }
   interface FastifyInstance {
-    /** Every signed route of this app, for the OpenAPI document (the schema is the single source). */
+    /** Every signed route of this app with its request schema (the fuzz tests walk it). */
     routeCatalog: RouteSpec<z.ZodType>[];
   }
 }
@@ -49,8 +50,10 @@ export function post<S extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<
     const result = await handler(parse(spec.body, request.body), request, reply);
     return { code: 200, ...result };
   };
-  app.post(`${spec.path}.json`, serve);
-  app.post(spec.path, serve);
+  const schema = v1Schema(spec);
+  app.post(`${spec.path}.json`, { schema }, serve);
+  // The path without `.json` is the same route: the document names it once.
+  app.post(spec.path, { schema: { ...schema, hide: true } }, serve);
 }
 
 /**
@@ -64,6 +67,7 @@ export function rest<S extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<
   app.route({
     method: spec.method,
     url: spec.path,
+    schema: v2Schema(spec),
     handler: async (request, reply) => {
       const input = { ...asObject(request.query), ...asObject(request.body), ...asObject(request.params) };
       const result = await handler(parse(spec.body, input), request, reply);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { asParleyError } from '../../errors.js';
+import { errorResponses, json } from '../../http/openapi.js';
 import type { RongCloudServices } from './services.js';
 
 /** The navigation paths of RongCloud's SDKs: the current POST and the older script form. */
@@ -11,6 +12,19 @@ const wsProtocol = { plain: 5, tls: 6 } as const;
 
 const postBody = z.object({ token: z.string().max(1024) }).loose();
 const scriptQuery = z.object({ appId: z.string().max(64), token: z.string().max(1024), callBack: z.string().regex(/^[A-Za-z_$][\w$]*$/).max(64).optional() }).loose();
+
+const answers = {
+  200: json(z.looseObject({ code: z.literal(200), userId: z.string(), server: z.string() }), 'Where to open the WebSocket'),
+  401: json(z.object({ code: z.literal(401) }), 'The token is not valid for this app (the SDK reports 31004)'),
+  ...errorResponses(['internal', 'storageTimeout']),
+};
+const described = (summary: string, request: object, response: object) => ({ summary, tags: ['navigation'], security: [], ...request, response });
+const preflight = described('CORS preflight', {}, { 204: { description: 'Allowed from every origin', content: { 'text/plain': { schema: z.string().max(0) } } } });
+const postSchema = described('RongCloud SDK navigation (the `RC-Appkey` header names the app)', { body: postBody, consumes: ['application/x-www-form-urlencoded', 'application/json'] }, answers);
+const scriptSchema = described('RongCloud SDK navigation, older script form', { querystring: scriptQuery }, {
+  ...answers,
+  200: { description: 'The answer as JSON, or `callBack(json);`', content: { 'application/javascript': { schema: z.string() } } },
+});
 
 /**
  * RongCloud's navigation (docs/rongcloud-client-protocol.md §1): tells the SDK to open
@@ -25,7 +39,7 @@ export function registerNavigation(http: FastifyInstance, users: RongCloudServic
       reply.header('Vary', 'Origin');
     });
     for (const path of [postPath, scriptPath]) {
-      scope.options(path, async (_request, reply) =>
+      scope.options(path, { schema: preflight }, async (_request, reply) =>
         reply
           .code(204)
           .header('Access-Control-Allow-Methods', 'GET, POST, OPTIONS')
@@ -34,13 +48,13 @@ export function registerNavigation(http: FastifyInstance, users: RongCloudServic
           .send(),
       );
     }
-    scope.post(postPath, async (request, reply) => {
+    scope.post(postPath, { schema: postSchema }, async (request, reply) => {
       const body = postBody.safeParse(request.body ?? {});
       const appKey = request.headers['rc-appkey'];
       const answer = await navigation(request, users, typeof appKey === 'string' ? appKey : '', body.success ? body.data.token : '');
       return reply.code(answer.code).send(answer);
     });
-    scope.get(scriptPath, async (request, reply) => {
+    scope.get(scriptPath, { schema: scriptSchema }, async (request, reply) => {
       const query = scriptQuery.safeParse(request.query);
       const answer = await navigation(request, users, query.success ? query.data.appId : '', query.success ? query.data.token : '');
       const json = JSON.stringify(answer);

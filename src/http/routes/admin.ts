@@ -5,6 +5,7 @@ import type { App, VersionedApp } from '../../core/apps.js';
 import { appSchema, describeIssues } from '../../config.js';
 import { ParleyError } from '../../errors.js';
 import { requireBearer } from '../bearer.js';
+import { bearerRefusal, bearerSecurity, errorResponses, json } from '../openapi.js';
 
 /** The path's app key, with the rule the app schema has for it. */
 const appKeyParams = z.object({ appKey: appSchema.shape.appKey }).strict();
@@ -13,6 +14,38 @@ function appKeyOf(request: FastifyRequest): string {
   const parsed = appKeyParams.safeParse(request.params);
   if (!parsed.success) throw new ParleyError('badParameter', describeIssues(parsed.error));
   return parsed.data.appKey;
+}
+
+/** An app as answered: its settings without secrets, and the version they are at. */
+const appView = z.looseObject({ appKey: z.string(), version: z.number().int() });
+const appAnswer = z.object({ code: z.literal(200), app: appView });
+const settingsBody = appSchema.omit({ appKey: true });
+
+interface AdminRoute {
+  summary: string;
+  answer: z.ZodType;
+  body?: z.ZodType;
+  /** False for `/apps`, the one path without an app key. */
+  inPath?: boolean;
+  /** PUT answers 201 when it made the app. */
+  creates?: boolean;
+}
+
+/** An admin route's schema for the OpenAPI document (the core validates bodies, docs/admin.md). */
+function schema({ summary, answer, body, inPath = true, creates = false }: AdminRoute) {
+  return {
+    summary,
+    tags: ['admin'],
+    security: bearerSecurity,
+    ...(inPath && { params: appKeyParams }),
+    ...(body && { body }),
+    response: {
+      200: json(answer, 'Done'),
+      ...(creates && { 201: json(answer, 'Created') }),
+      401: bearerRefusal,
+      ...errorResponses(['badParameter', 'notFound', 'internal', 'storageTimeout']),
+    },
+  };
 }
 
 /** Without the secrets: the app secret only ever leaves in the rotation's answer, push private keys never. */
@@ -39,32 +72,32 @@ export async function adminRoutes(http: FastifyInstance, settings: AppSettings, 
         reply.header('cache-control', 'no-store');
       });
 
-      admin.get('/apps', async () => ({ code: 200, apps: (await settings.list()).map(view) }));
+      admin.get('/apps', { schema: schema({ summary: 'Every app, without secrets', answer: z.object({ code: z.literal(200), apps: z.array(appView) }), inPath: false }) }, async () => ({ code: 200, apps: (await settings.list()).map(view) }));
 
-      admin.get('/apps/:appKey', async (request) => ({ code: 200, app: view(await settings.get(appKeyOf(request))) }));
+      admin.get('/apps/:appKey', { schema: schema({ summary: 'One app, without secrets', answer: appAnswer }) }, async (request) => ({ code: 200, app: view(await settings.get(appKeyOf(request))) }));
 
-      admin.put('/apps/:appKey', async (request, reply) => {
+      admin.put('/apps/:appKey', { schema: schema({ summary: 'Create or replace an app', answer: appAnswer, body: settingsBody, creates: true }) }, async (request, reply) => {
         const appKey = appKeyOf(request);
         const { app, created } = await settings.put(appKey, request.body);
         request.log.info({ appKey, version: app.version, created }, 'app settings replaced');
         return reply.status(created ? 201 : 200).send({ code: 200, app: view(app) });
       });
 
-      admin.patch('/apps/:appKey', async (request) => {
+      admin.patch('/apps/:appKey', { schema: schema({ summary: 'Change some settings (an RFC 7396 merge patch of these fields)', answer: appAnswer, body: settingsBody.partial() }) }, async (request) => {
         const appKey = appKeyOf(request);
         const app = await settings.patch(appKey, request.body);
         request.log.info({ appKey, version: app.version, changed: Object.keys(request.body as object) }, 'app settings changed');
         return { code: 200, app: view(app) };
       });
 
-      admin.delete('/apps/:appKey', async (request) => {
+      admin.delete('/apps/:appKey', { schema: schema({ summary: 'Delete an app', answer: z.object({ code: z.literal(200) }) }) }, async (request) => {
         const appKey = appKeyOf(request);
         await settings.remove(appKey);
         request.log.info({ appKey }, 'app deleted');
         return { code: 200 };
       });
 
-      admin.post('/apps/:appKey/secret', async (request) => {
+      admin.post('/apps/:appKey/secret', { schema: schema({ summary: 'Rotate the app secret (the only answer carrying it)', answer: z.object({ code: z.literal(200), appKey: z.string(), appSecret: z.string() }) }) }, async (request) => {
         const appKey = appKeyOf(request);
         const appSecret = await settings.rotateSecret(appKey);
         request.log.info({ appKey }, 'app secret rotated');

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { DownloadLink, HistoryExportService } from '../../core/history-export.js';
 import { ParleyError } from '../../errors.js';
+import { errorResponses } from '../openapi.js';
 import { requiredText } from '../params.js';
 import { post } from '../route.js';
 
@@ -31,7 +32,15 @@ export function historyExportRoutes(app: FastifyInstance, exports: HistoryExport
  * registered outside the signed routes; the link's own signature and expiry guard it.
  */
 export function historyFileRoute(app: FastifyInstance, exports: HistoryExportService): void {
-  app.get<{ Params: { appKey: string; file: string } }>(`${filesPath}/:appKey/:file`, async (request, reply) => {
+  const schema = {
+    summary: 'Download one hour of messages (the link `/message/history` answers; unsigned)',
+    tags: ['message'],
+    security: [],
+    params: z.object({ appKey: z.string(), file: z.string().describe('`yyyyMMddHH.zip`') }),
+    querystring: linkQuery,
+    response: { 200: { description: 'The zip', content: { 'application/zip': { schema: z.string() } } }, ...errorResponses(['historyLinkInvalid', 'notFound', 'internal', 'storageTimeout']) },
+  };
+  app.get<{ Params: { appKey: string; file: string } }>(`${filesPath}/:appKey/:file`, { schema }, async (request, reply) => {
     const { appKey, file } = request.params;
     if (!file.endsWith('.zip')) throw new ParleyError('notFound', `no such history file: ${file}`);
     const link = linkQuery.safeParse(request.query);

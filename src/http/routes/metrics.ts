@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Metrics } from '../../metrics/metrics.js';
 import { requireBearer } from '../bearer.js';
+import { bearerRefusal, bearerSecurity } from '../openapi.js';
 
 /**
  * Unsigned, for Prometheus: `GET /metrics` in its text format. With a token configured
@@ -9,5 +11,11 @@ import { requireBearer } from '../bearer.js';
  */
 export function metricsRoute(app: FastifyInstance, metrics: Metrics, token: string | undefined): void {
   const onRequest = token === undefined ? [] : [requireBearer(token, 'metrics need the bearer token (METRICS_TOKEN)')];
-  app.get('/metrics', { logLevel: 'warn', onRequest }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+  const schema = {
+    summary: 'Prometheus metrics (bearer token when METRICS_TOKEN is set)',
+    tags: ['operations'],
+    security: token === undefined ? [] : bearerSecurity,
+    response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } }, 401: bearerRefusal },
+  };
+  app.get('/metrics', { logLevel: 'warn', onRequest, schema }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
 }
