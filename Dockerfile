@@ -2,10 +2,10 @@
 # server, its production dependencies and the migrations, as the unprivileged `node` user.
 FROM node:20.20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json tsconfig.client.json ./
 RUN npm ci
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 FROM node:20.20-bookworm-slim
 ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 DATA_DIR=/data

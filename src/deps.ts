@@ -185,7 +185,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
   closers.push(async () => metrics.close());
 
   try {
-    const storeSql = options.shared?.sql ?? (config.databaseUrl ? createPgClient(config.databaseUrl, { timeoutMs: config.storeTimeoutMs }) : await createPgliteClient(config.dataDir));
+    const storeSql = options.shared?.sql ?? (await openSql(config));
     if (!options.shared?.sql) closers.push(() => storeSql.close());
     const sql = metrics.timedSql(storeSql);
     const applied = await migrate(sql);
@@ -404,8 +404,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     };
   } catch (err) {
     await closeAll(closers);
-    // Two processes on one embedded folder is a configuration the operator must change.
-    throw err instanceof DataDirInUseError ? new ConfigError(err.message) : err;
+    throw err;
   }
 }
 
@@ -479,6 +478,18 @@ async function startDevelopmentApp(sql: SqlClient, appStore: AppStore, appSettin
   if ((await appStore.all()).some((stored) => stored.appKey !== appKey)) return undefined;
   await appSettings.seedIfAbsent({ appKey, appSecret, signatureMaxAgeSeconds: defaultSignatureMaxAgeSeconds, features: featuresSchema.parse(developmentFeatures) });
   return appKey;
+}
+
+/**
+ * The SQL store the config names: Postgres with DATABASE_URL, else PGlite in DATA_DIR. Two
+ * processes on one embedded folder is a configuration the operator must change: a ConfigError.
+ */
+export async function openSql(config: Config): Promise<SqlClient> {
+  try {
+    return config.databaseUrl ? createPgClient(config.databaseUrl, { timeoutMs: config.storeTimeoutMs }) : await createPgliteClient(config.dataDir);
+  } catch (err) {
+    throw err instanceof DataDirInUseError ? new ConfigError(err.message) : err;
+  }
 }
 
 /** Closes in reverse order of opening; every closer runs even if one fails. */

@@ -11,7 +11,7 @@
  * - `{op:"closeReceivers"}`.
  */
 import { createRequire } from 'node:module';
-import { ParleyClient } from '../../src/client/client.js';
+import { ParleyClient } from '../../src/client/node.js';
 import type { HttpRunResult } from './a-common.js';
 import { answerCommands } from './load-commands.js';
 

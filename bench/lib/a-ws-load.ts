@@ -20,7 +20,7 @@
  *   protocol (bench/lib/rongcloud-client.ts): send, notice, pull.
  */
 import WebSocket from 'ws';
-import { ParleyClient } from '../../src/client/client.js';
+import { ParleyClient } from '../../src/client/node.js';
 import { answerCommands } from './load-commands.js';
 import { rongCloudDevice } from './rongcloud-client.js';
 import { xmppClient } from './xmpp-client.js';

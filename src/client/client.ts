@@ -1,14 +1,49 @@
-import { EventEmitter } from 'node:events';
-import WebSocket from 'ws';
-import type { Platform } from '../model/platform.js';
-import type { ClientMessage, ConnectResult, ExpansionChange, KickedFrame, PushProvider, ServerFrame, SyncedFrame } from './protocol.js';
+import { TypedEmitter } from './emitter.js';
+import type {
+  ClientMessage,
+  ConnectFields,
+  ConnectResult,
+  ExpansionChange,
+  KickedFrame,
+  Op,
+  Platform,
+  PushProvider,
+  Requests,
+  SendFields,
+  SendResult,
+  ServerFrame,
+  SyncedFrame,
+} from './protocol.js';
 
-export interface SendResult {
-  messageUId: string;
-  sentTime: number;
-  /** The sender's own inbox seq for it (multiDeviceSync). */
-  seq?: number;
+/**
+ * What the client needs of a WebSocket: the standard (WHATWG) one of browsers and Node 22,
+ * which `ws` implements too. Text frames arrive as strings.
+ */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
 }
+
+/** Opens a socket to `url`; the default uses the global `WebSocket`. */
+export type SocketFactory = (url: string) => WebSocketLike;
+
+/** The standard readyState values. */
+const OPEN = 1;
+const CLOSED = 3;
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/** The global `WebSocket` (browsers, Node 22); Node without one passes a factory (the `parley/client` Node entry does). */
+export const globalSocket: SocketFactory = (url) => {
+  const Global = (globalThis as { WebSocket?: new (url: string) => unknown }).WebSocket;
+  if (!Global) throw new Error('no global WebSocket here: pass createSocket (on Node, import the Node entry of parley/client, which falls back to ws)');
+  return new Global(url) as WebSocketLike;
+};
 
 export interface ClientOptions {
   /** `ws://host:port/ws` */
@@ -29,6 +64,8 @@ export interface ClientOptions {
   autoAck?: boolean;
   /** Reconnect after an unexpected close, with exponential backoff; `false` to stay closed. */
   reconnect?: false | { initialDelayMs: number; maxDelayMs: number };
+  /** How sockets are opened (default: the global `WebSocket`). */
+  createSocket?: SocketFactory;
 }
 
 export class ParleyRequestError extends Error {
@@ -41,7 +78,7 @@ export class ParleyRequestError extends Error {
   }
 }
 
-interface ClientEvents {
+export interface ClientEvents {
   message: [ClientMessage];
   expansion: [ExpansionChange];
   synced: [SyncedFrame];
@@ -53,7 +90,7 @@ interface ClientEvents {
 interface Pending {
   resolve(data: unknown): void;
   reject(err: Error): void;
-  timer: NodeJS.Timeout;
+  timer: Timer;
 }
 
 /** Close codes after which reconnecting cannot help. */
@@ -68,22 +105,24 @@ const finalCloseCodes = new Set([4001, 4002]);
  * not yet counted; a hole that stays open is filled with `sync`, and a reconnect resumes
  * from the watermark. Messages it already emitted are never emitted twice.
  */
-export class ParleyClient extends EventEmitter<ClientEvents> {
-  private socket: WebSocket | undefined;
+export class ParleyClient extends TypedEmitter<ClientEvents> {
+  private socket: WebSocketLike | undefined;
+  /** Settles when the current socket closed. */
+  private socketClosed: Promise<void> = Promise.resolve();
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private closedByUser = false;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: Timer | undefined;
   private attempt = 0;
   /** Every inbox seq up to here is held. */
   private seq: number;
   /** Seqs held above the watermark (emitted, waiting for the hole below them). */
   private readonly ahead = new Set<number>();
-  private holeTimer: NodeJS.Timeout | undefined;
+  private holeTimer: Timer | undefined;
   /** Holes during a catch-up are expected (entries not owed); only live ones are filled. */
   private live = false;
   private currentEpoch: string | undefined;
-  private ackTimer: NodeJS.Timeout | undefined;
+  private ackTimer: Timer | undefined;
   private ackedSeq = 0;
 
   constructor(private readonly options: ClientOptions) {
@@ -102,29 +141,36 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   }
 
   get isOpen(): boolean {
-    return this.socket?.readyState === WebSocket.OPEN;
+    return this.socket?.readyState === OPEN;
   }
 
   /** Opens the socket and performs the handshake; rejects with the server's code on refusal. */
   async connect(): Promise<ConnectResult> {
     this.closedByUser = false;
-    const socket = new WebSocket(this.options.url);
+    const socket = (this.options.createSocket ?? globalSocket)(this.options.url);
     this.socket = socket;
-    socket.on('message', (data: Buffer) => this.onFrame(JSON.parse(data.toString()) as ServerFrame));
-    socket.on('close', (code, reason) => this.onClose(socket, code, reason.toString()));
-    socket.on('error', () => undefined); // followed by 'close', which does the work
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', resolve);
-      socket.once('close', (code) => reject(new ParleyRequestError(code, `socket closed before open (${code})`)));
+    const opened = new Promise<void>((resolve, reject) => {
+      socket.onopen = () => resolve();
+      this.socketClosed = new Promise<void>((closed) => {
+        socket.onclose = ({ code, reason }) => {
+          closed();
+          this.onClose(socket, code, reason);
+          reject(new ParleyRequestError(code, `socket closed before open (${code})`));
+        };
+      });
     });
-    const result = await this.request<ConnectResult>('connect', {
+    socket.onmessage = ({ data }) => this.onFrame(JSON.parse(String(data)) as ServerFrame);
+    socket.onerror = () => undefined; // followed by 'close', which does the work
+    await opened;
+    const handshake: ConnectFields = {
       token: this.options.token,
       deviceId: this.options.deviceId,
       platform: this.options.platform,
       lastSeq: this.seq,
       ...(this.currentEpoch !== undefined && { epoch: this.currentEpoch }),
       ...(this.options.appKey !== undefined && { appKey: this.options.appKey }),
-    });
+    };
+    const result = await this.request<ConnectResult>('connect', { ...handshake });
     this.attempt = 0;
     this.currentEpoch = result.epoch;
     this.emit('connected', result);
@@ -132,9 +178,16 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   }
 
   /** Sends one request and resolves with its `data`, or rejects with its code. */
-  request<T = Record<string, unknown>>(op: string, fields: Record<string, unknown> = {}): Promise<T> {
+  request<O extends Op>(op: O, fields?: Requests[O]['fields']): Promise<Requests[O]['data']>;
+  /**
+   * An op this client does not type (a newer server's, or a malformed request in a test), its
+   * data typed by the caller; with an explicit `T`, a typed op too. A typed op with inferred
+   * types must match its fields (the `O & …` makes it fall to the signature above).
+   */
+  request<T = Record<string, unknown>, O extends string = string>(op: O & (O extends Op ? never : unknown), fields?: Record<string, unknown>): Promise<T>;
+  request<T>(op: string, fields: object = {}): Promise<T> {
     const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) {
+    if (!socket || socket.readyState !== OPEN) {
       return Promise.reject(new ParleyRequestError(33001, 'not connected'));
     }
     const id = this.nextId++;
@@ -149,8 +202,8 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   }
 
   /** Sends a message; its own inbox seq (if any) counts as held, so it is not fetched back. */
-  async send(fields: Record<string, unknown>): Promise<SendResult> {
-    const result = await this.request<SendResult>('send', fields);
+  async send(fields: SendFields): Promise<SendResult> {
+    const result = await this.request('send', fields);
     if (result.seq !== undefined) this.hold(result.seq, false);
     return result;
   }
@@ -168,26 +221,24 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     await this.request('push.unregister');
   }
 
-  /** Closes for good: no reconnect. */
   /** Logs the user out on this device (no more pushes to it); the server closes the socket, which stays closed. */
   async logout(): Promise<void> {
     this.closedByUser = true;
     clearTimeout(this.reconnectTimer);
-    const socket = this.socket;
-    const closed = socket && new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const closed = this.socketClosed;
     await this.request('logout');
     await closed;
   }
 
+  /** Closes for good: no reconnect. */
   async close(): Promise<void> {
     this.closedByUser = true;
     clearTimeout(this.reconnectTimer);
     const socket = this.socket;
-    if (!socket || socket.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      socket.once('close', () => resolve());
-      socket.close(1000);
-    });
+    if (!socket || socket.readyState === CLOSED) return;
+    const closed = this.socketClosed;
+    socket.close(1000);
+    await closed;
   }
 
   private onFrame(frame: ServerFrame): void {
@@ -255,7 +306,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   /** Asks for what is missing below the seqs held ahead of the watermark. */
   private fillHole(): void {
     if (this.ahead.size === 0 || !this.isOpen) return;
-    this.request<{ messages: ClientMessage[]; expansions: ExpansionChange[] }>('sync', { afterSeq: this.seq, limit: 500 }).then(
+    this.request('sync', { afterSeq: this.seq, limit: 500 }).then(
       ({ messages, expansions }) => {
         messages.forEach((m) => this.receive(m));
         expansions.forEach((e) => this.receiveExpansion(e));
@@ -278,7 +329,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     }, delayMs);
   }
 
-  private onClose(socket: WebSocket, code: number, reason: string): void {
+  private onClose(socket: WebSocketLike, code: number, reason: string): void {
     if (socket !== this.socket) return;
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;

@@ -74,6 +74,21 @@ export class AppSettings {
     await this.store.insertIfAbsent(app.appKey, settingsOf(app), this.clock.now());
   }
 
+  /** Creates the app with `settings` (validated whole); an app of that key stays as it is, and this is 1002. */
+  async create(appKey: string, settings: unknown): Promise<App> {
+    const app = validate(appKey, settings);
+    if (!(await this.store.insertIfAbsent(appKey, settingsOf(app), this.clock.now()))) {
+      throw new ParleyError('badParameter', `appKey: an app ${appKey} exists already`);
+    }
+    await this.changed(appKey);
+    return app;
+  }
+
+  /** A new random app secret (create, rotate). */
+  static newSecret(): string {
+    return randomBytes(16).toString('hex');
+  }
+
   /** Reads the apps from the store into the registry; resolves once a read begun after the call is applied. */
   refresh(): Promise<void> {
     if (this.queued) return this.queued;
@@ -133,7 +148,7 @@ export class AppSettings {
 
   /** A new random secret: signatures and user tokens made with the old one stop working. */
   async rotateSecret(appKey: string): Promise<string> {
-    const appSecret = randomBytes(16).toString('hex');
+    const appSecret = AppSettings.newSecret();
     await this.update(appKey, (current) => ({ ...current, appSecret }));
     return appSecret;
   }

@@ -29,7 +29,8 @@ export function createSqlAppStore(sql: SqlClient): AppStore {
     },
 
     async insertIfAbsent(appKey, settings, now) {
-      await sql.query('INSERT INTO apps (app_key, settings, updated_at) VALUES ($1, $2, $3) ON CONFLICT (app_key) DO NOTHING', [appKey, JSON.stringify(settings), now]);
+      const inserted = await sql.query('INSERT INTO apps (app_key, settings, updated_at) VALUES ($1, $2, $3) ON CONFLICT (app_key) DO NOTHING RETURNING app_key', [appKey, JSON.stringify(settings), now]);
+      return inserted.rows.length > 0;
     },
 
     update(appKey, change, now) {

@@ -11,8 +11,8 @@ export interface AppStore {
   all(): Promise<StoredApp[]>;
   /** Creates or replaces the app; `created` tells which. */
   put(appKey: string, settings: Record<string, unknown>, now: number): Promise<{ created: boolean; version: number }>;
-  /** Creates the app unless one of that key is stored (the development app's first start). */
-  insertIfAbsent(appKey: string, settings: Record<string, unknown>, now: number): Promise<void>;
+  /** Creates the app unless one of that key is stored; false when one was. */
+  insertIfAbsent(appKey: string, settings: Record<string, unknown>, now: number): Promise<boolean>;
   /**
    * Replaces the app's settings with `change(current)` under a row lock, so two concurrent
    * changes never lose one another; undefined when no such app is stored. A throw from

@@ -26,8 +26,8 @@ describe('app store', () => {
   });
 
   it('inserts if absent only', async () => {
-    await apps.insertIfAbsent('two', { appSecret: 'first' }, 1);
-    await apps.insertIfAbsent('two', { appSecret: 'second' }, 2);
+    expect(await apps.insertIfAbsent('two', { appSecret: 'first' }, 1)).toBe(true);
+    expect(await apps.insertIfAbsent('two', { appSecret: 'second' }, 2)).toBe(false);
     expect((await apps.all()).find((a) => a.appKey === 'two')?.settings).toEqual({ appSecret: 'first' });
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ParleyClient } from '../../src/client/client.js';
+import { ParleyClient } from '../../src/client/node.js';
 import { outboxStaleMs } from '../../src/core/delivery/outbox-relay.js';
 import { decodeAppends } from '../../src/store/outbox.sql.js';
 import { connectDevice, ManualClock, settle, type Device } from '../helpers/device.js';

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { ParleyClient } from '../../src/client/client.js';
+import { ParleyClient } from '../../src/client/node.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, adminOf } from '../helpers/admin.js';
 import { CallbackReceiver, signatureIsValid } from '../helpers/callback-receiver.js';

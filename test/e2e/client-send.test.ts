@@ -67,7 +67,7 @@ describe('WebSocket send (client to client)', () => {
     const receiver = await connectDevice(t, single, 'r4');
     const phone = await connectDevice(t, single, 's4');
     const frame = { conversationType: 1, targetId: 'r4', objectName: 'RC:TxtMsg', content: txt, ...change };
-    await expect(phone.client.request('send', frame)).rejects.toMatchObject({ code: 1002 });
+    await expect(phone.client.request<unknown>('send', frame)).rejects.toMatchObject({ code: 1002 });
     expect(phone.client.isOpen).toBe(true);
     await settle();
     expect(receiver.messages).toHaveLength(0);
@@ -89,10 +89,10 @@ describe('WebSocket send (client to client)', () => {
     await phone.client.request('ack', { seq: base + 2 });
     expect(await t.deps.inbox.cursor(multi.appKey, 'r5', 'r5-phone')).toBe(base + 2);
     await expect(phone.client.request('ack', { seq: -1 })).rejects.toMatchObject({ code: 1002 });
-    await expect(phone.client.request('ack', {})).rejects.toMatchObject({ code: 1002 });
+    await expect(phone.client.request<unknown>('ack', {})).rejects.toMatchObject({ code: 1002 });
     expect(await t.deps.inbox.cursor(multi.appKey, 'r5', 'r5-phone')).toBe(base + 2);
     for (const bad of [{}, { afterSeq: 'x' }, { afterSeq: 0, limit: 0 }, { afterSeq: 0, limit: 501 }]) {
-      await expect(phone.client.request('sync', bad)).rejects.toMatchObject({ code: 1002 });
+      await expect(phone.client.request<unknown>('sync', bad)).rejects.toMatchObject({ code: 1002 });
     }
   });
 });

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ParleyClient } from '../../src/client/client.js';
+import { ParleyClient } from '../../src/client/node.js';
 
 /**
  * The client against a scripted server: it records every `connect` and lets the

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ParleyClient } from '../../src/client/client.js';
+import { ParleyClient } from '../../src/client/node.js';
 import type { ClientMessage, SyncedFrame } from '../../src/client/protocol.js';
 import { startOwnPostgres, startOwnRedis, type OwnService } from '../helpers/own-services.js';
 import { signHeaders, formEncode, startServer, type TestApp, type TestServer } from '../helpers/server.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startParleyProcess, type ParleyProcess } from '../../bench/lib/parley-process.js';
-import { ParleyClient } from '../../src/client/client.js';
+import { ParleyClient } from '../../src/client/node.js';
 import type { ClientMessage } from '../../src/client/protocol.js';
 import { freshStorage, storageMode, type TestStorage } from '../helpers/storage.js';
 

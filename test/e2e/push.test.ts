@@ -69,7 +69,7 @@ async function drained(): Promise<void> {
 describe('device tokens (push.register / push.unregister)', () => {
   it('refuses an unknown provider, an empty token and a 4 KB token with 1002, storing nothing', async () => {
     const device: Device = await connectDevice(t, app, 'tok-bad');
-    await expect(device.client.request('push.register', { provider: 'hms', token: apnsToken() })).rejects.toMatchObject({ code: 1002 });
+    await expect(device.client.request<unknown>('push.register', { provider: 'hms', token: apnsToken() })).rejects.toMatchObject({ code: 1002 });
     await expect(device.client.request('push.register', { provider: 'apns', token: '' })).rejects.toMatchObject({ code: 1002 });
     await expect(device.client.request('push.register', { provider: 'fcm', token: 'a'.repeat(4096) })).rejects.toMatchObject({ code: 1002 });
     await expect(device.client.request('push.register', { provider: 'fcm', token: 'a/../b' })).rejects.toMatchObject({ code: 1002 });

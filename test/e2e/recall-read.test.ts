@@ -123,7 +123,7 @@ describe('recall', () => {
     await receiver.received(1);
     await expect(receiver.client.request('recall', { messageUId: sent.messageUId })).rejects.toMatchObject({ code: 25107 });
     await expect(receiver.client.request('recall', { messageUId: 'AAAA-AAAA-AAAA-AAAA' })).rejects.toMatchObject({ code: 25101 });
-    await expect(receiver.client.request('recall', {})).rejects.toMatchObject({ code: 1002 });
+    await expect(receiver.client.request<unknown>('recall', {})).rejects.toMatchObject({ code: 1002 });
     await settle();
     expect(commands(sender)).toHaveLength(0);
     expect(commands(receiver)).toHaveLength(0);
@@ -431,7 +431,7 @@ describe('read positions and the conversation list', () => {
     const outsider = await connectDevice(t, app, 'rf-o');
     await expect(outsider.client.request('read', { conversationType: 4, targetId: 'room', lastReadTime: 1 })).rejects.toMatchObject({ code: 1002 });
     await expect(outsider.client.request('read', { conversationType: 3, targetId: 'rf', lastReadTime: clock.now() })).rejects.toMatchObject({ code: 22406 });
-    await expect(outsider.client.request('read', { conversationType: 1, targetId: 'rf-s' })).rejects.toMatchObject({ code: 1002 });
+    await expect(outsider.client.request<unknown>('read', { conversationType: 1, targetId: 'rf-s' })).rejects.toMatchObject({ code: 1002 });
     await expect(outsider.client.send({ conversationType: 1, targetId: 'rf-s', objectName: 'RC:SRSMsg', content: { lastMessageSendTime: 'now' } })).rejects.toMatchObject({ code: 1002 });
     const states = await t.deps.sql.query('SELECT 1 FROM conversation_states WHERE app_key = $1 AND user_id = $2', [app.appKey, 'rf-o']);
     expect(states.rows).toEqual([]);

@@ -30,6 +30,14 @@ for (const name of ['DISCONNECT', 'READ_RECEIPT_RECEIVED', 'MESSAGE_RECEIPT_REQU
 window.sdkReady = true;
 </script></head><body>Parley browser test</body></html>`;
 
+/** Debian's Chromium (installed by scripts/ensure-chromium.sh), headless. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
 export interface ReceivedMessage {
   conversationType: number;
   targetId: string;
@@ -68,10 +76,7 @@ export class SdkBrowser {
       response.writeHead(200, { 'content-type': file.type }).end(file.body);
     });
     await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    const browser = await launchChromium();
     return new SdkBrowser(browser, pageServer, `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`);
   }
 

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
+import { ParleyClient, type ClientOptions } from '../../src/client/node.js';
 import type { ClientMessage, ExpansionChange, SyncedFrame } from '../../src/client/protocol.js';
 import type { Clock } from '../../src/model/clock.js';
 import type { TestApp, TestServer } from './server.js';

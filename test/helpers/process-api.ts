@@ -1,5 +1,5 @@
 import type { ParleyProcess } from '../../bench/lib/parley-process.js';
-import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
+import { ParleyClient, type ClientOptions } from '../../src/client/node.js';
 import type { ClientMessage } from '../../src/client/protocol.js';
 import { formEncode, signHeaders, type FormBody } from './server.js';
 

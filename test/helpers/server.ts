@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { buildApp, type ParleyServer } from '../../src/app.js';
 import type { RongCloudOptions } from '../../src/gateway/rongcloud/connection.js';
-import { ParleyClient, type ClientOptions } from '../../src/client/client.js';
+import { ParleyClient, type ClientOptions } from '../../src/client/node.js';
 import type { z } from 'zod';
 import { appSchema, type AppConfig, type callbacksSchema, type Config } from '../../src/config.js';
 import { systemClock, type Clock } from '../../src/model/clock.js';
