@@ -82,7 +82,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
 
   await http.register(async (signed) => {
     signed.addHook('onRequest', async (request, reply) => {
-      const app = await verifySignature(request, deps.apps, deps.signedNonces, deps.clock.now());
+      const app = await verifySignature(request, deps.apps, deps.signedCalls);
       request.imApp = app;
       // The reply's logger too: it writes the "request completed" line.
       request.log = reply.log = request.log.child({ appKey: app.appKey });
@@ -108,7 +108,7 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
     pushAudienceRoutes(signed, deps.push.audience);
   });
 
-  const gateway = new Gateway(deps.logger, deps.devices, deps.connectionCounter, { ...defaultGatewayOptions, ...gatewayOptions });
+  const gateway = new Gateway(deps.logger, deps.devices, deps.connectionLimits, { ...defaultGatewayOptions, ...gatewayOptions });
   // RongCloud's client protocol: its SDKs navigate here, then open `/websocket`.
   const rongCloud = { clock: deps.clock, users: deps.users, expansion: deps.expansion, roomEntries: deps.chatrooms };
   registerNavigation(http, rongCloud.users);

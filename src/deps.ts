@@ -22,6 +22,8 @@ import { Metrics } from './metrics/metrics.js';
 import { RateLimits } from './core/rate-limits.js';
 import { LivePush } from './core/delivery/live-push.js';
 import { OutboxRelay } from './core/delivery/outbox-relay.js';
+import { ConnectionLimits } from './core/connection-limits.js';
+import { SignedCalls } from './core/signed-calls.js';
 import { ContentPreparer, SenderProfiles } from './core/delivery/prepare.js';
 import { Publisher } from './core/delivery/publish.js';
 import { Devices } from './core/devices.js';
@@ -58,8 +60,6 @@ import type { ChatroomMembers } from './store/chatroom-members.js';
 import { createSqlChatroomStore } from './store/chatrooms.sql.js';
 import { createSqlConversationStore } from './store/conversations.sql.js';
 import type { Engine } from './store/engine.js';
-import type { OnceStore } from './store/once.js';
-import type { RateCounter } from './store/rate-counter.js';
 import { createMemoryEngine } from './store/engine.memory.js';
 import { createRedisEngine } from './store/engine.redis.js';
 import { createSqlFriendStore } from './store/friends.sql.js';
@@ -118,10 +118,10 @@ export interface Deps {
   metricsToken: string | undefined;
   /** Each app's limits on server-API calls per second. */
   rateLimits: RateLimits;
-  /** Nonces of signed calls seen lately, on every node (replayed calls are refused). */
-  signedNonces: OnceStore;
-  /** Counts new WebSocket connections per client address, on every node. */
-  connectionCounter: RateCounter;
+  /** Signed server-API calls: fresh and good once (replays refused on every node). */
+  signedCalls: SignedCalls;
+  /** New WebSocket connections per client address, counted on every node. */
+  connectionLimits: ConnectionLimits;
   /** The device sessions this node holds: what the gateways call. */
   devices: Devices;
   /** App-wide sends: durable broadcast jobs and their status. */
@@ -374,8 +374,8 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       metrics,
       metricsToken: config.metricsToken,
       rateLimits: new RateLimits(engine.rates, clock),
-      signedNonces: engine.once,
-      connectionCounter: engine.rates,
+      signedCalls: new SignedCalls(engine.once, clock),
+      connectionLimits: new ConnectionLimits(engine.rates, clock, (err) => logger.warn({ err }, 'could not count a new connection; letting it in')),
       devices,
       broadcasts,
       outboxRelay,

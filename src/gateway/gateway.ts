@@ -3,11 +3,11 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { ConnectionLimits } from '../core/connection-limits.js';
 import type { Devices } from '../core/devices.js';
 import { closeCodes } from './close-codes.js';
 import { Connection } from './connection.js';
 import type { FrameRate } from './frame-budget.js';
-import type { RateCounter } from '../store/rate-counter.js';
 import { defaultSendBufferLimits, type SendBufferLimits } from './socket-writer.js';
 
 export interface GatewayOptions {
@@ -92,8 +92,8 @@ export class Gateway {
   constructor(
     logger: Logger,
     devices: Devices,
-    /** Counts new connections per address (the engine's counter: across nodes on Redis). */
-    private readonly connectionCounter: RateCounter,
+    /** New connections per address, counted across nodes. */
+    private readonly connectionLimits: Pick<ConnectionLimits, 'allowed'>,
     private readonly options: GatewayOptions = defaultGatewayOptions,
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
@@ -143,25 +143,13 @@ export class Gateway {
       return;
     }
     const address = this.context.addressOf(request);
-    void this.connectionAllowed(address).then((allowed) =>
+    void this.connectionLimits.allowed(address, this.options.connectionsPerMinute).then((allowed) =>
       (other?.wss ?? this.wss).handleUpgrade(request, socket, head, (ws) => {
         // Refused after the handshake, so that a browser sees why (a refused upgrade is only 1006 to it).
         if (!allowed) return ws.close(closeCodes.rateLimited, 'too many new connections from this address');
         this.connections.add(other ? other.endpoint.accept(ws, request, this.context) : new Connection(ws, this.context, address));
       }),
     );
-  }
-
-  /** Whether `address` may open another connection this minute; a counter that does not answer lets it (the store's outage is not the client's). */
-  private async connectionAllowed(address: string | undefined): Promise<boolean> {
-    const limit = this.options.connectionsPerMinute;
-    if (limit === 0 || address === undefined) return true;
-    try {
-      return (await this.connectionCounter.hit(`ws-connect:${address}`, 60_000, Date.now())) <= limit;
-    } catch (err) {
-      this.context.logger.warn({ err }, 'could not count a new connection; letting it in');
-      return true;
-    }
   }
 }
 

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { App, AppRegistry } from '../core/apps.js';
 import { ParleyError } from '../errors.js';
-import type { OnceStore } from '../store/once.js';
+import type { SignedCalls } from '../core/signed-calls.js';
 
 /** Reads a signing header under its plain or `RC-` name (docs/server-api.md). */
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -12,15 +12,9 @@ function header(request: FastifyRequest, name: string): string | undefined {
 
 /**
  * Checks `Signature == hex(sha1(appSecret + Nonce + Timestamp))` over the raw header
- * strings, then that the call is fresh and not a replay (`refuseReplay`), and returns the app.
+ * strings, then that the call is fresh and not a replay (`SignedCalls`), and returns the app.
  */
-export async function verifySignature(request: FastifyRequest, apps: AppRegistry, nonces: Pick<OnceStore, 'begin'>, now: number): Promise<App> {
-  const app = checkSignature(request, apps);
-  await refuseReplay(request, app, nonces, now);
-  return app;
-}
-
-function checkSignature(request: FastifyRequest, apps: AppRegistry): App {
+export async function verifySignature(request: FastifyRequest, apps: AppRegistry, signedCalls: Pick<SignedCalls, 'admit'>): Promise<App> {
   const appKey = header(request, 'app-key');
   const nonce = header(request, 'nonce');
   const timestamp = header(request, 'timestamp');
@@ -35,34 +29,17 @@ function checkSignature(request: FastifyRequest, apps: AppRegistry): App {
   const given = Buffer.from(signature.toLowerCase());
   const matches = expected.length === given.length && timingSafeEqual(expected, given);
   if (!app || !matches) throw new ParleyError('badSignature');
+  try {
+    await signedCalls.admit(app, nonce, timestamp);
+  } catch (err) {
+    throw withSdkHint(request, err);
+  }
   return app;
 }
 
-/**
- * A signed call is good once, within the app's `signatureMaxAgeSeconds` (default 300): its
- * Timestamp (seconds or milliseconds) must be that recent, and its Nonce with that Timestamp
- * not seen before on any node (remembered as long as the Timestamp stays good). 0: no check.
- */
-async function refuseReplay(request: FastifyRequest, app: App, nonces: Pick<OnceStore, 'begin'>, now: number): Promise<void> {
-  const maxAgeMs = app.signatureMaxAgeSeconds * 1000;
-  if (maxAgeMs === 0) return;
-  const nonce = header(request, 'nonce')!;
-  const timestamp = header(request, 'timestamp')!;
-  if (!isFresh(timestamp, now, maxAgeMs)) throw new ParleyError('badSignature', refusal(request, 'Timestamp outside the allowed window'));
-  const claim = await nonces.begin(`nonce:${app.appKey}:${nonce}:${timestamp}`, '', now, 2 * maxAgeMs, 2 * maxAgeMs);
-  if (claim.state !== 'first') throw new ParleyError('badSignature', refusal(request, 'Nonce already used: a signed call is good once'));
-}
-
-/** The official Node SDK signs once when it starts; its users need the window off (docs/server-api.md "Signing"). */
-function refusal(request: FastifyRequest, reason: string): string {
+/** The official Node SDK signs once when it starts: its refusals say what its users must set (docs/server-api.md "Signing"). */
+function withSdkHint(request: FastifyRequest, err: unknown): unknown {
   const agent = request.headers['user-agent'] ?? '';
-  return agent.startsWith('rc-nodejs-sdk/') ? `${reason} (the official Node SDK signs once at start: set the app's signatureMaxAgeSeconds to 0)` : reason;
-}
-
-function isFresh(timestamp: string, now: number, maxAgeMs: number): boolean {
-  if (!/^\d+$/.test(timestamp)) return false;
-  const value = Number(timestamp);
-  // Ten or fewer digits is seconds (good until 2286); more is milliseconds.
-  const ms = timestamp.length <= 10 ? value * 1000 : value;
-  return Math.abs(now - ms) <= maxAgeMs;
+  if (!(err instanceof ParleyError) || err.kind !== 'badSignature' || !agent.startsWith('rc-nodejs-sdk/')) return err;
+  return new ParleyError('badSignature', `${err.message} (the official Node SDK signs once at start: set the app's signatureMaxAgeSeconds to 0)`);
 }
