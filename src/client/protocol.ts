@@ -2,7 +2,10 @@
  * Wire types of docs/protocol.md as a device sees them. Types only, and only from
  * dependency-free model files: nothing of the server is bundled into a page.
  */
+import type { ExpansionChange } from '../model/expansion-change.js';
 import type { DeliveredMessage } from '../model/message.js';
+
+export type { ExpansionChange };
 import type { Platform } from '../model/platform.js';
 
 export type { Platform };
@@ -143,19 +146,6 @@ export interface SyncedFrame {
 export interface KickedFrame {
   op: 'kicked';
   reason: 'same-platform-login' | 'web-limit' | 'token-revoked' | 'user-blocked';
-}
-
-/** A message's key/values changed (docs/protocol.md "Expansion changes"). */
-export interface ExpansionChange {
-  messageUId: string;
-  conversationType: number;
-  targetId: string;
-  busChannel: string;
-  operatorId: string;
-  changedAt: number;
-  put?: Record<string, string>;
-  del?: string[];
-  seq?: number;
 }
 
 export type ResultFrame =

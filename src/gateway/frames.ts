@@ -1,3 +1,4 @@
+import type { ExpansionChange } from '../model/expansion-change.js';
 import { z } from 'zod';
 import type { Gap } from '../core/catch-up.js';
 import type { DeliveredMessage } from '../model/message.js';
@@ -124,21 +125,7 @@ export type RequestId = z.infer<typeof requestId>;
 /** A message's key/values changed (docs/protocol.md "Expansion changes"). */
 export interface ExpansionChangeFrame {
   op: 'expansion';
-  expansion: {
-    /** The message whose key/values changed. */
-    messageUId: string;
-    /** Its conversation, as this user sees it. */
-    conversationType: number;
-    targetId: string;
-    busChannel: string;
-    operatorId: string;
-    changedAt: number;
-    /** Keys set, with their values; or `del`: keys removed. */
-    put?: Record<string, string>;
-    del?: string[];
-    /** The inbox entry it came as (ack it like a message's). */
-    seq?: number;
-  };
+  expansion: ExpansionChange;
 }
 
 /** Frames the server sends. */
