@@ -309,7 +309,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     this.request('sync', { afterSeq: this.seq, limit: 500 }).then(
       ({ messages, expansions }) => {
         messages.forEach((m) => this.receive(m));
-        expansions.forEach((e) => this.receiveExpansion(e));
+        expansions?.forEach((e) => this.receiveExpansion(e));
       },
       () => undefined, // a reconnect resumes from the watermark anyway
     );

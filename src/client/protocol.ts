@@ -82,7 +82,8 @@ export interface HistoryPage {
 /** Stored inbox entries after `afterSeq`: merge messages and expansions by `seq`. */
 export interface SyncPage {
   messages: ClientMessage[];
-  expansions: ExpansionChange[];
+  /** Absent from servers older than the `expansion` event. */
+  expansions?: ExpansionChange[];
   hasMore: boolean;
 }
 
