@@ -1,3 +1,4 @@
+import { resolveMessage } from './message-types.js';
 import { ParleyError } from '../errors.js';
 import type { ChatroomMembers, RoomMember } from '../store/chatroom-members.js';
 import type { ChatroomEntry, ChatroomRow, ChatroomStore, NewChatroom, RoomFlag } from '../store/chatrooms.js';
@@ -213,6 +214,7 @@ export class ChatroomService implements ChatroomRules {
 
   /** Sets one attribute and tells the room (`RC:chrmKVNotiMsg` type 1). */
   async setEntry(app: App, roomId: string, userId: string, entry: EntryInput, notice: EntryNotice = {}): Promise<void> {
+    checkNotice(notice);
     await this.setEntries(app, roomId, userId, [entry]);
     await this.notifyEntry(app, roomId, userId, 1, entry.key, entry.value, notice);
   }
@@ -228,6 +230,7 @@ export class ChatroomService implements ChatroomRules {
 
   /** Removes one attribute (`chatroomKeyNotExist` when unset) and tells the room (type 2). */
   async removeEntry(app: App, roomId: string, userId: string, key: string, notice: EntryNotice = {}): Promise<void> {
+    checkNotice(notice);
     await this.requireRoom(app, roomId);
     const removed = await this.store.removeEntry(app.appKey, roomId, key);
     if (!removed) throw new ParleyError('chatroomKeyNotExist');
@@ -292,6 +295,11 @@ export class ChatroomService implements ChatroomRules {
       await this.hooks.notifyRoom(app, roomId, userId, notice.objectName, notice.content);
     }
   }
+}
+
+/** An app-given notice is checked before the change it announces: a bad one refuses the change (1002), nothing written. */
+function checkNotice(notice: EntryNotice): void {
+  if (notice.objectName && notice.objectName !== kvNoticeObjectName && notice.content !== undefined) resolveMessage({ objectName: notice.objectName, content: notice.content });
 }
 
 /** The `extra` of an app-given notice: its JSON's `extra` field, or the text itself when not JSON. */

@@ -268,6 +268,8 @@ describe('attributes (KV)', () => {
       { key: 'k', value: 'v'.repeat(4097) },
       { key: 'k', value: '' },
       { key: '', value: 'v' },
+      // An app-given notice its type refuses (RC:CmdMsg needs `name`): checked before the entry is written.
+      { key: 'k', value: 'v', objectName: 'RC:CmdMsg', content: JSON.stringify({ messageUId: 'AAAA-AAAA-AAAA-AAAA' }) },
     ];
     for (const entry of bad) await fails('/chatroom/entry/set.json', { chatroomId: 'r-kv-bad', userId: 'op', ...entry }, 1002);
     await ok('/chatroom/entry/set.json', { chatroomId: 'r-kv-bad', userId: 'op', key: 'k'.repeat(128), value: 'é'.repeat(4096) });
