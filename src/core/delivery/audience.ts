@@ -43,11 +43,15 @@ export function preparing(context: AudienceContext, send: Send): (content: Conte
   };
 }
 
+const asIs = (prepared: Prepared): Promise<Prepared> => Promise.resolve(prepared);
+
 /**
  * The app's pre-send callback on each distinct prepared content, asked once the send passed
  * its kind's other rules (a refused send never reaches the app backend).
  */
 export function moderating(context: AudienceContext, send: Send, stamp: SendStamp): (prepared: Prepared) => Promise<Prepared> {
+  // Most apps have no pre-send callback: their sends allocate nothing for it.
+  if (!send.app.callbacks?.beforeSend) return asIs;
   const done = new Map<Prepared, Promise<Prepared>>();
   return (prepared) => {
     let moderated = done.get(prepared);
