@@ -248,7 +248,11 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       deferred: (err, sendId) => logger.warn({ err, sendId }, 'inbox appends of a committed send failed; the outbox relay makes them'),
       unlocated: (err) => logger.warn({ err }, 'could not read where recipients are; they get the message from their inbox'),
     });
-    const publisher = new Publisher(push, events);
+    const history = new HistoryService(historyStore, conversationStore, userStore, access, clock);
+    const conversationList = new ConversationListService(conversationStore, history, permissions, clock);
+    const offlinePush = startPush({ sql, apps, presence, events, conversationList, inbox, conversations: conversationStore, clock, logger, onOutcome: options.onPushOutcome });
+    closers.push(() => offlinePush.close());
+    const publisher = new Publisher(push, events, offlinePush.planner);
     const beforeSend = new BeforeSendCallback(fetchCallbackPoster, clock, (err, app) =>
       logger.warn({ err, appKey: app.appKey }, 'the pre-send callback did not answer; the message went as failOpen says'),
     );
@@ -291,7 +295,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       callbacks: callbackEvents,
       onError: (err, what) => logger.warn({ err }, what),
     });
-    const outboxRelay = new OutboxRelay(createSqlOutboxStore(sql), apps, committer, push, clock, report('the outbox relay failed; the next pass retries'));
+    const outboxRelay = new OutboxRelay(createSqlOutboxStore(sql), apps, committer, push, offlinePush.planner, clock, report('the outbox relay failed; the next pass retries'));
     outboxRelay.start();
     closers.push(() => outboxRelay.stop());
     await callbackDeliveries.sync(apps.all());
@@ -304,12 +308,9 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     retention.start(retentionSweepIntervalMs);
     closers.push(() => retention.stop());
 
-    const history = new HistoryService(historyStore, conversationStore, userStore, access, clock);
-    const conversationList = new ConversationListService(conversationStore, history, permissions, clock);
     const recalls = new RecallService(historyStore, deliverer, events, clock);
-    const offlinePush = startPush({ sql, apps, presence, events, conversationList, inbox, conversations: conversationStore, deliverer, broadcasts, clock, logger, onOutcome: options.onPushOutcome });
     await offlinePush.tokens.start();
-    closers.push(() => offlinePush.close());
+    const pushAudience = new AudiencePushes(createSqlPushAudienceStore(sql), deliverer, broadcasts, clock, () => offlinePush.worker.kick());
     // Once every kind of paged job has its handler (audience pushes register theirs above).
     broadcasts.startWorking();
     closers.push(() => broadcasts.stop());
@@ -395,7 +396,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       groups,
       chatrooms,
       ultraGroups,
-      push: { tokens: offlinePush.tokens, jobs: offlinePush.jobs, worker: offlinePush.worker, audience: offlinePush.audience },
+      push: { tokens: offlinePush.tokens, jobs: offlinePush.jobs, worker: offlinePush.worker, audience: pushAudience },
       async healthy() {
         const results = await Promise.allSettled([sql.ping(), engine.ping()].map((check) => withTimeout(check, 2000)));
         return results.every((r) => r.status === 'fulfilled');
@@ -420,8 +421,6 @@ function startPush(deps: {
   conversationList: ConversationListService;
   inbox: Inbox;
   conversations: ConversationStore;
-  deliverer: Deliverer;
-  broadcasts: AppWideSends;
   clock: Clock;
   logger: Logger;
   onOutcome: DepsOptions['onPushOutcome'];
@@ -454,7 +453,7 @@ function startPush(deps: {
     tokens,
     jobs,
     worker,
-    audience: new AudiencePushes(createSqlPushAudienceStore(deps.sql), deps.deliverer, deps.broadcasts, clock, () => worker.kick()),
+    planner,
     async close() {
       stopListening();
       tokens.stop();

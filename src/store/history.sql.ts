@@ -105,14 +105,14 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
          FROM r
          ON CONFLICT (app_key, message_uid) DO NOTHING
        ), owed AS (
-         INSERT INTO inbox_outbox (app_key, send_id, created_at, taken_at, appends)
-         SELECT app_key, send_id, created_at, created_at, appends
-         FROM unnest($15::text[], $16::text[], $17::bigint[], $18::text[]) AS o(app_key, send_id, created_at, appends)
+         INSERT INTO inbox_outbox (app_key, send_id, created_at, taken_at, appends, push_plans)
+         SELECT app_key, send_id, created_at, created_at, appends, push_plans
+         FROM unnest($15::text[], $16::text[], $17::bigint[], $18::text[], $19::text[]) AS o(app_key, send_id, created_at, appends, push_plans)
          ON CONFLICT (app_key, send_id) DO NOTHING
        ), finished AS (
-         DELETE FROM inbox_outbox WHERE (app_key, send_id) IN (SELECT * FROM unnest($19::text[], $20::text[]))
+         DELETE FROM inbox_outbox WHERE (app_key, send_id) IN (SELECT * FROM unnest($20::text[], $21::text[]))
        ), routed AS (
-         ${insertCallbackEvents(21)}
+         ${insertCallbackEvents(22)}
        )
        INSERT INTO conversation_states (app_key, user_id, conversation_type, target_id, bus_channel, conversation_key, read_time)
        SELECT app_key, user_id, conversation_type, target_id, bus_channel, min(conversation_key), max(read_time)
@@ -147,6 +147,7 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
         outbox.map((o) => o.entry.sendId),
         outbox.map((o) => o.entry.createdAt),
         outbox.map((o) => encodeAppends(o.entry.appends)),
+        outbox.map((o) => o.entry.pushPlans ?? null),
         doneEntries.map((d) => d.appKey),
         doneEntries.map((d) => d.sendId),
         ...callbackEventColumns(callbacks),

@@ -43,6 +43,8 @@ export interface OutboxEntry {
   /** Epoch ms it is committed at (the committer's clock: the relay compares it with its own). */
   createdAt: number;
   appends: readonly AppendItem[];
+  /** The push planner's record of the pushes still to plan (opaque here); kept until they are planned. */
+  pushPlans?: string | undefined;
 }
 
 /**
@@ -52,7 +54,8 @@ export interface OutboxEntry {
  *   so a retry of a send that may have committed writes nothing twice.
  * - Concurrent commits share statements (group commit); a row the database refuses fails
  *   only the commit it belongs to.
- * - `outboxDone` deletes a committed entry once its appends are made; it never fails the
+ * - `outboxDone` deletes a committed entry once its appends are made (and its pushes
+ *   planned, when it owes some); it never fails the
  *   caller (it is folded into a later statement, or retried).
  */
 export interface HistoryStore {

@@ -21,16 +21,16 @@ export function decodeAppends(text: string): AppendItem[] {
 export function createSqlOutboxStore(sql: SqlClient): OutboxStore {
   return {
     async takeStale(now, staleMs, limit) {
-      const result = await sql.query<{ app_key: string; send_id: string; created_at: number; appends: string }>(
+      const result = await sql.query<{ app_key: string; send_id: string; created_at: number; appends: string; push_plans: string | null }>(
         `UPDATE inbox_outbox SET taken_at = $1
          WHERE (app_key, send_id) IN (
            SELECT app_key, send_id FROM inbox_outbox WHERE taken_at < $2
            ORDER BY taken_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-         RETURNING app_key, send_id, created_at, appends`,
+         RETURNING app_key, send_id, created_at, appends, push_plans`,
         [now, now - staleMs, limit],
       );
       return result.rows
-        .map((r) => ({ appKey: r.app_key, sendId: r.send_id, createdAt: Number(r.created_at), appends: decodeAppends(r.appends) }))
+        .map((r) => ({ appKey: r.app_key, sendId: r.send_id, createdAt: Number(r.created_at), appends: decodeAppends(r.appends), pushPlans: r.push_plans ?? undefined }))
         .sort((a, b) => a.createdAt - b.createdAt);
     },
     async remove(entries) {

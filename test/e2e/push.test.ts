@@ -328,6 +328,42 @@ describe('providers\' answers', () => {
   });
 });
 
+describe('durable planning', () => {
+  const outboxEntries = async () => (await t.deps.sql.query<{ push_plans: string | null }>('SELECT push_plans FROM inbox_outbox WHERE app_key = $1', [app.appKey])).rows;
+
+  it('a send keeps its pushes to plan with its commit until they are planned', async () => {
+    const token = apnsToken();
+    await offlinePhone('dp-bob', 'apns', token);
+    ok(await app.post('/message/private/publish.json', { fromUserId: 'dp-alice', toUserId: 'dp-bob', objectName: 'RC:TxtMsg', content: txt('planned at once') }));
+    await expect.poll(() => toIos(token).length, { timeout: 5000 }).toBe(1);
+    await expect.poll(outboxEntries, { timeout: 5000 }).toEqual([]);
+  });
+
+  it('pushes whose planning failed after the commit (as when the node dies) are planned by the outbox relay, once', async () => {
+    const token = apnsToken();
+    await offlinePhone('dr-bob', 'apns', token);
+    // Every write of an owed push fails for a while: the planner's write fails as a dead node's never happens.
+    await t.deps.sql.query('ALTER TABLE push_jobs ADD CONSTRAINT refuse_all CHECK (false) NOT VALID');
+    try {
+      ok(await app.post('/message/private/publish.json', { fromUserId: 'dr-alice', toUserId: 'dr-bob', objectName: 'RC:TxtMsg', content: txt('planned by the relay') }));
+      await settle(300);
+    } finally {
+      await t.deps.sql.query('ALTER TABLE push_jobs DROP CONSTRAINT refuse_all');
+    }
+    expect(toIos(token)).toEqual([]);
+    const [entry] = await outboxEntries();
+    expect(JSON.parse(entry!.push_plans!)).toMatchObject([{ kind: 'private', fromUserId: 'dr-alice', users: ['dr-bob'] }]);
+
+    // Stale, as the relay finds an entry some seconds later.
+    await t.deps.sql.query('UPDATE inbox_outbox SET taken_at = 0 WHERE app_key = $1', [app.appKey]);
+    await t.deps.outboxRelay.pass();
+    await expect.poll(() => toIos(token).map((p) => p.payload.aps.alert.body), { timeout: 5000 }).toEqual(['planned by the relay']);
+    expect(await outboxEntries()).toEqual([]);
+    await drained();
+    expect(toIos(token)).toHaveLength(1);
+  });
+});
+
 describe('push endpoints and user tags', () => {
   it('sets, replaces and reads tags within RongCloud\'s limits; bad input is 1002 and changes nothing', async () => {
     ok(await postJson('/user/tag/set.json', { userId: 'tag-a', tags: ['vip', 'beijing'] }));

@@ -206,8 +206,10 @@ class ChannelLoop {
    * apart but take varying time, so the POST itself waits out a second since the last one.
    */
   private async deliverBatch(events: readonly CallbackEvent[]): Promise<Attempt[]> {
-    const wait = this.lastBatchAt + callbackPollMs - this.deps.clock.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    // A loop, not one timer: a timer may fire a millisecond early by the wall clock.
+    for (let wait = this.lastBatchAt + callbackPollMs - this.deps.clock.now(); wait > 0; wait = this.lastBatchAt + callbackPollMs - this.deps.clock.now()) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
     this.lastBatchAt = this.deps.clock.now();
     return this.attempt(events, 'application/json', JSON.stringify(events.map((e) => e.payload)));
   }

@@ -193,7 +193,8 @@ export class AppWideSends {
       const userIds = await this.deps.users.listIds(app.appKey, afterUser, pageSize);
       if (userIds.length === 0) return undefined;
       const page: PlannedMessage = { messageUId: job.messageUId, targetId: '', copies: [{ message, users: userIds, toInbox: !prepared.flags.status }], prepared };
-      const committed = await this.deps.committer.commit(app, newSendStamp(stored.sentTime, 1), [page], resumed);
+      const owed = { pushPlans: this.deps.publisher.owedPushPlans(send, [page]) };
+      const committed = await this.deps.committer.commit(app, newSendStamp(stored.sentTime, 1), [page], resumed, owed);
       await this.deps.publisher.publish(send, [page], committed);
       return { afterUser: userIds[userIds.length - 1]!, count: userIds.length };
     };

@@ -18,14 +18,27 @@ export interface Committed {
   seqs: Seqs;
   /** Where the users of the send's copies have sessions. */
   located: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Given when the send owes push plans and its appends are made: releases its outbox entry
+   * once the pushes are planned (until then a relay would plan them, should this node die).
+   */
+  pushesPlanned?: (() => void) | undefined;
+}
+
+/** What a send owes beyond its inbox entries, written at its commit point with them. */
+export interface Owed {
+  /** Callbacks to the app backend (message routing). */
+  callbacks?: readonly NewCallbackEvent[] | undefined;
+  /** The push planner's record of the pushes to plan (PushPlanner.owed). */
+  pushPlans?: string | undefined;
 }
 
 /**
  * The one commit point of a send (docs/reliability.md "One commit point"):
- * - with history rows, with callbacks owed to the app backend, or with inbox copies for
- *   more users than one inbox call keeps atomic, one SQL statement writes the rows, the
- *   owed callbacks and the owed appends (the outbox); the appends follow, and the relay
- *   makes any that fail;
+ * - with history rows, with callbacks owed to the app backend, with pushes to plan, or
+ *   with inbox copies for more users than one inbox call keeps atomic, one SQL statement
+ *   writes the rows, the owed callbacks and the owed appends and push plans (the outbox);
+ *   the appends follow, and the relay makes any that fail (and plans pushes never planned);
  * - otherwise the single, atomic inbox append is the commit.
  * Before the commit point nothing is written; once it is passed, everything will be.
  */
@@ -39,29 +52,34 @@ export class Committer {
   ) {}
 
   /** `retry`: an earlier attempt with this stamp may have written some of it. */
-  async commit(app: App, stamp: SendStamp, messages: readonly PlannedMessage[], retry: boolean, callbacks: readonly NewCallbackEvent[] = []): Promise<Committed> {
+  async commit(app: App, stamp: SendStamp, messages: readonly PlannedMessage[], retry: boolean, owed: Owed = {}): Promise<Committed> {
     const items = inboxItems(messages);
     const rows = messages.flatMap((m) => (m.history ? [m.history] : []));
     const users = [...new Set(messages.flatMap((m) => m.copies.flatMap((c) => c.users)))];
     const dedupeSince = retry ? stamp.sentTime - clockSkewMs : undefined;
     const distinct = new Set(items.map((i) => i.userId)).size;
+    const { callbacks = [], pushPlans } = owed;
 
-    if (rows.length === 0 && callbacks.length === 0 && distinct <= this.inbox.atomicUsers) {
+    if (rows.length === 0 && callbacks.length === 0 && pushPlans === undefined && distinct <= this.inbox.atomicUsers) {
       const [appended, located] = await this.appendAndLocate(app, items, users, dedupeSince);
       if (appended.status === 'rejected') throw appended.reason;
       return { seqs: bySend(items, appended.value), located };
     }
 
     const sendId = encodeStamp(stamp);
-    await this.history.commit(app.appKey, rows, items.length > 0 ? { sendId, createdAt: this.clock.now(), appends: items } : undefined, callbacks);
+    const entry = items.length > 0 || pushPlans !== undefined ? { sendId, createdAt: this.clock.now(), appends: items, pushPlans } : undefined;
+    await this.history.commit(app.appKey, rows, entry, callbacks);
     const [appended, located] = await this.appendAndLocate(app, items, users, dedupeSince);
     if (appended.status === 'rejected') {
-      // Committed: the relay appends (and pushes) once the inbox store answers.
+      // Committed: the relay appends (and pushes, and plans) once the inbox store answers.
       this.report.deferred(appended.reason, sendId);
       return { seqs: new Map(), located: new Map() };
     }
-    if (items.length > 0) this.history.outboxDone(app.appKey, sendId);
-    return { seqs: bySend(items, appended.value), located };
+    const release = () => this.history.outboxDone(app.appKey, sendId);
+    const seqs = bySend(items, appended.value);
+    if (pushPlans !== undefined) return { seqs, located, pushesPlanned: release };
+    if (entry) release();
+    return { seqs, located };
   }
 
   /**

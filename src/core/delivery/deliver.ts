@@ -99,7 +99,8 @@ export class Deliverer {
   private async run(send: Send, stamp: SendStamp, retry: boolean): Promise<Delivered> {
     if (send.kind === 'everyone' || send.kind === 'online' || send.kind === 'everyRoom') return this.deps.appWide.start(send, stamp);
     const messages = await this.planOrRouteRefusal(send, stamp);
-    const committed = await this.deps.committer.commit(send.app, stamp, messages, retry, routedMessages(send, stamp, messages));
+    const owed = { callbacks: routedMessages(send, stamp, messages), pushPlans: this.deps.publisher.owedPushPlans(send, messages) };
+    const committed = await this.deps.committer.commit(send.app, stamp, messages, retry, owed);
     await this.deps.publisher.publish(send, messages, committed);
     const ownSeq = send.origin.kind === 'device' ? messages.length === 1 && committed.seqs.get(messages[0]!.messageUId)?.get(send.fromUserId) : undefined;
     return {

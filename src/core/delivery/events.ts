@@ -42,6 +42,11 @@ export interface MessageCommitted {
   notice: boolean;
   /** How the send asked to be pushed to devices not connected. */
   push: PushOptions | undefined;
+  /**
+   * Given when the send's push plans were committed with it: the push planner calls it once
+   * it has planned this message's pushes (or found none owed), never when planning failed.
+   */
+  pushesPlanned?: (() => void) | undefined;
 }
 
 export type CoreEvent =

@@ -4,7 +4,9 @@ import type { PushTarget } from '../../store/push-tokens.js';
 import type { Clock } from '../../model/clock.js';
 import type { App } from '../apps.js';
 import type { CoreEvent, MessageCommitted } from '../delivery/events.js';
+import type { Seqs } from '../delivery/commit.js';
 import { bodyOf, notificationOf } from './notification.js';
+import { decodePushPlans, encodePushPlans, usersOfPushPlans } from './plans.js';
 import { inQuietHours, levelAllows, mentionsOf, type Mentions } from './rules.js';
 import type { PushTokens } from './tokens.js';
 
@@ -31,9 +33,30 @@ export class PushPlanner {
   constructor(private readonly deps: PushPlannerDeps) {}
 
   readonly listener = (event: CoreEvent): void => {
-    if (event.type !== 'message.committed' || !this.wanted(event)) return;
-    this.plan(event).catch(this.deps.onError);
+    if (event.type !== 'message.committed') return;
+    // Once planned, the send's outbox entry goes; a failed plan leaves it to a relay.
+    this.planned(event).then(() => event.pushesPlanned?.(), this.deps.onError);
   };
+
+  /**
+   * What of a send's pushes must survive this node (docs/push.md "Durability"): the
+   * committed-message events with pushes to plan, kept with the commit until planned.
+   */
+  owed(events: readonly MessageCommitted[]): string | undefined {
+    const wanted = events.filter((event) => this.wanted(event));
+    return wanted.length > 0 ? encodePushPlans(wanted) : undefined;
+  }
+
+  /** Plans what a relay found unplanned in an outbox entry (pushes already owed are not added twice). */
+  async replan(app: App, plans: string, seqs: Seqs): Promise<void> {
+    const sessions = await this.deps.presence.listMany(app.appKey, usersOfPushPlans(plans));
+    const nodesOf = (userId: string) => (sessions.get(userId) ?? []).map((s) => s.nodeId);
+    for (const event of decodePushPlans(app, plans, seqs, nodesOf)) await this.planned(event);
+  }
+
+  private async planned(event: MessageCommitted): Promise<void> {
+    if (this.wanted(event)) await this.plan(event);
+  }
 
   private wanted(event: MessageCommitted): boolean {
     const { app, message, push } = event;
