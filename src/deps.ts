@@ -54,7 +54,7 @@ import { createSqlAccountStore } from './store/accounts.sql.js';
 import { createSqlAppStore } from './store/apps.sql.js';
 import { createSqlBroadcastJobStore } from './store/broadcast-jobs.sql.js';
 import { createSqlCallbackEventStore } from './store/callback-events.sql.js';
-import { fetchCallbackPoster } from './http/callback-poster.js';
+import { httpCallbackPoster } from './http/callback-poster.js';
 import type { Bus } from './store/bus.js';
 import type { ChatroomMembers } from './store/chatroom-members.js';
 import { createSqlChatroomStore } from './store/chatrooms.sql.js';
@@ -253,7 +253,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const offlinePush = startPush({ sql, apps, presence, events, conversationList, inbox, conversations: conversationStore, clock, logger, onOutcome: options.onPushOutcome });
     closers.push(() => offlinePush.close());
     const publisher = new Publisher(push, events, offlinePush.planner);
-    const beforeSend = new BeforeSendCallback(fetchCallbackPoster, clock, (err, app) =>
+    const beforeSend = new BeforeSendCallback(httpCallbackPoster, clock, (err, app) =>
       logger.warn({ err, appKey: app.appKey }, 'the pre-send callback did not answer; the message went as failOpen says'),
     );
     const audience = {
@@ -268,7 +268,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const callbackEvents = createSqlCallbackEventStore(sql);
     const callbackDeliveries = new CallbackDeliveries({
       store: callbackEvents,
-      poster: fetchCallbackPoster,
+      poster: httpCallbackPoster,
       clock,
       nodeId,
       random: Math.random,

@@ -82,14 +82,28 @@ export function createSqlCallbackEventStore(sql: SqlClient): CallbackEventStore 
     },
 
     async due(appKey, kinds, now, perConversation, limit) {
+      // Reads only the head of each conversation with pending events: the conversations are
+      // found by skipping through the pending index (one probe each), never by reading a
+      // backlog a dead receiver left behind. A conversation's events are all of one channel.
       const result = await sql.query<EventRow>(
-        `SELECT ${eventColumns} FROM (
-           SELECT e.*, row_number() OVER w AS n, first_value(next_at) OVER w AS head_next_at
-           FROM callback_events e WHERE app_key = $1 AND state = 'pending' AND kind = ANY($5::text[])
-           WINDOW w AS (PARTITION BY conversation ORDER BY id)
-         ) pending
-         WHERE n <= $3 AND head_next_at <= $2
-         ORDER BY id LIMIT $4`,
+        `WITH RECURSIVE conversations AS (
+           (SELECT conversation FROM callback_events WHERE app_key = $1 AND state = 'pending' ORDER BY conversation LIMIT 1)
+           UNION ALL
+           SELECT (SELECT e.conversation FROM callback_events e
+                   WHERE e.app_key = $1 AND e.state = 'pending' AND e.conversation > c.conversation
+                   ORDER BY e.conversation LIMIT 1)
+           FROM conversations c WHERE c.conversation IS NOT NULL
+         )
+         SELECT ${eventColumns.split(', ').map((c) => `head.${c}`).join(', ')}
+         FROM conversations c
+         CROSS JOIN LATERAL (
+           SELECT e.*, first_value(e.next_at) OVER (ORDER BY e.id) AS head_next_at
+           FROM (SELECT * FROM callback_events
+                 WHERE app_key = $1 AND state = 'pending' AND conversation = c.conversation AND kind = ANY($5::text[])
+                 ORDER BY id LIMIT $3) e
+         ) head
+         WHERE c.conversation IS NOT NULL AND head.head_next_at <= $2
+         ORDER BY head.id LIMIT $4`,
         [appKey, now, perConversation, limit, kinds],
       );
       return result.rows.map(toEvent);

@@ -6,6 +6,8 @@ import { signedUrl } from './signing.js';
 
 /** How often owed callbacks are looked for when nothing nudges (another node's commits); online-status batches go out at most this often. */
 export const callbackPollMs = 1_000;
+/** Commits nudging within this long share one pass. */
+const nudgeDelayMs = 5;
 /** Requests of one app's routing in flight at once (one per conversation). */
 const concurrency = 16;
 /** The first retry waits about this long; each next one twice as long, up to `maxRetryDelayMs`. */
@@ -87,7 +89,7 @@ export class CallbackDeliveries {
 
   /** A commit on this node owes `appKey` routing callbacks: look now rather than at the next poll. */
   nudge(appKey: string): void {
-    for (const loop of this.loops) if (loop.appKey === appKey && !loop.batched) void loop.pass();
+    for (const loop of this.loops) if (loop.appKey === appKey && !loop.batched) loop.nudge();
   }
 
   async stop(): Promise<void> {
@@ -102,8 +104,13 @@ class ChannelLoop {
   private readonly leaseKey: string;
   private readonly timeoutMs: number;
   private readonly horizonMs: number;
-  /** Longer than a pass can take (no request starts after a pass's first `timeoutMs`). */
+  /** Longer than a pass can take (no request starts after a pass's first `timeoutMs`): a pass starting with this much left needs no renewal. */
+  private readonly passMs: number;
+  /** Twice `passMs`: renewed about every `passMs`, not every pass (a statement saved per pass). */
   private readonly leaseMs: number;
+  /** Until when this node holds the lease, as far as it knows (epoch ms). */
+  private leasedUntil = 0;
+  private nudgeTimer: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -123,7 +130,8 @@ class ChannelLoop {
     this.leaseKey = `${app.appKey}/${channel.name}`;
     this.timeoutMs = callbacks.timeoutMs;
     this.horizonMs = callbacks.horizonHours * 3_600_000;
-    this.leaseMs = 2 * this.timeoutMs + 5_000;
+    this.passMs = 2 * this.timeoutMs + 5_000;
+    this.leaseMs = 2 * this.passMs;
   }
 
   start(): void {
@@ -134,9 +142,23 @@ class ChannelLoop {
   /** Ends the passes and hands the lease over; a lease that cannot be released runs out by itself. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.nudgeTimer);
     this.stopped = true;
     await this.running;
     await this.deps.store.release(this.leaseKey, this.deps.nodeId).catch((err: unknown) => this.deps.onError(err, this.appKey));
+  }
+
+  /**
+   * New events were committed: a pass soon. Nudges within `nudgeDelayMs` share one pass, so
+   * a busy app pays a pass per few milliseconds, not one per message.
+   */
+  nudge(): void {
+    if (this.nudgeTimer || this.stopped) return;
+    this.nudgeTimer = setTimeout(() => {
+      this.nudgeTimer = undefined;
+      void this.pass();
+    }, nudgeDelayMs);
+    this.nudgeTimer.unref();
   }
 
   /** Passes never overlap: one asked for while one runs follows it. */
@@ -163,7 +185,10 @@ class ChannelLoop {
     const { kinds, perConversation, eventsPerPass } = this.channel;
     for (;;) {
       const start = clock.now();
-      if (!(await store.lease(this.leaseKey, nodeId, start, start + this.leaseMs))) return;
+      if (this.leasedUntil - start < this.passMs) {
+        if (!(await store.lease(this.leaseKey, nodeId, start, start + this.leaseMs))) return;
+        this.leasedUntil = start + this.leaseMs;
+      }
       await this.forgetOld(start);
       const events = await store.due(this.appKey, kinds, start, perConversation, eventsPerPass);
       if (events.length === 0) return;
