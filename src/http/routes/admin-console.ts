@@ -1,14 +1,28 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { maxPullLimit } from '../../core/callbacks/event-feed.js';
-import type { App } from '../../core/apps.js';
-import type { Deps } from '../../deps.js';
+import type { App, AppRegistry } from '../../core/apps.js';
+import { maxPullLimit, type EventFeed } from '../../core/callbacks/event-feed.js';
+import type { Devices } from '../../core/devices.js';
+import type { HistoryService } from '../../core/history.js';
+import type { AudiencePushes } from '../../core/push/audience-push.js';
+import type { PushWorker } from '../../core/push/worker.js';
+import type { SessionService } from '../../core/sessions.js';
+import type { Metrics } from '../../metrics/metrics.js';
 import { ParleyError } from '../../errors.js';
 import { adminSchema, appKeyOf, parsed } from '../admin-schema.js';
 import { id, integer, requiredText } from '../params.js';
 
 /** What the console reads (docs/admin.md "The console's reads"). */
-export type ConsoleSources = Pick<Deps, 'nodeId' | 'apps' | 'devices' | 'presence' | 'metrics' | 'history' | 'eventFeed' | 'push'>;
+export interface ConsoleSources {
+  nodeId: string;
+  apps: AppRegistry;
+  devices: Pick<Devices, 'list'>;
+  sessions: Pick<SessionService, 'liveNodes'>;
+  metrics: Metrics;
+  history: HistoryService;
+  eventFeed: EventFeed;
+  push: { worker: Pick<PushWorker, 'owed'>; audience: Pick<AudiencePushes, 'status'> };
+}
 
 const count = (max: number) => integer.pipe(z.number().int().min(1).max(max));
 const cursor = integer.pipe(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER));
@@ -46,7 +60,7 @@ export function adminConsoleRoutes(admin: FastifyInstance, sources: ConsoleSourc
     }),
   }, async () => {
     const sessions = sources.devices.list().map(({ appKey, userId, deviceId, platform, nodeId, connectedAt }) => ({ appKey, userId, deviceId, platform, nodeId, connectedAt }));
-    return { code: 200, nodeId: sources.nodeId, nodes: await sources.presence.liveNodes(), sessions };
+    return { code: 200, nodeId: sources.nodeId, nodes: await sources.sessions.liveNodes(), sessions };
   });
 
   const metricsSchema = adminSchema({ summary: 'This node\'s metrics, as `GET /metrics` answers them, for the console', answer: z.string(), inPath: false });
@@ -90,7 +104,7 @@ export function adminConsoleRoutes(admin: FastifyInstance, sources: ConsoleSourc
   }, async (request) => {
     const app = appOf(sources, request);
     const { id: pushId } = parsed(pushesQuery, request.query);
-    const pending = await sources.push.jobs.pending(app.appKey);
+    const pending = await sources.push.worker.owed(app.appKey);
     return { code: 200, pending, ...(pushId !== undefined && { push: await sources.push.audience.status(app, pushId) }) };
   });
 }
