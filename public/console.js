@@ -105,15 +105,23 @@ async function loadApps() {
 // --- online sessions ---
 
 async function loadSessions() {
-  const { nodeId, nodes, sessions } = await admin('/sessions');
+  const { nodeId, nodes } = await admin('/sessions');
   $('#node').hidden = false;
   $('#node').textContent = `node ${nodeId}`;
-  const users = new Set(sessions.map((s) => `${s.appKey}/${s.userId}`));
-  const elsewhere = nodes.filter((id) => id !== nodeId);
+  const answered = nodes.filter((node) => node.answered);
+  const users = new Set(answered.flatMap((node) => node.sessions.map((s) => `${s.appKey}/${s.userId}`)));
+  const total = answered.reduce((sum, node) => sum + node.total, 0);
+  const silent = nodes.filter((node) => !node.answered).map((node) => node.nodeId);
   $('#sessions-summary').textContent =
-    `${users.size} user${users.size === 1 ? '' : 's'} online, ${sessions.length} session${sessions.length === 1 ? '' : 's'} on this node` +
-    (elsewhere.length ? `; other nodes alive: ${elsewhere.join(', ')} (open their console for their sessions)` : '; no other node alive');
-  $('#session-rows').replaceChildren(...sessions.map((s) => row(s.userId, s.deviceId, s.platform, s.appKey, time(s.connectedAt))));
+    `${users.size} user${users.size === 1 ? '' : 's'} online, ${total} session${total === 1 ? '' : 's'} on ${nodes.length} node${nodes.length === 1 ? '' : 's'}` +
+    (silent.length ? `; not answering: ${silent.join(', ')}` : '');
+  $('#session-rows').replaceChildren(
+    ...answered.flatMap((node) => {
+      const heading = row(cell(`${node.nodeId}${node.nodeId === nodeId ? ' (this node)' : ''}: ${node.total} session${node.total === 1 ? '' : 's'}${node.total > node.sessions.length ? `, the first ${node.sessions.length} listed` : ''}`, 'node'));
+      heading.firstChild.colSpan = 5;
+      return [heading, ...node.sessions.map((s) => row(s.userId, s.deviceId, s.platform, s.appKey, time(s.connectedAt)))];
+    }),
+  );
 }
 
 // --- throughput ---

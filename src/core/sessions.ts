@@ -46,11 +46,6 @@ export class SessionService {
     return sessions.length;
   }
 
-  /** The ids of the nodes alive (the console, docs/admin.md). */
-  liveNodes(): Promise<string[]> {
-    return this.presence.liveNodes();
-  }
-
   isOnline(appKey: string, userId: string): Promise<boolean> {
     return this.presence.isOnline(appKey, userId);
   }

@@ -2,11 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { App, AppRegistry } from '../../core/apps.js';
 import { maxPullLimit, type EventFeed } from '../../core/callbacks/event-feed.js';
-import type { Devices } from '../../core/devices.js';
 import type { HistoryService } from '../../core/history.js';
 import type { AudiencePushes } from '../../core/push/audience-push.js';
 import type { PushWorker } from '../../core/push/worker.js';
-import type { SessionService } from '../../core/sessions.js';
+import type { OnlineSessions } from '../../core/online-sessions.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { ParleyError } from '../../errors.js';
 import { adminSchema, appKeyOf, parsed } from '../admin-schema.js';
@@ -16,8 +15,7 @@ import { id, integer, requiredText } from '../params.js';
 export interface ConsoleSources {
   nodeId: string;
   apps: AppRegistry;
-  devices: Pick<Devices, 'list'>;
-  sessions: Pick<SessionService, 'liveNodes'>;
+  onlineSessions: Pick<OnlineSessions, 'byNode'>;
   metrics: Metrics;
   history: HistoryService;
   eventFeed: EventFeed;
@@ -36,7 +34,8 @@ const messagesQuery = z.object({
 const eventsQuery = z.object({ after: cursor.default(0), limit: count(maxPullLimit).default(100) });
 const pushesQuery = z.object({ id: requiredText(64).optional() });
 
-const session = z.object({ appKey: z.string(), userId: z.string(), deviceId: z.string(), platform: z.string(), nodeId: z.string(), connectedAt: z.number() });
+const listedSession = z.object({ appKey: z.string(), userId: z.string(), deviceId: z.string(), platform: z.string(), connectedAt: z.number() });
+const nodeAnswer = z.object({ nodeId: z.string(), answered: z.boolean(), total: z.number().optional(), sessions: z.array(listedSession).optional() });
 
 function appOf(sources: ConsoleSources, request: FastifyRequest): App {
   const appKey = appKeyOf(request);
@@ -47,21 +46,18 @@ function appOf(sources: ConsoleSources, request: FastifyRequest): App {
 
 /**
  * The console's reads (public/console.js), behind the admin API's bearer token: who is
- * online on this node, the metrics, a conversation's recent messages, the callback events
+ * online on each node, this node's metrics, a conversation's recent messages, the callback events
  * with their delivery state and the owed pushes. Each reuses the service the signed API or
  * `/metrics` answers from; none writes.
  */
 export function adminConsoleRoutes(admin: FastifyInstance, sources: ConsoleSources): void {
   admin.get('/sessions', {
     schema: adminSchema({
-      summary: "This node's device sessions, and the nodes alive (each node lists its own sessions)",
-      answer: z.object({ code: z.literal(200), nodeId: z.string(), nodes: z.array(z.string()), sessions: z.array(session) }),
+      summary: 'The device sessions of every node alive (the first 500 of each), as the nodes answer within a second',
+      answer: z.object({ code: z.literal(200), nodeId: z.string(), nodes: z.array(nodeAnswer) }),
       inPath: false,
     }),
-  }, async () => {
-    const sessions = sources.devices.list().map(({ appKey, userId, deviceId, platform, nodeId, connectedAt }) => ({ appKey, userId, deviceId, platform, nodeId, connectedAt }));
-    return { code: 200, nodeId: sources.nodeId, nodes: await sources.sessions.liveNodes(), sessions };
-  });
+  }, async () => ({ code: 200, nodeId: sources.nodeId, nodes: await sources.onlineSessions.byNode() }));
 
   const metricsSchema = adminSchema({ summary: 'This node\'s metrics, as `GET /metrics` answers them, for the console', answer: z.string(), inPath: false });
   admin.get('/metrics', {
