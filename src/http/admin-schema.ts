@@ -1,21 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { appSchema, describeIssues } from '../config.js';
-import { ParleyError } from '../errors.js';
+import { appSchema } from '../config.js';
 import { bearerRefusal, bearerSecurity, errorResponses, json } from './openapi.js';
+import { parse } from './route.js';
 
 /** The path's app key, with the rule the app schema has for it. */
 export const appKeyParams = z.object({ appKey: appSchema.shape.appKey }).strict();
 
 export function appKeyOf(request: FastifyRequest): string {
-  return parsed(appKeyParams, request.params).appKey;
-}
-
-/** `input` as `schema` reads it, or a 400 (1002) naming the field. */
-export function parsed<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw new ParleyError('badParameter', describeIssues(result.error));
-  return result.data;
+  return parse(appKeyParams, request.params).appKey;
 }
 
 export interface AdminRoute {

@@ -8,7 +8,8 @@ import type { PushWorker } from '../../core/push/worker.js';
 import type { OnlineSessions } from '../../core/online-sessions.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { ParleyError } from '../../errors.js';
-import { adminSchema, appKeyOf, parsed } from '../admin-schema.js';
+import { adminSchema, appKeyOf } from '../admin-schema.js';
+import { parse } from '../route.js';
 import { id, integer, requiredText } from '../params.js';
 
 /** What the console reads (docs/admin.md "The console's reads"). */
@@ -74,7 +75,7 @@ export function adminConsoleRoutes(admin: FastifyInstance, sources: ConsoleSourc
     }),
   }, async (request) => {
     const app = appOf(sources, request);
-    const { userId, conversationType, targetId, limit } = parsed(messagesQuery, request.query);
+    const { userId, conversationType, targetId, limit } = parse(messagesQuery, request.query);
     const { messages, hasMore } = await sources.history.page(app, userId, { conversationType, targetId, limit });
     return { code: 200, messages, hasMore };
   });
@@ -87,7 +88,7 @@ export function adminConsoleRoutes(admin: FastifyInstance, sources: ConsoleSourc
     }),
   }, async (request) => {
     const app = appOf(sources, request);
-    const { after, limit } = parsed(eventsQuery, request.query);
+    const { after, limit } = parse(eventsQuery, request.query);
     return { code: 200, ...(await sources.eventFeed.pull(app, after, limit)) };
   });
 
@@ -99,7 +100,7 @@ export function adminConsoleRoutes(admin: FastifyInstance, sources: ConsoleSourc
     }),
   }, async (request) => {
     const app = appOf(sources, request);
-    const { id: pushId } = parsed(pushesQuery, request.query);
+    const { id: pushId } = parse(pushesQuery, request.query);
     const pending = await sources.push.worker.owed(app.appKey);
     return { code: 200, pending, ...(pushId !== undefined && { push: await sources.push.audience.status(app, pushId) }) };
   });

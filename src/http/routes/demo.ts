@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { App } from '../../core/apps.js';
 import type { GroupService } from '../../core/groups.js';
 import type { UserService } from '../../core/users.js';
-import { parsed } from '../admin-schema.js';
+import { parse } from '../route.js';
 import { errorResponses, json } from '../openapi.js';
 import { id } from '../params.js';
 
@@ -37,7 +37,7 @@ export function demoRoutes(http: FastifyInstance, { devApp, users, groups }: Dem
   http.post('/demo/token', { schema }, async (request, reply) => {
     const app = devApp();
     if (!app) return reply.callNotFound();
-    const { userId } = parsed(demoBody, request.body);
+    const { userId } = parse(demoBody, request.body);
     const token = await users.getToken(app, { userId, name: userId, portraitUri: '' });
     await groups.join(app, demoGroupId, [userId], 'Demo group');
     return { code: 200, appKey: app.appKey, userId, token, groupId: demoGroupId };

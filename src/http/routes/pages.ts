@@ -3,7 +3,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { parsed } from '../admin-schema.js';
+import { parse } from '../route.js';
 import { errorResponses } from '../openapi.js';
 
 /** The package's root, from src/http/routes (tsx) and dist/http/routes (built) alike. */
@@ -72,11 +72,11 @@ export function pageRoutes(http: FastifyInstance, { clientRoot }: PageOptions): 
     http.get(`/${page}`, { schema: schema(summary, ['text/html']) }, (_request, reply) => sendFile(reply, join(publicDir, `${page}.html`), `public/${page}.html is missing`));
   }
   http.get('/assets/:file', { schema: schema("The pages' scripts and styles", ['text/javascript', 'text/css'], fileParams) }, (request, reply) => {
-    const { file } = parsed(fileParams, request.params);
+    const { file } = parse(fileParams, request.params);
     return sendFile(reply, join(publicDir, file), `no asset ${file}`);
   });
   http.get('/client/:file', { schema: schema('parley/client for the pages (built by `npm run build`)', ['text/javascript'], fileParams) }, (request, reply) => {
-    const { file } = parsed(fileParams, request.params);
+    const { file } = parse(fileParams, request.params);
     return sendFile(reply, join(clientRoot, 'client', file), `no client/${file}: build parley/client first (npm run build)`);
   });
 }
