@@ -21,8 +21,8 @@ export function buildClient(): { clientRoot: string; built: Promise<unknown>; re
   return { clientRoot, built, remove: () => rmSync(clientRoot, { recursive: true, force: true }) };
 }
 
-/** Saves what `page` shows now as test-artifacts/<name>.png. */
+/** Saves what `page` shows now as test-artifacts/<name>-<storage>.png (both storage projects run each file). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(artifactsDir, { recursive: true });
-  await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(artifactsDir, `${name}-${process.env.PARLEY_TEST_STORAGE ?? 'embedded'}.png`), fullPage: true });
 }

@@ -52,7 +52,9 @@ function appOf(sources: ConsoleSources, request: FastifyRequest): App {
  * `/metrics` answers from; none writes.
  */
 export function adminConsoleRoutes(admin: FastifyInstance, sources: ConsoleSources): void {
+  // Polled every few seconds by an open console: not worth an info line each (faults are still logged).
   admin.get('/sessions', {
+    logLevel: 'warn',
     schema: adminSchema({
       summary: 'The device sessions of every node alive (the first 500 of each), as the nodes answer within a second',
       answer: z.object({ code: z.literal(200), nodeId: z.string(), nodes: z.array(nodeAnswer) }),
@@ -62,7 +64,6 @@ export function adminConsoleRoutes(admin: FastifyInstance, sources: ConsoleSourc
 
   const metricsSchema = adminSchema({ summary: 'This node\'s metrics, as `GET /metrics` answers them, for the console', answer: z.string(), inPath: false });
   admin.get('/metrics', {
-    // Polled every few seconds by an open console: not worth a log line each.
     logLevel: 'warn',
     schema: { ...metricsSchema, response: { ...metricsSchema.response, 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } } },
   }, async (_request, reply) => reply.type(sources.metrics.contentType).send(await sources.metrics.text()));
@@ -81,6 +82,7 @@ export function adminConsoleRoutes(admin: FastifyInstance, sources: ConsoleSourc
   });
 
   admin.get('/apps/:appKey/events', {
+    logLevel: 'warn',
     schema: adminSchema({
       summary: 'The app\'s callback events after a cursor with their delivery state (as `/events/pull.json`)',
       answer: z.object({ code: z.literal(200), events: z.array(z.looseObject({ id: z.number() })), cursor: z.number() }),
@@ -93,6 +95,7 @@ export function adminConsoleRoutes(admin: FastifyInstance, sources: ConsoleSourc
   });
 
   admin.get('/apps/:appKey/pushes', {
+    logLevel: 'warn',
     schema: adminSchema({
       summary: 'Pushes owed to the app\'s devices, and with `id` the state of a push to an audience (as `/push/status.json`)',
       answer: z.object({ code: z.literal(200), pending: z.number(), push: z.looseObject({ state: z.string() }).optional() }),

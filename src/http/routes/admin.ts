@@ -37,7 +37,8 @@ export async function adminRoutes(http: FastifyInstance, settings: AppSettings, 
         reply.header('cache-control', 'no-store');
       });
 
-      admin.get('/apps', { schema: schema({ summary: 'Every app, without secrets', answer: z.object({ code: z.literal(200), apps: z.array(appView) }), inPath: false }) }, async () => ({ code: 200, apps: (await settings.list()).map(view) }));
+      // Polled by an open console (public/console.js): at warn, as its other reads.
+      admin.get('/apps', { logLevel: 'warn', schema: schema({ summary: 'Every app, without secrets', answer: z.object({ code: z.literal(200), apps: z.array(appView) }), inPath: false }) }, async () => ({ code: 200, apps: (await settings.list()).map(view) }));
 
       admin.get('/apps/:appKey', { schema: schema({ summary: 'One app, without secrets', answer: appAnswer }) }, async (request) => ({ code: 200, app: view(await settings.get(appKeyOf(request))) }));
 
