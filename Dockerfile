@@ -14,6 +14,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
+# The console's and the demo's pages (src/http/routes/pages.ts); they load dist/client.
+COPY public ./public
 # The embedded default keeps its database here (unused when DATABASE_URL is set).
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]

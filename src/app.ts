@@ -5,6 +5,8 @@ import { Gateway, defaultGatewayOptions, type GatewayOptions } from './gateway/g
 import { registerBodyParsers } from './http/body-parsers.js';
 import { registerErrorHandling } from './http/errors.js';
 import { adminRoutes } from './http/routes/admin.js';
+import { demoRoutes } from './http/routes/demo.js';
+import { defaultPageOptions, pageRoutes, type PageOptions } from './http/routes/pages.js';
 import { healthRoute } from './http/routes/health.js';
 import { metricsRoute } from './http/routes/metrics.js';
 import { historyExportRoutes, historyFileRoute } from './http/routes/history-export.js';
@@ -53,7 +55,12 @@ function requestIds(nodeId: string): (request: IncomingMessage) => string {
 }
 
 /** Builds a ready server around `deps`; never listens (main.ts and tests do). */
-export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOptions> = {}, rongCloudOptions: Partial<RongCloudOptions> = {}): Promise<ParleyServer> {
+export async function buildApp(
+  deps: Deps,
+  gatewayOptions: Partial<GatewayOptions> = {},
+  rongCloudOptions: Partial<RongCloudOptions> = {},
+  pageOptions: Partial<PageOptions> = {},
+): Promise<ParleyServer> {
   // Widened to Fastify's logger type so plugins and routes need no logger generic.
   const loggerInstance: FastifyBaseLogger = deps.logger.child({}, { serializers: { req: serializeRequest } });
   const http = Fastify({
@@ -78,7 +85,10 @@ export async function buildApp(deps: Deps, gatewayOptions: Partial<GatewayOption
   healthRoute(http, () => deps.healthy());
   metricsRoute(http, deps.metrics, deps.metricsToken);
   historyFileRoute(http, deps.historyExports);
-  if (deps.adminToken !== undefined) await adminRoutes(http, deps.appSettings, deps.adminToken);
+  if (deps.adminToken !== undefined) await adminRoutes(http, deps.appSettings, deps, deps.adminToken);
+  pageRoutes(http, { ...defaultPageOptions, ...pageOptions });
+  // The demo's unsigned tokens exist only where the development app is the one in use.
+  if (deps.devApp) demoRoutes(http, { devApp: () => deps.devApp, users: deps.users, groups: deps.groups });
 
   await http.register(async (signed) => {
     signed.addHook('onRequest', async (request, reply) => {

@@ -32,11 +32,13 @@ export function banner({ baseUrl, nodeId, storage, devApp, generatedAdminToken }
       `    appKey     ${devApp.appKey}`,
       `    appSecret  ${devApp.appSecret}`,
       '  sign each call: Signature = sha1(appSecret + Nonce + Timestamp), headers App-Key, Nonce, Timestamp, Signature (README.md)',
+      `  demo chat (pick any user id)      ${baseUrl}/demo`,
     );
   }
   if (generatedAdminToken) {
     lines.push(
       `  admin API (bearer token below)    ${baseUrl}/admin/v1/apps   docs/admin.md`,
+      `  console (paste the token)         ${baseUrl}/console`,
       `    adminToken ${generatedAdminToken}`,
       '  the token is made for this run; set ADMIN_TOKEN to choose one',
     );

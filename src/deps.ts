@@ -36,6 +36,7 @@ import { HistoryService } from './core/history.js';
 import { ModifyService } from './core/modify.js';
 import { NodeEvents } from './core/node-events.js';
 import { NodeLiveness, nodeIdFor } from './core/node-liveness.js';
+import { OnlineSessions } from './core/online-sessions.js';
 import { PermissionService } from './core/permissions.js';
 import type { PushOutcome } from './core/push/provider.js';
 import { AudiencePushes } from './core/push/audience-push.js';
@@ -124,6 +125,8 @@ export interface Deps {
   connectionLimits: ConnectionLimits;
   /** The device sessions this node holds: what the gateways call. */
   devices: Devices;
+  /** Who is online on every node (the console). */
+  onlineSessions: OnlineSessions;
   /** App-wide sends: durable broadcast jobs and their status. */
   broadcasts: AppWideSends;
   /** Makes the appends of committed sends that missed them; `pass()` runs one now. */
@@ -378,6 +381,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       signedCalls: new SignedCalls(engine.once, clock),
       connectionLimits: new ConnectionLimits(engine.rates, clock, (err) => logger.warn({ err }, 'could not count a new connection; letting it in')),
       devices,
+      onlineSessions: new OnlineSessions(nodeEvents, () => devices.list(), () => liveness.otherNodes()),
       broadcasts,
       outboxRelay,
       eventFeed: new EventFeed(callbackEvents, clock, callbackDeliveries),

@@ -89,6 +89,11 @@ export class Devices {
     return this.sessions.size;
   }
 
+  /** The sessions this node holds, with their app (the console's "online" view, docs/admin.md). */
+  list(): Array<SessionInfo & { appKey: string }> {
+    return [...this.sessions.all()].map((session) => ({ appKey: session.app.appKey, ...session.info }));
+  }
+
   /**
    * Authenticates the device, registers its session (kicking what the session policy
    * evicts), answers `onHead` with the user's inbox head, then catches it up. A refused

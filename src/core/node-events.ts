@@ -29,7 +29,25 @@ export type NodeEvent =
   /** Another node changed these: drop what is cached of them. */
   | { type: 'stale'; appKey: string; kind: CachedKind; ids: string[] }
   /** An app's settings changed in the store (docs/admin.md): read the apps again. */
-  | { type: 'apps-changed'; appKey: string };
+  | { type: 'apps-changed'; appKey: string }
+  /** The console asks which sessions each node holds (core/online-sessions.ts): answer `replyTo`. */
+  | { type: 'sessions-asked'; askId: string; replyTo: string }
+  | { type: 'sessions-told'; askId: string; node: NodeSessions };
+
+/** A node's device sessions as the console lists them: the first ones, and how many in all. */
+export interface NodeSessions {
+  nodeId: string;
+  total: number;
+  sessions: ListedSession[];
+}
+
+export interface ListedSession {
+  appKey: string;
+  userId: string;
+  deviceId: string;
+  platform: string;
+  connectedAt: number;
+}
 
 type Handler<T extends NodeEvent['type']> = (event: Extract<NodeEvent, { type: T }>) => void;
 

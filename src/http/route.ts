@@ -76,7 +76,8 @@ export function rest<S extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<
   });
 }
 
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+/** `input` as `schema` reads it, or a 400 (1002) naming the field; the input rules checked after. */
+export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const parsed = schema.safeParse(input ?? {});
   if (!parsed.success) throw new ParleyError('badParameter', describeIssues(parsed.error));
   // After parsing, so values decoded from JSON text (extraKeyVal) are checked too.

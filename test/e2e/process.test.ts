@@ -72,6 +72,11 @@ describe('the parley process', () => {
       expect(await listed.json()).toMatchObject({ app: { appKey, features: { multiDeviceSync: true, historyPrivateGroup: true } } });
       expect(first.output()).toContain(`ws://127.0.0.1:${port}/ws`);
       expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+      // The console and the demo chat are announced; the demo's tokens are for the development app.
+      expect(first.output()).toContain(`http://127.0.0.1:${port}/console`);
+      expect(first.output()).toContain(`http://127.0.0.1:${port}/demo`);
+      const demoToken = await fetch(`http://127.0.0.1:${port}/demo/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userId: 'first-demo' }) });
+      expect(await demoToken.json()).toMatchObject({ code: 200, appKey, groupId: 'demo-group' });
       // The development app has what a first try touches on: cloud history among it.
       expect(await signedPost(port!, appKey!, appSecret!, '/message/private/publish.json', { fromUserId: 'first-a', toUserId: ['first-b'], objectName: 'RC:TxtMsg', content: '{"content":"hi"}' })).toMatchObject({ code: 200 });
       expect(await signedPost(port!, appKey!, appSecret!, '/v3/message/private/query.json', { userId: 'first-a', targetId: 'first-b', startTime: 0, endTime: Date.now() + 1000 })).toMatchObject({ code: 200 });

@@ -9,6 +9,7 @@ import { appSchema, type AppConfig, type callbacksSchema, type Config } from '..
 import { systemClock, type Clock } from '../../src/model/clock.js';
 import { createDeps, type Deps, type DepsOptions } from '../../src/deps.js';
 import type { GatewayOptions } from '../../src/gateway/gateway.js';
+import type { PageOptions } from '../../src/http/routes/pages.js';
 import { embeddedDatabase, freshStorage, type TestStorage } from './storage.js';
 
 export interface TestApp extends AppConfig {
@@ -46,6 +47,8 @@ export interface TestServerOptions {
   apps?: Array<Partial<Omit<AppConfig, 'features' | 'callbacks'>> & { features?: Partial<AppConfig['features']>; callbacks?: z.input<typeof callbacksSchema> }>;
   gateway?: Partial<GatewayOptions>;
   rongCloud?: Partial<RongCloudOptions>;
+  /** Where the pages find the built client (test/helpers/pages.ts builds one). */
+  pages?: Partial<PageOptions>;
   clock?: Clock;
   storage?: TestStorage;
   nodeId?: string;
@@ -102,7 +105,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   const shared = { ...options.shared, ...(ownSql && { sql: ownSql }) };
   const deps = await createDeps(config, logger, { clock: options.clock, redisNamespace: storage.redisNamespace, shared, wrapBus: options.wrapBus, onPushOutcome: options.onPushOutcome });
   // Test files open hundreds of devices from one address: the per-address limit is off unless a test sets it.
-  const server = await buildApp(deps, { connectionsPerMinute: 0, ...options.gateway }, options.rongCloud);
+  const server = await buildApp(deps, { connectionsPerMinute: 0, ...options.gateway }, options.rongCloud, options.pages);
   await server.http.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.http.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;

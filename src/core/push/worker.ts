@@ -68,6 +68,11 @@ export class PushWorker {
     else void this.pass();
   }
 
+  /** How many pushes are owed to the app's devices and not sent yet (the console, docs/admin.md). */
+  owed(appKey: string): Promise<number> {
+    return this.deps.jobs.pending(appKey);
+  }
+
   /** One pass now (tests, shutdown); passes never overlap. */
   pass(): Promise<void> {
     this.running ??= this.work()

@@ -1,52 +1,16 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppSettings } from '../../core/app-settings.js';
 import type { App, VersionedApp } from '../../core/apps.js';
-import { appSchema, describeIssues } from '../../config.js';
-import { ParleyError } from '../../errors.js';
+import { appSchema } from '../../config.js';
+import { adminSchema as schema, appKeyOf } from '../admin-schema.js';
 import { requireBearer } from '../bearer.js';
-import { bearerRefusal, bearerSecurity, errorResponses, json } from '../openapi.js';
-
-/** The path's app key, with the rule the app schema has for it. */
-const appKeyParams = z.object({ appKey: appSchema.shape.appKey }).strict();
-
-function appKeyOf(request: FastifyRequest): string {
-  const parsed = appKeyParams.safeParse(request.params);
-  if (!parsed.success) throw new ParleyError('badParameter', describeIssues(parsed.error));
-  return parsed.data.appKey;
-}
+import { adminConsoleRoutes, type ConsoleSources } from './admin-console.js';
 
 /** An app as answered: its settings without secrets, and the version they are at. */
 const appView = z.looseObject({ appKey: z.string(), version: z.number().int() });
 const appAnswer = z.object({ code: z.literal(200), app: appView });
 const settingsBody = appSchema.omit({ appKey: true });
-
-interface AdminRoute {
-  summary: string;
-  answer: z.ZodType;
-  body?: z.ZodType;
-  /** False for `/apps`, the one path without an app key. */
-  inPath?: boolean;
-  /** PUT answers 201 when it made the app. */
-  creates?: boolean;
-}
-
-/** An admin route's schema for the OpenAPI document (the core validates bodies, docs/admin.md). */
-function schema({ summary, answer, body, inPath = true, creates = false }: AdminRoute) {
-  return {
-    summary,
-    tags: ['admin'],
-    security: bearerSecurity,
-    ...(inPath && { params: appKeyParams }),
-    ...(body && { body }),
-    response: {
-      200: json(answer, 'Done'),
-      ...(creates && { 201: json(answer, 'Created') }),
-      401: bearerRefusal,
-      ...errorResponses(['badParameter', 'notFound', 'internal', 'storageTimeout']),
-    },
-  };
-}
 
 /** Without the secrets: the app secret only ever leaves in the rotation's answer, push private keys never. */
 function view({ app: { appSecret: _secret, push, ...settings }, version }: VersionedApp): Record<string, unknown> {
@@ -63,8 +27,9 @@ function withoutPrivateKeys(push: NonNullable<App['push']>): Record<string, unkn
  * `Authorization: Bearer <ADMIN_TOKEN>`. Registered only when a token is configured (or made
  * for the development start), so without one every path is 404. Bodies are validated in
  * the core by the app schema the boot uses; answers never carry a secret but the rotated one.
+ * The console's reads (src/http/routes/admin-console.ts) sit behind the same token.
  */
-export async function adminRoutes(http: FastifyInstance, settings: AppSettings, token: string): Promise<void> {
+export async function adminRoutes(http: FastifyInstance, settings: AppSettings, sources: ConsoleSources, token: string): Promise<void> {
   await http.register(
     async (admin) => {
       admin.addHook('onRequest', requireBearer(token, 'the admin API needs the bearer token (ADMIN_TOKEN)'));
@@ -72,7 +37,8 @@ export async function adminRoutes(http: FastifyInstance, settings: AppSettings, 
         reply.header('cache-control', 'no-store');
       });
 
-      admin.get('/apps', { schema: schema({ summary: 'Every app, without secrets', answer: z.object({ code: z.literal(200), apps: z.array(appView) }), inPath: false }) }, async () => ({ code: 200, apps: (await settings.list()).map(view) }));
+      // Polled by an open console (public/console.js): at warn, as its other reads.
+      admin.get('/apps', { logLevel: 'warn', schema: schema({ summary: 'Every app, without secrets', answer: z.object({ code: z.literal(200), apps: z.array(appView) }), inPath: false }) }, async () => ({ code: 200, apps: (await settings.list()).map(view) }));
 
       admin.get('/apps/:appKey', { schema: schema({ summary: 'One app, without secrets', answer: appAnswer }) }, async (request) => ({ code: 200, app: view(await settings.get(appKeyOf(request))) }));
 
@@ -103,6 +69,8 @@ export async function adminRoutes(http: FastifyInstance, settings: AppSettings, 
         request.log.info({ appKey }, 'app secret rotated');
         return { code: 200, appKey, appSecret };
       });
+
+      adminConsoleRoutes(admin, sources);
     },
     { prefix: '/admin/v1' },
   );
