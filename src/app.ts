@@ -118,7 +118,7 @@ export async function buildApp(
     pushAudienceRoutes(signed, deps.push.audience);
   });
 
-  const gateway = new Gateway(deps.logger, deps.devices, deps.connectionLimits, { ...defaultGatewayOptions, ...gatewayOptions });
+  const gateway = new Gateway(deps.logger, deps.devices, deps.connectionLimits, { ...defaultGatewayOptions, ...gatewayOptions }, (protocol) => deps.metrics.frameCounter(protocol));
   // RongCloud's client protocol: its SDKs navigate here, then open `/websocket`.
   const rongCloud = { clock: deps.clock, users: deps.users, expansion: deps.expansion, roomEntries: deps.chatrooms };
   registerNavigation(http, rongCloud.users);

@@ -253,7 +253,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     });
     const history = new HistoryService(historyStore, conversationStore, userStore, access, clock);
     const conversationList = new ConversationListService(conversationStore, history, permissions, clock);
-    const offlinePush = startPush({ sql, apps, presence, events, conversationList, inbox, conversations: conversationStore, clock, logger, onOutcome: options.onPushOutcome });
+    const offlinePush = startPush({ sql, apps, presence, events, conversationList, inbox, conversations: conversationStore, clock, logger, metrics, onOutcome: options.onPushOutcome });
     closers.push(() => offlinePush.close());
     const publisher = new Publisher(push, events, offlinePush.planner);
     const beforeSend = new BeforeSendCallback(httpCallbackPoster, clock, (err, app) =>
@@ -276,6 +276,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
       nodeId,
       random: Math.random,
       onError: (err, appKey) => logger.warn({ err, appKey }, 'delivering callbacks failed; the next pass retries'),
+      settled: (appKey, callback, states) => metrics.calledBack(appKey, callback, states),
     });
     // Owed callbacks are in the database already; this only spares the wait for the next poll.
     events.on((event) => {
@@ -427,6 +428,7 @@ function startPush(deps: {
   conversations: ConversationStore;
   clock: Clock;
   logger: Logger;
+  metrics: Pick<Metrics, 'pushed'>;
   onOutcome: DepsOptions['onPushOutcome'];
 }) {
   const { clock, logger } = deps;
@@ -444,6 +446,7 @@ function startPush(deps: {
     clock,
     report: (job, outcome) => {
       deps.onOutcome?.(job, outcome);
+      deps.metrics.pushed(job.appKey, job.provider, outcome.kind);
       const fields = { appKey: job.appKey, userId: job.userId, deviceId: job.deviceId, messageUId: job.messageUId, provider: job.provider, outcome: outcome.kind };
       if (outcome.kind === 'sent') logger.debug(fields, 'push sent');
       else logger.info({ ...fields, reason: outcome.reason }, 'push not sent');

@@ -9,7 +9,7 @@ import { closeCodes } from './close-codes.js';
 import { expansionChangeOf } from './expansion-frame.js';
 import { FrameBudget } from './frame-budget.js';
 import { parseClientFrame, type ClientFrame, type ConnectFrame, type RequestId, type ServerFrame } from './frames.js';
-import type { DeviceSocket, GatewayContext } from './gateway.js';
+import type { DeviceSocket, FrameCounter, GatewayContext } from './gateway.js';
 import { Heartbeat } from './heartbeat.js';
 import { SocketWriter } from './socket-writer.js';
 
@@ -54,13 +54,15 @@ export class Connection implements DeviceLink, DeviceSocket {
   private logBindings: { appKey: string; userId: string; deviceId: string } | undefined;
   private sessionLog: Logger | undefined;
   private readonly budget: FrameBudget | undefined;
+  private readonly frames: FrameCounter;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly context: GatewayContext,
     private readonly address: string | undefined,
   ) {
-    this.writer = new SocketWriter(socket, context.sendBufferLimits, () => this.log.warn('device stopped reading: closing its socket'));
+    this.frames = context.frameCounter('parley');
+    this.writer = new SocketWriter(socket, context.sendBufferLimits, () => this.log.warn('device stopped reading: closing its socket'), this.frames);
     this.handshakeTimer = setTimeout(() => this.socket.close(closeCodes.handshakeTimeout, 'connect expected'), context.handshakeTimeoutMs);
     this.heartbeat = new Heartbeat(socket);
     this.budget = context.frameRate.perSecond > 0 ? new FrameBudget(context.frameRate, Date.now()) : undefined;
@@ -125,6 +127,7 @@ export class Connection implements DeviceLink, DeviceSocket {
 
   onFrame(raw: string | null): void {
     this.heartbeat.seen();
+    this.frames.received();
     if (this.budget && !this.budget.take(Date.now())) return this.flooded();
     try {
       const parsed = parseClientFrame(raw);

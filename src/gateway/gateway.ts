@@ -47,9 +47,19 @@ export interface DeviceSocket {
   terminate(): void;
 }
 
+/** Counts one protocol's frames (metrics). */
+export interface FrameCounter {
+  received(): void;
+  sent(): void;
+}
+
+const uncounted: FrameCounter = { received: () => undefined, sent: () => undefined };
+
 /** What a connection needs from the gateway that owns it. */
 export interface GatewayContext {
   logger: Logger;
+  /** The counter of a protocol's frames; a connection takes its own once. */
+  frameCounter(protocol: 'parley' | 'rongcloud'): FrameCounter;
   devices: Devices;
   handshakeTimeoutMs: number;
   sendBufferLimits: SendBufferLimits;
@@ -95,10 +105,12 @@ export class Gateway {
     /** New connections per address, counted across nodes. */
     private readonly connectionLimits: Pick<ConnectionLimits, 'allowed'>,
     private readonly options: GatewayOptions = defaultGatewayOptions,
+    frameCounter: GatewayContext['frameCounter'] = () => uncounted,
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
     this.context = {
       logger,
+      frameCounter,
       devices,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       sendBufferLimits: options.sendBufferLimits,

@@ -1,3 +1,4 @@
+import type { FrameCounter } from './gateway.js';
 import type { WebSocket } from 'ws';
 import { closeCodes } from './close-codes.js';
 
@@ -36,6 +37,7 @@ export class SocketWriter {
     private readonly socket: WebSocket,
     private readonly limits: SendBufferLimits,
     private readonly onOverflow: () => void,
+    private readonly counter: Pick<FrameCounter, 'sent'>,
   ) {}
 
   /** False when the frame was not written: the socket is closed, or over its limits (and now closing). */
@@ -47,6 +49,7 @@ export class SocketWriter {
     }
     this.unflushed++;
     this.socket.send(data, this.flushedOne);
+    this.counter.sent();
     return true;
   }
 

@@ -28,6 +28,9 @@ export class Metrics {
   private readonly sessionsOpened = new Counter({ name: 'parley_sessions_opened_total', help: 'Device sessions opened on this node', labelNames: ['app'], registers: [this.registry] });
   private readonly catchUps = new Histogram({ name: 'parley_catch_up_messages', help: 'Inbox entries a device was sent by its catch-up at connect', buckets: [0, 1, 10, 100, 1_000, 10_000], registers: [this.registry] });
   private readonly gaps = new Counter({ name: 'parley_inbox_gaps_total', help: 'Catch-ups that found entries owed to a device gone (retention, cap, a lost store)', labelNames: ['app'], registers: [this.registry] });
+  private readonly frames = new Counter({ name: 'parley_ws_frames_total', help: 'WebSocket frames of device sessions, by protocol and direction', labelNames: ['protocol', 'direction'], registers: [this.registry] });
+  private readonly pushes = new Counter({ name: 'parley_pushes_total', help: 'Offline pushes tried, by provider and outcome (sent, retry, deadToken, failed, dropped)', labelNames: ['app', 'provider', 'outcome'], registers: [this.registry] });
+  private readonly callbacks = new Counter({ name: 'parley_callbacks_total', help: 'Callback requests to app backends, by callback and outcome (delivered, retry, failed: given up)', labelNames: ['app', 'callback', 'outcome'], registers: [this.registry] });
   private readonly sqlSeconds = new Histogram({ name: 'parley_postgres_query_seconds', help: 'Postgres (or embedded PGlite) statement latency', labelNames: ['outcome'], buckets: latencyBuckets, registers: [this.registry] });
   private readonly redisSeconds = new Histogram({ name: 'parley_redis_command_seconds', help: 'Redis command latency', labelNames: ['command', 'outcome'], buckets: latencyBuckets, registers: [this.registry] });
 
@@ -105,6 +108,23 @@ export class Metrics {
         this.gaps.inc({ app });
         return;
     }
+  }
+
+  /** One protocol's frame counters, bound once: a frame costs an increment, not a label lookup. */
+  frameCounter(protocol: string): { received(): void; sent(): void } {
+    const received = this.frames.labels(protocol, 'in');
+    const sent = this.frames.labels(protocol, 'out');
+    return { received: () => received.inc(), sent: () => sent.inc() };
+  }
+
+  /** A push the worker tried (or dropped). */
+  pushed(app: string, provider: string, outcome: string): void {
+    this.pushes.inc({ app, provider, outcome });
+  }
+
+  /** Callback requests settled: a state per event (`pending` again: to be retried). */
+  calledBack(app: string, callback: string, states: readonly string[]): void {
+    for (const state of states) this.callbacks.inc({ app, callback, outcome: state === 'pending' ? 'retry' : state });
   }
 
   /** The same client, each statement timed (transactions count their statements). */

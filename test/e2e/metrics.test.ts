@@ -1,14 +1,35 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CallbackReceiver } from '../helpers/callback-receiver.js';
 import { connectDevice } from '../helpers/device.js';
+import { FakeApns } from '../helpers/fake-apns.js';
+import { pushKeys } from '../helpers/fake-push.js';
 import { storageMode } from '../helpers/storage.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 const token = 'scrape-token-0123456789';
+const keys = pushKeys();
+const apnsCredentials = { teamId: 'TEAMMETRIC', keyId: 'KEYMETRIC1', bundleId: 'im.parley.metrics' };
 let t: TestServer;
+let apns: FakeApns;
+let receiver: CallbackReceiver;
 beforeAll(async () => {
-  t = await startServer({ metricsToken: token });
+  apns = await new FakeApns({ ...apnsCredentials, publicKey: keys.apnsPublicKey }).start();
+  receiver = await new CallbackReceiver().up();
+  t = await startServer({
+    metricsToken: token,
+    apps: [
+      {
+        push: { apns: { ...apnsCredentials, privateKey: keys.apnsPrivateKey, endpoint: apns.url } },
+        callbacks: { messageRoute: { url: receiver.url, includeServerApi: true } },
+      },
+    ],
+  });
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t.close();
+  await Promise.all([apns.close(), receiver.down()]);
+});
 
 const scrape = async () => {
   const response = await fetch(`${t.baseUrl}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
@@ -56,8 +77,38 @@ describe('GET /metrics', () => {
     expect(moved('parley_catch_up_messages_count')).toBe(1);
     expect(moved('parley_postgres_query_seconds_count', { outcome: 'ok' })).toBeGreaterThan(0);
     if (storageMode === 'services') expect(moved('parley_redis_command_seconds_count', { command: 'evalsha', outcome: 'ok' })).toBeGreaterThan(0);
+    // The device's connect in; its connect result, two messages and the end of its catch-up out.
+    expect(moved('parley_ws_frames_total', { protocol: 'parley', direction: 'in' })).toBeGreaterThanOrEqual(1);
+    expect(moved('parley_ws_frames_total', { protocol: 'parley', direction: 'out' })).toBeGreaterThanOrEqual(4);
 
     await device.close();
     await expect.poll(async () => sample(await scrape(), 'parley_sessions', { app: appKey }), { timeout: 5_000 }).toBe(sample(before, 'parley_sessions', { app: appKey }));
+  });
+
+  it('counts pushes and callbacks by outcome', async () => {
+    const appKey = t.app().appKey;
+    const phone = await connectDevice(t, t.app(), 'm-phone', { deviceId: 'm-phone-1' });
+    const deviceToken = randomBytes(32).toString('hex');
+    await phone.client.registerPush('apns', deviceToken);
+    await phone.close();
+    await expect.poll(async () => (await t.deps.presence.list(appKey, 'm-phone')).length, { timeout: 5_000 }).toBe(0);
+    const before = await scrape();
+    receiver.answer = () => 500;
+    const sent = await t.app().post('/message/private/publish.json', { fromUserId: 'm-a', toUserId: 'm-phone', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: 'pushed' }) });
+    expect(sent.body.code).toBe(200);
+    await expect.poll(() => apns.delivered.filter((p) => p.token === deviceToken).length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => receiver.received.filter((r) => r.status === 500).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    receiver.answer = () => 200;
+    await expect.poll(() => receiver.accepted.filter((r) => r.form.toUserId === 'm-phone').length, { timeout: 10_000 }).toBe(1);
+
+    await expect.poll(async () => {
+      const after = await scrape();
+      const moved = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
+      return [
+        moved('parley_pushes_total', { app: appKey, provider: 'apns', outcome: 'sent' }),
+        moved('parley_callbacks_total', { app: appKey, callback: 'messageRoute', outcome: 'retry' }) >= 1,
+        moved('parley_callbacks_total', { app: appKey, callback: 'messageRoute', outcome: 'delivered' }),
+      ];
+    }, { timeout: 5_000 }).toEqual([1, true, 1]);
   });
 });

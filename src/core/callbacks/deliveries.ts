@@ -24,6 +24,8 @@ export interface CallbackDeliveryDeps {
   /** [0, 1): the jitter of retry delays. */
   random: () => number;
   onError(err: unknown, appKey: string): void;
+  /** Each pass's outcomes (metrics): the state of every event it tried. */
+  settled?(appKey: string, callback: 'messageRoute' | 'onlineStatus', states: readonly Attempt['state'][]): void;
 }
 
 /**
@@ -194,6 +196,7 @@ class ChannelLoop {
       if (events.length === 0) return;
       const attempts = this.batched ? await this.deliverBatch(events) : await this.deliverEach(events, start + this.timeoutMs);
       await store.settle(this.appKey, attempts);
+      this.deps.settled?.(this.appKey, this.channel.name, attempts.map((a) => a.state));
       // Routing goes on while the receiver takes them and more may be owed (a full pass, or a
       // conversation that filled its share: a busy one drains at once, not 20 a poll); failures
       // wait for their retry time.

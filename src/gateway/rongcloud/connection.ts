@@ -11,7 +11,7 @@ import { asParleyError, errorCatalog } from '../../errors.js';
 import type { KickReason } from '../../model/kick.js';
 import { conversationTypes } from '../../model/message.js';
 import { closeCodes } from '../close-codes.js';
-import type { DeviceSocket, GatewayContext } from '../gateway.js';
+import type { DeviceSocket, FrameCounter, GatewayContext } from '../gateway.js';
 import { Heartbeat } from '../heartbeat.js';
 import { SocketWriter } from '../socket-writer.js';
 import { changeExpansion, expansionNotice } from './expansion.js';
@@ -80,6 +80,7 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
   private readonly heartbeat: Heartbeat;
   private readonly writer: SocketWriter;
   private readonly budget: FrameBudget | undefined;
+  private readonly frames: FrameCounter;
   private log: Logger;
 
   constructor(
@@ -94,7 +95,8 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
     this.budget = context.frameRate.perSecond > 0 ? new FrameBudget(context.frameRate, Date.now()) : undefined;
     const url = new URL(request.url ?? '/', 'http://localhost');
     this.version = url.searchParams.get('protocolVer') === '4' ? 4 : 3;
-    this.writer = new SocketWriter(socket, context.sendBufferLimits, () => this.log.warn('device stopped reading: closing its socket'));
+    this.frames = context.frameCounter('rongcloud');
+    this.writer = new SocketWriter(socket, context.sendBufferLimits, () => this.log.warn('device stopped reading: closing its socket'), this.frames);
     this.heartbeat = new Heartbeat(socket);
     socket.on('message', (data: Buffer, isBinary) => this.onMessage(data, isBinary));
     socket.on('close', () => void this.onClose());
@@ -221,6 +223,7 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     this.heartbeat.seen();
+    this.frames.received();
     if (this.budget && !this.budget.take(Date.now())) {
       // A device sending faster than any client does is closed, not served (docs/reliability.md "Limits").
       if (this.socket.readyState === this.socket.OPEN) this.log.warn('too many frames: closing the socket');
