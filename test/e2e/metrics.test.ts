@@ -20,7 +20,7 @@ beforeAll(async () => {
     metricsToken: token,
     apps: [
       {
-        push: { apns: { ...apnsCredentials, privateKey: keys.apnsPrivateKey, endpoint: apns.url } },
+        push: { apns: { ...apnsCredentials, privateKey: keys.apnsPrivateKey, production: false, endpoint: apns.url } },
         callbacks: { messageRoute: { url: receiver.url, includeServerApi: true } },
       },
     ],
