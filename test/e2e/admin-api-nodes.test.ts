@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appsPollMs } from '../../src/core/app-settings.js';
 import { adminOf } from '../helpers/admin.js';
 import { connectDevice, settle } from '../helpers/device.js';
-import { faultyBus, type BusFaults } from '../helpers/faulty-bus.js';
+import { adminNodes, type AdminNodes } from '../helpers/admin-nodes.js';
 import { appOn, startServer, type TestServer } from '../helpers/server.js';
-import { sharedStores, type SharedStores } from '../helpers/shared-stores.js';
 
 /**
  * Live app settings on several nodes in this process, on shared stores (docs/admin.md
@@ -14,24 +13,15 @@ import { sharedStores, type SharedStores } from '../helpers/shared-stores.js';
  */
 const adminToken = 'admin-token-for-node-tests-0123';
 const configured = { appKey: `live${Date.now().toString(36)}`, appSecret: 'live-secret', features: { historyPrivateGroup: true } };
-let stores: SharedStores;
-const nodes: TestServer[] = [];
-/** What node C publishes on the bus (to make it lose its announcements). */
-const cFaults: BusFaults = {};
+let cluster: AdminNodes;
 let [a, b, c] = [] as unknown as [TestServer, TestServer, TestServer];
 
 beforeAll(async () => {
-  stores = await sharedStores();
-  a = await startServer({ ...stores, apps: [configured], nodeId: 'admin-a', adminToken });
-  b = await startServer({ ...stores, apps: [configured], nodeId: 'admin-b', adminToken });
-  c = await startServer({ ...stores, apps: [configured], nodeId: 'admin-c', adminToken, wrapBus: (bus) => faultyBus(bus, cFaults) });
-  nodes.push(a, b, c);
+  cluster = await adminNodes('admin', configured, adminToken);
+  ({ a, b, c } = cluster);
 });
 
-afterAll(async () => {
-  for (const node of nodes) await node.close();
-  await stores.close();
-});
+afterAll(() => cluster.close());
 
 /** ms until `check` holds on the node (polled every 10 ms), up to `limitMs`. */
 async function msUntil(check: () => boolean, limitMs: number): Promise<number> {
@@ -75,7 +65,7 @@ describe('live app settings on many nodes', () => {
   });
 
   it('a node whose announcement is lost: the others still have the change at their next check', async () => {
-    cFaults.drop = 1;
+    cluster.cFaults.drop = 1;
     try {
       const changedAt = Date.now();
       await adminOf(c, adminToken)('PATCH', `/apps/${configured.appKey}`, { features: { offlineMessageDays: 3 } });
@@ -85,7 +75,7 @@ describe('live app settings on many nodes', () => {
       await msUntil(() => a.deps.apps.get(configured.appKey)!.features.offlineMessageDays === 3 && b.deps.apps.get(configured.appKey)!.features.offlineMessageDays === 3, appsPollMs + 2_000);
       expect(Date.now() - changedAt).toBeLessThan(appsPollMs + 2_000);
     } finally {
-      cFaults.drop = 0;
+      cluster.cFaults.drop = 0;
     }
   });
 
@@ -111,16 +101,16 @@ describe('live app settings on many nodes', () => {
     await admin('PUT', `/apps/${extraKey}`, { appSecret: 'extra-secret', features: { multiMobile: true } });
     expect((await admin('GET', `/apps/${configured.appKey}`)).body.app).toMatchObject({ features: { multiDeviceSync: true, offlineMessageDays: 3 } });
 
-    const d = await startServer({ ...stores, apps: [configured], nodeId: 'admin-d', adminToken });
-    nodes.push(d);
+    const d = await startServer({ ...cluster.stores, apps: [configured], nodeId: 'admin-d', adminToken });
+    cluster.nodes.push(d);
     const afterBoot = (await admin('GET', `/apps/${configured.appKey}`)).body.app as { features: Record<string, unknown>; version: number };
     expect(afterBoot.features).toMatchObject({ multiDeviceSync: false, offlineMessageDays: 7, historyPrivateGroup: true });
     await msUntil(() => !a.deps.apps.get(configured.appKey)!.features.multiDeviceSync, 1_000);
     expect(d.deps.apps.get(extraKey)).toMatchObject({ appSecret: 'extra-secret', features: { multiMobile: true } });
 
     // A node booting with the same IM_APPS writes nothing: the stored version is kept.
-    const e = await startServer({ ...stores, apps: [configured], nodeId: 'admin-e', adminToken });
-    nodes.push(e);
+    const e = await startServer({ ...cluster.stores, apps: [configured], nodeId: 'admin-e', adminToken });
+    cluster.nodes.push(e);
     expect(((await admin('GET', `/apps/${configured.appKey}`)).body.app as { version: number }).version).toBe(afterBoot.version);
   });
 });

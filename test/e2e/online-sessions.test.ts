@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerWithinMs, type NodeAnswer } from '../../src/core/online-sessions.js';
 import { adminOf } from '../helpers/admin.js';
-import { faultyBus, type BusFaults } from '../helpers/faulty-bus.js';
-import { startServer, type TestServer } from '../helpers/server.js';
-import { sharedStores, type SharedStores } from '../helpers/shared-stores.js';
+import { adminNodes, type AdminNodes } from '../helpers/admin-nodes.js';
+import type { TestServer } from '../helpers/server.js';
 
 /**
  * `GET /admin/v1/sessions` on several nodes (docs/admin.md "The console's reads"): the node
@@ -12,25 +11,16 @@ import { sharedStores, type SharedStores } from '../helpers/shared-stores.js';
  */
 const adminToken = 'online-sessions-admin-token';
 const configured = { appKey: `online${Date.now().toString(36)}`, appSecret: 'online-secret' };
-let stores: SharedStores;
-const nodes: TestServer[] = [];
-/** What node C publishes on the bus (its answers, to make it silent). */
-const cFaults: BusFaults = {};
+let cluster: AdminNodes;
 let [a, b, c] = [] as unknown as [TestServer, TestServer, TestServer];
 
 beforeAll(async () => {
-  stores = await sharedStores();
-  a = await startServer({ ...stores, apps: [configured], nodeId: 'online-a', adminToken });
-  b = await startServer({ ...stores, apps: [configured], nodeId: 'online-b', adminToken });
-  c = await startServer({ ...stores, apps: [configured], nodeId: 'online-c', adminToken, wrapBus: (bus) => faultyBus(bus, cFaults) });
-  nodes.push(a, b, c);
+  cluster = await adminNodes('online', configured, adminToken);
+  ({ a, b, c } = cluster);
   await Promise.all([a.device(a.app(), 'on-a'), b.device(b.app(), 'on-b'), c.device(c.app(), 'on-c'), c.device(c.app(), 'on-c2')]);
 });
 
-afterAll(async () => {
-  for (const node of nodes) await node.close();
-  await stores.close();
-});
+afterAll(() => cluster.close());
 
 const sessionsOf = async (t: TestServer) => (await adminOf(t, adminToken)('GET', '/sessions')).body as { nodeId: string; nodes: NodeAnswer[] };
 const usersOn = (answer: NodeAnswer) => (answer.answered ? answer.sessions.map((s) => s.userId).sort() : 'no answer');
@@ -48,7 +38,7 @@ describe('who is online, across nodes', () => {
   });
 
   it('names a node that does not answer within a second, and answers with the others', async () => {
-    cFaults.drop = 1;
+    cluster.cFaults.drop = 1;
     try {
       const started = Date.now();
       const { nodes: answers } = await sessionsOf(a);
@@ -57,7 +47,7 @@ describe('who is online, across nodes', () => {
       expect(answers.find((answer) => answer.nodeId === c.deps.nodeId)).toEqual({ nodeId: c.deps.nodeId, answered: false });
       expect(usersOn(answers.find((answer) => answer.nodeId === b.deps.nodeId)!)).toEqual(['on-b']);
     } finally {
-      cFaults.drop = 0;
+      cluster.cFaults.drop = 0;
     }
   });
 });
