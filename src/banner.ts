@@ -24,7 +24,7 @@ export function banner({ baseUrl, nodeId, storage, devApp, generatedAdminToken }
     `  WebSocket, Parley's protocol      ${wsUrl}/ws          docs/protocol.md`,
     `  RongCloud Web SDK navigator       ${baseUrl}             docs/migrating-from-rongcloud.md`,
     `  health                            ${baseUrl}/health`,
-    `  OpenAPI                           ${baseUrl}/openapi.json`,
+    `  API docs (Swagger UI; OpenAPI)    ${baseUrl}/docs   ${baseUrl}/openapi.json`,
   ];
   if (devApp) {
     lines.push(

@@ -75,6 +75,7 @@ describe('the parley process', () => {
       // The console and the demo chat are announced; the demo's tokens are for the development app.
       expect(first.output()).toContain(`http://127.0.0.1:${port}/console`);
       expect(first.output()).toContain(`http://127.0.0.1:${port}/demo`);
+      expect(first.output()).toContain(`http://127.0.0.1:${port}/docs`);
       const demoToken = await fetch(`http://127.0.0.1:${port}/demo/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userId: 'first-demo' }) });
       expect(await demoToken.json()).toMatchObject({ code: 200, appKey, groupId: 'demo-group' });
       // The development app has what a first try touches on: cloud history among it.
