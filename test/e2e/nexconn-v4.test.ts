@@ -215,3 +215,17 @@ describe('refusals in v4\'s shape: HTTP status and {code, errorMessage}, nothing
     await receiver.close();
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('describes every /v4 route with its JSON body and the {code:0,result} answer', async () => {
+    type Operation = { requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> }; responses: Record<string, { content: Record<string, { schema: { properties: Record<string, unknown> } }> }> };
+    const doc = (await (await fetch(`${t.baseUrl}/openapi.json`)).json()) as { paths: Record<string, { post?: Operation }> };
+    const v4Paths = Object.keys(doc.paths).filter((path) => path.startsWith('/v4/'));
+    expect(v4Paths).toHaveLength(t.server.http.routeCatalog.filter((route) => route.path.startsWith('/v4/')).length);
+    expect(v4Paths).toEqual(expect.arrayContaining(['/v4/direct-channel/message/send', '/v4/message/delete', '/v4/open-channel/metadata/batch/remove', '/v4/community-channel/message/metadata/list']));
+    const send = doc.paths['/v4/direct-channel/message/send']!.post!;
+    expect(Object.keys(send.requestBody.content)).toEqual(['application/json']);
+    expect(Object.keys(send.requestBody.content['application/json']!.schema.properties)).toEqual(expect.arrayContaining(['toUserIds', 'messageType', 'isEchoToSender', 'shouldPersist', 'metadata']));
+    expect(send.responses['200']!.content['application/json']!.schema.properties).toMatchObject({ code: { enum: [0] }, result: expect.any(Object) });
+  });
+});
