@@ -59,7 +59,7 @@ function conversationMetadataRoutes(app: FastifyInstance, expansion: ExpansionSe
   });
 }
 
-/** docs/nexconn-v4.md "Message metadata". */
+/** docs/nexconn-v4.md "Names and types": metadata of direct, group and community channel messages. */
 export function nexconnMessageMetadataRoutes(app: FastifyInstance, expansion: ExpansionService): void {
   conversationMetadataRoutes(app, expansion, 'direct');
   conversationMetadataRoutes(app, expansion, 'group');

@@ -15,7 +15,7 @@ export const openMetadataSetBody = z.object({ channelId: id, userId: id, metadat
 export const openMetadataGetBody = z.object({ channelId: id, keys: list(entryKey, { max: 100 }).optional() });
 export const openMetadataRemoveBody = z.object({ channelId: id, userId: id, keys: list(entryKey, { max: 20 }) });
 
-/** docs/nexconn-v4.md "Open channel metadata". */
+/** docs/nexconn-v4.md "What differs from v1": batch/remove is all or none. */
 export function nexconnOpenChannelMetadataRoutes(app: FastifyInstance, chatrooms: ChatroomService): void {
   nexconn(app, { path: '/v4/open-channel/metadata/batch/set', summary: 'Set up to 20 metadata keys of an open channel (all or none; the channel is told of each)', body: openMetadataSetBody }, async (input, req) => {
     const entries = input.metadata.map((e) => ({ ...e, autoDelete: input.autoDelete ?? false }));

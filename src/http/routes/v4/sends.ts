@@ -44,7 +44,7 @@ const contentOf = (input: SendInput) => ({ content: input.content, pushContent: 
 
 export const directSendBody = z.object({ ...sendFields, toUserIds: list(id, { max: 1000 }), verifyBlocklist: flag.optional() });
 export const groupSendBody = z.object({ ...sendFields, ...mentionFields, toChannelIds: list(id, { max: 3 }), toUserIds: list(id, { max: 1000 }).optional() });
-/** `priority` (Nexconn: high-priority messages are not dropped under load) is accepted; Parley drops none. */
+/** `priority` is accepted with no effect: Parley's chatroom delivery ranks no message above another (docs/nexconn-v4.md). */
 export const openSendBody = z.object({ ...sendFields, ...mentionFields, toChannelIds: list(id, { max: 50 }), priority: integer.optional() });
 export const openBroadcastBody = z.object({ fromUserId: id, messageType: sendFields.messageType, content: sendFields.content });
 export const communitySendBody = z.object({ ...groupSendBody.shape, busChannel: busChannel.optional() });
@@ -54,7 +54,7 @@ function assertOneChannelIfTargeted(input: { toChannelIds: string[]; toUserIds?:
   if (input.toUserIds && input.toChannelIds.length !== 1) throw new ParleyError('badParameter', 'toUserIds: targeted messages need exactly one toChannelIds');
 }
 
-/** docs/nexconn-v4.md "Sending": each v4 send is the v1 send of its channel type. */
+/** docs/nexconn-v4.md "Names and types": each v4 send is the v1 send of its channel type. */
 export function nexconnSendRoutes(app: FastifyInstance, delivery: Deliverer): void {
   nexconn(app, { path: '/v4/direct-channel/message/send', summary: 'Send one-to-one messages (up to 1000 receivers)', body: directSendBody }, async (input, req) => {
     const path = '/v4/direct-channel/message/send';

@@ -12,7 +12,7 @@ export const onlineStatusBody = z.object({ userId: id });
 export const blocklistChangeBody = z.object({ userId: id, targetUserIds: list(id, { max: 20 }) });
 export const blocklistListBody = z.object({ userId: id, pageToken: text(64).optional(), size: integer.pipe(z.number().min(1).max(1000)).optional() });
 
-/** docs/nexconn-v4.md "Users": access tokens, online status and the blocklist, over the v1 services. */
+/** docs/nexconn-v4.md "Names and types": access tokens, online status and the blocklist, over the v1 services. */
 export function nexconnUserRoutes(app: FastifyInstance, users: UserService, permissions: PermissionService): void {
   nexconn(app, { path: '/v4/auth/access-token/issue', summary: 'Register a user and issue an access token (a v1 token: it opens the WebSocket)', body: issueTokenBody }, async (input, req) => {
     const accessToken = await users.getToken(req.imApp, { userId: input.userId, name: input.name ?? '', portraitUri: input.avatarUrl ?? '' });
