@@ -2,8 +2,9 @@
  * REST send throughput and latency: `/message/private/publish.json` on Parley (history and
  * multiDeviceSync on, Postgres + Redis, one online receiver) against a bare Fastify route
  * answering `{"code":200}` to the same request, with the same load (autocannon, 50
- * connections). Then Parley again at half of its measured maximum rate, for the p99 a
- * server not running flat out gives.
+ * connections); the same send through Nexconn's v4 API (`/v4/direct-channel/message/send`,
+ * JSON) against v1 in the same run. Then Parley again at half of its measured maximum rate,
+ * for the p99 a server not running flat out gives.
  *
  * Parley and the bare server run pinned to core 0; the load generator (and the receiver's
  * WebSocket client) in a separate process pinned to core 1. Parley gets a fresh Postgres
@@ -22,6 +23,8 @@ import {
   publishLoad,
   publishPath,
   reportFailures,
+  v4PublishBody,
+  v4PublishPath,
   settledReceiverCounts,
   table,
   withCpu,
@@ -46,8 +49,10 @@ await runScenario(failures, async (scope) => {
   await loader.call({ op: 'receivers', receivers: [{ wsUrl: server.wsUrl, token: receiverToken, userId: 'bench-receiver' }] });
 
   const body = publishBody('bench-sender', 'bench-receiver');
+  const v4Body = v4PublishBody('bench-sender', 'bench-receiver');
   const run = (url: string, durationSec: number, overallRate?: number) =>
     loadPublish(loader, server, { urls: [url], bodies: [body], connections, durationSec, overallRate });
+  const runV4 = (durationSec: number) => loadPublish(loader, server, { urls: [server.url], bodies: [v4Body], connections, durationSec, jsonPath: v4PublishPath });
 
   const parleyRuns: HttpRunResult[] = [];
   const check = (label: string, r: HttpRunResult) => checkHttpRun(failures, label, r);
@@ -63,6 +68,9 @@ await runScenario(failures, async (scope) => {
   parleyRuns.push(check('parley warm-up', await run(server.url, warmupSec)));
   const parleyMax = await measured('parley', parleyProcess, server.url);
   parleyRuns.push(parleyMax.r);
+  parleyRuns.push(check('parley v4 warm-up', await runV4(warmupSec)));
+  const v4Max = await withCpu({ server: parleyProcess, load: loader.pid }, () => runV4(measureSec)).then(({ result, cpu }) => ({ r: check('parley v4', result), cpu }));
+  parleyRuns.push(v4Max.r);
   const halfRate = Math.max(1, Math.round(parleyMax.r.requestsPerSecond / 2));
   const parleyHalf = await measured('parley half load', parleyProcess, server.url, halfRate);
   parleyRuns.push(parleyHalf.r);
@@ -80,6 +88,7 @@ await runScenario(failures, async (scope) => {
   if (counts.events.length > 0) failures.push(counts.events.join(', '));
 
   const ratio = parleyMax.r.requestsPerSecond / bareMax.r.requestsPerSecond;
+  const v4Ratio = v4Max.r.requestsPerSecond / parleyMax.r.requestsPerSecond;
   const row = (label: string, rate: string, { r, cpu }: { r: HttpRunResult; cpu: CpuUse }, vs: string) => [
     label,
     rate,
@@ -99,11 +108,13 @@ await runScenario(failures, async (scope) => {
       [
         row('bare fastify', 'max', bareMax, '1.00x'),
         row('parley', 'max', parleyMax, `${fmt(ratio, 2)}x`),
+        row('parley v4 (Nexconn)', 'max', v4Max, `${fmt(v4Max.r.requestsPerSecond / bareMax.r.requestsPerSecond, 2)}x`),
         row('parley half load', `${fmt(halfRate)}/s`, parleyHalf, `${fmt(parleyHalf.r.requestsPerSecond / bareMax.r.requestsPerSecond, 2)}x`),
       ],
     ),
     `receiver: ${fmt(received)} messages for ${fmt(sent)} answers 200 (warm-up included; up to ${inFlightAtStop} more may be cut off in flight when a run stops)`,
     `ratio (parley / bare fastify req/s, same run): ${fmt(ratio, 2)}  (target >= 0.33)`,
+    `ratio (parley v4 ${v4PublishPath} / v1 ${publishPath} req/s, same run): ${fmt(v4Ratio, 2)}  (target >= 0.9)`,
     `p99 at half of parley's max (${fmt(halfRate)} req/s): ${fmt(parleyHalf.r.p99, 1)} ms  (target <= 10 ms)`,
     cpuNote,
     '',

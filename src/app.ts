@@ -28,6 +28,7 @@ import { expansionRoutes } from './http/routes/expansion.js';
 import { eventRoutes } from './http/routes/events.js';
 import { pushAudienceRoutes } from './http/routes/push-audience.js';
 import { pushRoutes } from './http/routes/push.js';
+import { nexconnRoutes } from './http/routes/v4/index.js';
 import { serializeRequest } from './http/log-redaction.js';
 import { verifySignature } from './http/signature.js';
 import type { RongCloudOptions } from './gateway/rongcloud/connection.js';
@@ -116,6 +117,7 @@ export async function buildApp(
     eventRoutes(signed, deps.eventFeed);
     pushRoutes(signed, deps.push.tokens);
     pushAudienceRoutes(signed, deps.push.audience);
+    nexconnRoutes(signed, deps);
   });
 
   const gateway = new Gateway(deps.logger, deps.devices, deps.connectionLimits, { ...defaultGatewayOptions, ...gatewayOptions }, (protocol) => deps.metrics.frameCounter(protocol));

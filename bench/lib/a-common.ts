@@ -45,17 +45,28 @@ export function publishBody(fromUserId: string, toUserId: string): string {
   }).toString();
 }
 
+/** The same send through Nexconn's v4 API (docs/nexconn-v4.md): a JSON body. */
+export const v4PublishPath = '/v4/direct-channel/message/send';
+
+/** The JSON body of `publishBody`'s message, for `v4PublishPath`. */
+export function v4PublishBody(fromUserId: string, toUserId: string): string {
+  return JSON.stringify({ fromUserId, toUserIds: [toUserId], messageType: 'RC:TxtMsg', content: { content: 'hello from the bench, how are you today?' } });
+}
+
 /**
- * One autocannon run of the HTTP load process posting to `publishPath`, signed for
- * `app`: `connections` connections spread over `urls`, connection i posting
- * `bodies[i % bodies.length]`, at most `overallRate` requests per second if given.
+ * One autocannon run of the HTTP load process posting to `publishPath` (or `run.path`
+ * with JSON bodies), signed for `app`: `connections` connections spread over `urls`,
+ * connection i posting `bodies[i % bodies.length]`, at most `overallRate` requests per
+ * second if given.
  */
 export function loadPublish(
   loader: LoadProcess,
   app: Pick<AppKeys, 'appKey' | 'appSecret'>,
-  run: { urls: string[]; bodies: string[]; connections: number; durationSec: number; overallRate?: number },
+  run: { urls: string[]; bodies: string[]; connections: number; durationSec: number; overallRate?: number; jsonPath?: string },
 ): Promise<HttpRunResult> {
-  return loader.call<HttpRunResult>({ op: 'http', path: publishPath, headers: signedFormHeaders(app), ...run });
+  const { jsonPath, ...rest } = run;
+  const headers = { ...signedFormHeaders(app), ...(jsonPath !== undefined && { 'Content-Type': 'application/json' }) };
+  return loader.call<HttpRunResult>({ op: 'http', path: jsonPath ?? publishPath, headers, ...rest });
 }
 
 /** Result of one autocannon run, as the HTTP load process reports it. */

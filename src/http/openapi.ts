@@ -24,11 +24,16 @@ export function json(schema: z.ZodType, description: string) {
   return { description, content: { 'application/json': { schema } } };
 }
 
-/** Success of the v1 family `{"code":200, …}` or the `/v2` family `{"code":10000,"msg":"success", …}`. */
-export function success(family: 'v1' | 'v2') {
-  return family === 'v1'
-    ? json(z.looseObject({ code: z.literal(200) }), 'Done; the route\'s fields beside `code`')
-    : json(z.looseObject({ code: z.literal(10000), msg: z.literal('success') }), 'Done; reads carry `data`');
+/** Success of the v1 family `{"code":200, …}`, the `/v2` family `{"code":10000,"msg":"success", …}` or Nexconn's v4 `{"code":0,"result":{…}}`. */
+export function success(family: 'v1' | 'v2' | 'v4') {
+  switch (family) {
+    case 'v1':
+      return json(z.looseObject({ code: z.literal(200) }), 'Done; the route\'s fields beside `code`');
+    case 'v2':
+      return json(z.looseObject({ code: z.literal(10000), msg: z.literal('success') }), 'Done; reads carry `data`');
+    case 'v4':
+      return json(z.object({ code: z.literal(0), result: z.looseObject({}) }), 'Done; the route\'s fields in `result`');
+  }
 }
 
 /**

@@ -17,6 +17,18 @@ export function v1Schema(spec: RouteSpec<z.ZodType>) {
   };
 }
 
+/** A Nexconn v4 route's schema for the document: a JSON body, `{"code":0,"result":{…}}` (src/http/route.ts `nexconn()`). */
+export function v4Schema(spec: RouteSpec<z.ZodType>) {
+  return {
+    summary: spec.summary,
+    tags: ['nexconn-v4'],
+    security: signedSecurity,
+    consumes: ['application/json'],
+    body: spec.body,
+    response: { 200: success('v4'), ...errorResponses(signedRouteErrors) },
+  };
+}
+
 /**
  * A `/v2` route's schema for the document: the one schema that validates the merged
  * input is split into path parameters and the rest, a query for GET and a JSON body otherwise.

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { App } from '../core/apps.js';
 import { findBadInput } from '../core/input-rules.js';
 import { ParleyError } from '../errors.js';
-import { v1Schema, v2Schema } from './route-schemas.js';
+import { v1Schema, v2Schema, v4Schema } from './route-schemas.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -12,8 +12,10 @@ export interface RouteSpec<S extends z.ZodType> {
   path: string;
   summary: string;
   body: S;
-  /** Set for the `/v2` REST family (`rest()`); v1 routes are POST only. */
+  /** Set for the `/v2` REST family (`rest()`); v1 and v4 routes are POST only. */
   method?: HttpMethod;
+  /** The exact path to post to: set for Nexconn's `/v4` routes (`nexconn()`), which have no `.json` form. */
+  exactPath?: boolean;
 }
 
 declare module 'fastify' {
@@ -73,6 +75,20 @@ export function rest<S extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<
       const result = await handler(parse(spec.body, input), request, reply);
       return { code: v2SuccessCode, msg: 'success', ...result };
     },
+  });
+}
+
+/**
+ * Registers a signed route of Nexconn's v4 JSON API (docs/nexconn-v4.md): the JSON body is
+ * parsed with `spec.body` like a v1 body (bad input → 400 `{code:1002,errorMessage}`, nothing
+ * done), the handler's object is answered as `{"code":0,"result":{…}}`. Refusals keep the v1
+ * body `{code, errorMessage}` and HTTP status of the one catalog (src/errors.ts).
+ */
+export function nexconn<S extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<S>, handler: Handler<S>): void {
+  app.routeCatalog.push({ ...spec, exactPath: true });
+  app.post(spec.path, { schema: v4Schema(spec) }, async (request, reply) => {
+    const result = await handler(parse(spec.body, request.body), request, reply);
+    return { code: 0, result };
   });
 }
 

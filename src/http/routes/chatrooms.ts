@@ -34,7 +34,7 @@ const createBody = z.record(z.string(), z.unknown()).transform((body, ctx) => {
   return rooms;
 });
 
-const entryKey = requiredText(128).refine((key) => /^[A-Za-z0-9+=_-]+$/.test(key), { message: 'may hold only letters, digits and + = - _' });
+export const entryKey = requiredText(128).refine((key) => /^[A-Za-z0-9+=_-]+$/.test(key), { message: 'may hold only letters, digits and + = - _' });
 const entryValue = requiredText(4 * 4096).refine((value) => [...value].length <= 4096, { message: 'longer than 4096 characters' });
 const destroyType = integer.pipe(z.number().min(0).max(1));
 const destroyTime = integer.pipe(z.number().min(0).max(10_000_000));
@@ -42,7 +42,7 @@ const objectName = requiredText(32);
 const noticeContent = text(128 * 1024);
 
 /** `entryInfo`: a JSON object text of at most 20 string-valued keys. */
-const entryInfo = text(200 * 1024).transform((raw, ctx) => {
+export const entryInfo = text(200 * 1024).transform((raw, ctx) => {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);

@@ -2,13 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Deliverer } from '../../core/delivery/deliver.js';
 import { ParleyError } from '../../errors.js';
-import { busChannel, extraKeyVal, flag, id, integer, list, requiredText, text } from '../params.js';
+import { busChannel, extraKeyVal, flag, id, integer, list, text } from '../params.js';
 import { post } from '../route.js';
 import { pushOptionFields, pushOptionsOf } from '../push-options.js';
-import { echoOf, expansionOf, idempotencyOf } from './messages.js';
+import { content, echoOf, expansionOf, idempotencyOf, objectName } from './messages.js';
 
-const objectName = requiredText(32);
-const content = z.preprocess((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : v), text(16 * 1024 * 1024));
 
 const common = {
   fromUserId: id,
@@ -41,10 +39,10 @@ export const ultraGroupPublishBody = z.object({
   busChannel: busChannel.optional(),
 });
 
-type Common = z.infer<z.ZodObject<typeof common>>;
+export type ConversationSendInput = z.infer<z.ZodObject<typeof common>>;
 
-/** What every group, chatroom and ultra group send of the server API fills the same way. */
-function sendOf(req: FastifyRequest, path: string, input: Common) {
+/** What every group, chatroom and ultra group send of the server API fills the same way (v1 and Nexconn v4). */
+export function sendOf(req: FastifyRequest, path: string, input: ConversationSendInput) {
   if (input.isMentioned && !hasMentionedInfo(input.content)) {
     throw new ParleyError('badParameter', 'isMentioned needs content.mentionedInfo {type, userIdList}');
   }

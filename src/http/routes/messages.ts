@@ -9,9 +9,9 @@ import { extraKeyVal, flag, id, integer, list, requiredText, text } from '../par
 import { pushOptionFields, pushOptionsOf } from '../push-options.js';
 import { post } from '../route.js';
 
-const objectName = requiredText(32);
-/** Byte limits of `content` are the message-type registry's job (128 KB, per type). */
-const content = z.preprocess((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : v), text(16 * 1024 * 1024));
+export const objectName = requiredText(32);
+/** Byte limits of `content` are the message-type registry's job (128 KB, per type); a JSON object is taken as its text. */
+export const content = z.preprocess((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : v), text(16 * 1024 * 1024));
 const pushFields = { pushContent: text(1024).optional(), pushData: text(4096).optional() };
 
 /** Flags and options every send endpoint accepts (docs/server-api.md "Sending"); unknown ones are ignored. */
@@ -81,8 +81,8 @@ export function expansionOf(input: { expansion?: boolean | undefined; extraConte
   return input.expansion ? { initial: input.extraContent } : undefined;
 }
 
-/** The part of a server-API send every endpoint fills the same way. */
-function apiSend(req: FastifyRequest, path: string, input: SendOptions & { fromUserId: string; objectName: string }, kind: 'private' | 'system') {
+/** The part of a server-API send every endpoint fills the same way (v1 and Nexconn v4's direct-channel send). */
+export function apiSend(req: FastifyRequest, path: string, input: SendOptions & { fromUserId: string; objectName: string }, kind: 'private' | 'system') {
   return {
     kind,
     app: req.imApp,
