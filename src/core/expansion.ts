@@ -1,6 +1,9 @@
 import { ParleyError } from '../errors.js';
 import { privateConversationKey } from '../store/history.js';
 import type { ExpandableMessage, ExtraContent, MessageExpansionStore } from '../store/message-expansion.js';
+
+/** A message's expansion as the core answers it: key → value and when it was set. */
+export type { ExtraContent };
 import type { App } from './apps.js';
 import type { Clock } from '../model/clock.js';
 import type { Deliverer } from './delivery/deliver.js';

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { App } from '../../../core/apps.js';
-import type { ExpansionChange, ExpansionService } from '../../../core/expansion.js';
+import type { ExpansionChange, ExpansionService, ExtraContent } from '../../../core/expansion.js';
 import { conversationTypes } from '../../../model/message.js';
-import type { ExtraContent } from '../../../store/message-expansion.js';
 import { busChannel, extraKeyVal, flag, id, integer, list, requiredText } from '../../params.js';
 import { nexconn } from '../../route.js';
 
