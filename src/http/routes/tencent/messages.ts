@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ConversationListService } from '../../../core/conversation-list.js';
@@ -10,6 +11,7 @@ import type { UserService } from '../../../core/users.js';
 import { ParleyError } from '../../../errors.js';
 import { conversationTypes } from '../../../model/message.js';
 import { id, text } from '../../params.js';
+import { tencentCodeOf } from '../../tencent/errors.js';
 import { fromRongCloud, msgBody, toRongCloud } from '../../tencent/msg-body.js';
 import { tencentService, type TencentDeps } from '../../tencent/route.js';
 
@@ -57,12 +59,17 @@ export function tencentMessageRoutes(http: FastifyInstance, deps: TencentDeps & 
   return tencentService(http, 'openim', deps, (add) => {
     add({ command: 'sendmsg', summary: 'Send a one-to-one message, as an account (From_Account) or as the administrator', body: sendMsgBody }, async (input, req) => {
       const sent = await delivery.deliver(sendOf(req, input, [input.To_Account], 'sendmsg'));
-      return { MsgTime: Math.floor(sent.sentTime / 1000), MsgKey: sent.messageUIds[0]!.messageUId };
+      // The core leaves out a receiver who blocked the sender; Tencent answers that as 20007.
+      const message = sent.messageUIds[0];
+      if (!message) throw new ParleyError('rejectedByBlacklist');
+      return { MsgTime: Math.floor(sent.sentTime / 1000), MsgKey: message.messageUId };
     });
 
     add({ command: 'batchsendmsg', summary: 'Send one message to up to 500 accounts', body: batchSendMsgBody }, async (input, req) => {
       const sent = await delivery.deliver(sendOf(req, input, input.To_Account, 'batchsendmsg'));
-      return { MsgKey: sent.messageUIds[0]?.messageUId ?? '', ErrorList: [] };
+      const reached = new Set(sent.messageUIds.map((m) => m.targetId));
+      const blocked = tencentCodeOf(new ParleyError('rejectedByBlacklist'), 'openim');
+      return { MsgKey: sent.messageUIds[0]?.messageUId ?? '', ErrorList: input.To_Account.filter((userId) => !reached.has(userId)).map((To_Account) => ({ To_Account, ErrorCode: blocked })) };
     });
 
     add({ command: 'admin_getroammsg', summary: 'An account\'s one-to-one history with a peer in a time range (seconds), oldest first', body: getRoamMsgBody }, async (input, req) => {
@@ -144,7 +151,7 @@ function sendOf(req: FastifyRequest, input: SendInput, toUserIds: string[], comm
     content: { content: message.content, pushContent: push?.Desc, pushData: push?.Ext },
     ...(input.SendMsgControl?.includes('NoUnread') && { isCounted: false }),
     status: input.MsgLifeTime === 0,
-    idempotency: { key: `tencent:${command}:${fromUserId}:${toUserIds.join(',')}:${input.MsgRandom}`, ttlMs: 60_000 },
+    idempotency: { key: `tencent:${command}:${fromUserId}:${createHash('sha256').update(toUserIds.join(',')).digest('base64url')}:${input.MsgRandom}`, ttlMs: 60_000 },
     push: push && pushOf(push),
   };
 }
