@@ -31,6 +31,7 @@ import { pushRoutes } from './http/routes/push.js';
 import { tencentAccountRoutes } from './http/routes/tencent/accounts.js';
 import { tencentMessageRoutes } from './http/routes/tencent/messages.js';
 import { tencentSnsRoutes } from './http/routes/tencent/sns.js';
+import { tencentGroupRoutes } from './http/routes/tencent/groups.js';
 import { serializeRequest } from './http/log-redaction.js';
 import { verifySignature } from './http/signature.js';
 import type { RongCloudOptions } from './gateway/rongcloud/connection.js';
@@ -127,6 +128,7 @@ export async function buildApp(
   await tencentAccountRoutes(http, { ...tencent, users: deps.users, accounts: deps.accounts });
   await tencentMessageRoutes(http, { ...tencent, delivery: deps.delivery, history: deps.history, recalls: deps.recalls, users: deps.users, conversationList: deps.conversationList });
   await tencentSnsRoutes(http, { ...tencent, friends: deps.friends, permissions: deps.permissions });
+  await tencentGroupRoutes(http, { ...tencent, groups: deps.groups, delivery: deps.delivery });
 
   const gateway = new Gateway(deps.logger, deps.devices, deps.connectionLimits, { ...defaultGatewayOptions, ...gatewayOptions }, (protocol) => deps.metrics.frameCounter(protocol));
   // RongCloud's client protocol: its SDKs navigate here, then open `/websocket`.

@@ -8,6 +8,8 @@
  * - `{op:"count"}`: `{counts:[…], total}`, messages received per receiver so far.
  * - `{op:"http", urls, path, headers, bodies, connections, durationSec, overallRate?}`:
  *   one autocannon run; connection i posts `bodies[i % bodies.length]`; answers HttpRunResult.
+ *   With `countInBody`, that text of the (first) body is replaced by a new number in each
+ *   request (Tencent's MsgRandom: a repeated one would be answered from the idempotency record).
  * - `{op:"closeReceivers"}`.
  */
 import { createRequire } from 'node:module';
@@ -28,6 +30,7 @@ interface AutocannonOptions {
   duration: number;
   overallRate?: number;
   setupClient?: (client: AutocannonClient) => void;
+  requests?: Array<{ setupRequest: (request: Record<string, unknown>) => Record<string, unknown> }>;
 }
 
 interface AutocannonResult {
@@ -53,10 +56,13 @@ interface HttpCommand {
   connections: number;
   durationSec: number;
   overallRate?: number;
+  countInBody?: string;
 }
 
 function runHttp(cmd: HttpCommand): Promise<HttpRunResult> {
   let nextConnection = 0;
+  // From a random start: a run's numbers must not repeat an earlier run's (a minute's idempotency).
+  let requestCount = Math.floor(Math.random() * 2 ** 31);
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -68,6 +74,7 @@ function runHttp(cmd: HttpCommand): Promise<HttpRunResult> {
         duration: cmd.durationSec,
         ...(cmd.overallRate !== undefined && { overallRate: cmd.overallRate }),
         setupClient: (client) => client.setBody(cmd.bodies[nextConnection++ % cmd.bodies.length]!),
+        ...(cmd.countInBody !== undefined && { requests: [{ setupRequest: (request) => ({ ...request, body: cmd.bodies[0]!.replace(cmd.countInBody!, String(++requestCount)) }) }] }),
       },
       (err, result) => {
         if (err) return reject(err);
