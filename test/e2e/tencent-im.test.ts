@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDevice, settle } from '../helpers/device.js';
 import { startServer, type TestApp, type TestServer } from '../helpers/server.js';
 import { tencentCaller, type TencentCaller } from '../helpers/tencent.js';
+import { adminOf } from '../helpers/admin.js';
 
 /**
  * Tencent IM's REST dialect (docs/tencent-im.md) over the same core: calls signed with
@@ -104,5 +105,24 @@ describe('the UserSig and the administrator', () => {
     const response = await fetch(`${t.baseUrl}/v4/im_open_login_svc/account_import?sdkappid=${sdkAppId}&identifier=administrator&usersig=bad&random=1&contenttype=json`, { method: 'POST', body: '{}' });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 70003 });
+  });
+});
+
+describe('apps stored through the admin API', () => {
+  it('a tencent block set by the admin API is served at once, validated like IM_APPS, and gone when removed', async () => {
+    const adminToken = 'admin-token-for-tencent-tests-0123';
+    const own = await startServer({ adminToken });
+    try {
+      const admin = adminOf(own, adminToken);
+      const appKey = 'tencent-admin-app';
+      const caller = tencentCaller(own, 1400000077, 'admin-set-key');
+      expect((await admin('PUT', `/apps/${appKey}`, { appSecret: 's', tencent: { sdkAppId: 1400000077, secretKey: 'admin-set-key' } })).status).toBe(201);
+      expect(await caller.call('im_open_login_svc/account_import', { UserID: 'via-admin' })).toEqual(ok);
+      expect((await admin('PATCH', `/apps/${appKey}`, { tencent: { sdkAppId: 'not a number' } })).body).toMatchObject({ code: 1002, errorMessage: expect.stringMatching(/tencent\.sdkAppId/) });
+      expect((await admin('PATCH', `/apps/${appKey}`, { tencent: null })).status).toBe(200);
+      expect(await caller.call('im_open_login_svc/account_import', { UserID: 'via-admin-2' })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 70020 });
+    } finally {
+      await own.close();
+    }
   });
 });
