@@ -75,7 +75,7 @@ export function loadTencentSend(
   run: { urls: string[]; connections: number; durationSec: number; overallRate?: number },
 ): Promise<HttpRunResult> {
   const { path, body } = tencentSend(fromUserId, toUserId);
-  return loader.call<HttpRunResult>({ op: 'http', path, headers: { 'Content-Type': 'application/json' }, bodies: [body], countInBody: '"MsgRandom":0', ...run });
+  return loader.call<HttpRunResult>({ op: 'http', path, headers: { 'Content-Type': 'application/json' }, bodies: [body], countInBody: countPlaceholder, okBodyText: '"ActionStatus":"OK"', ...run });
 }
 
 /**
@@ -84,10 +84,14 @@ export function loadTencentSend(
  */
 export async function tencentSendOnce(url: string, fromUserId: string, toUserId: string): Promise<Record<string, unknown>> {
   const { path, body } = tencentSend(fromUserId, toUserId);
-  const response = await fetch(url + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body.replace('"MsgRandom":0', `"MsgRandom":${Math.floor(Math.random() * 2 ** 31)}`) });
+  const response = await fetch(url + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body.replace(countPlaceholder, String(Math.floor(Math.random() * 2 ** 31))) });
   return (await response.json()) as Record<string, unknown>;
 }
 
+/** Where the load writes each request's own MsgRandom. */
+const countPlaceholder = '{count}';
+
+/** The path and the body (JSON once `countPlaceholder` is replaced by a number) of one send. */
 function tencentSend(fromUserId: string, toUserId: string): { path: string; body: string } {
   const { Api } = createRequire(import.meta.url)('tls-sig-api-v2') as { Api: new (sdkAppId: number, key: string) => { genUserSig(userId: string, expireSeconds: number): string } };
   const userSig = new Api(tencentBenchApp.sdkAppId, tencentBenchApp.secretKey).genUserSig('administrator', 86_400);
@@ -98,7 +102,7 @@ function tencentSend(fromUserId: string, toUserId: string): { path: string; body
     To_Account: toUserId,
     MsgRandom: 0,
     MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'hello from the bench, how are you today?' } }],
-  });
+  }).replace('"MsgRandom":0', `"MsgRandom":${countPlaceholder}`);
   return { path: `/v4/openim/sendmsg?${query.toString()}`, body };
 }
 
@@ -112,12 +116,14 @@ export interface HttpRunResult {
   timeouts: number;
   durationSec: number;
   statusCodes: Record<string, number>;
+  /** The first bodies of answers refused in an HTTP 200 (a run with `okBodyText`). */
+  refusals?: string[];
 }
 
 /** Records a failure unless the run got answers and every one was 2xx; returns the run. */
 export function checkHttpRun(failures: string[], label: string, r: HttpRunResult): HttpRunResult {
   if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0 || r.ok === 0) {
-    failures.push(`${label}: ${r.ok} 2xx, ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`);
+    failures.push(`${label}: ${r.ok} 2xx, ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts${r.refusals ? `; refused: ${r.refusals.join(' | ')}` : ''}`);
   }
   return r;
 }

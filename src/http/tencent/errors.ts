@@ -63,11 +63,6 @@ const byService: Record<TencentService, Partial<Record<ErrorName, number>> & { b
 /** The code an administrator-only call answers to a caller who is not one. */
 export const notAdministratorCode: Record<TencentService, number> = { im_open_login_svc: 70403, openim: 90009, sns: 30001, group_open_http_svc: 10007 };
 
-export const serviceOf = (url: string): TencentService | undefined => {
-  const service = /^\/v4\/([a-z_]+)\//.exec(url)?.[1];
-  return service !== undefined && service in byService ? (service as TencentService) : undefined;
-};
-
 /** Tencent's code for a catalogued error (docs/tencent-im.md "Errors"); one of the service's parameter codes when it has none of its own. */
 export function tencentCodeOf(error: ParleyError, service: TencentService): number {
   if (error instanceof TencentAuthRefusal) return error.tencentCode;

@@ -50,7 +50,7 @@ export const unreadBody = z.object({ To_Account: id, Peer_Account: z.array(id).m
 
 type SendInput = z.infer<typeof sendMsgBody> | z.infer<typeof batchSendMsgBody>;
 
-/** The conversations an unread count is read over (Tencent keeps 100 recent contacts' caches). */
+/** How many of the account's conversations the unread counts are summed over (the conversation list's own bound). */
 const unreadConversations = 1000;
 
 /** Tencent IM's `openim` (docs/tencent-im.md "One-to-one messages"): one-to-one sends, roaming, recall and state over the v1 services. */
