@@ -18,6 +18,9 @@ import {
   cpuNote,
   getToken,
   loadPublish,
+  loadTencentSend,
+  tencentSendOnce,
+  tencentBenchApp,
   publishBody,
   publishFeatures,
   publishLoad,
@@ -39,7 +42,7 @@ const failures: string[] = [];
 await runScenario(failures, async (scope) => {
   const storage = await scope.storage();
   const [server, bare, loader] = await Promise.all([
-    scope.parley({ env: storage.env, features: publishFeatures }),
+    scope.parley({ env: storage.env, features: publishFeatures, tencent: tencentBenchApp }),
     scope.baseline('a-bare-fastify.ts'),
     scope.load('a-http-load.ts'),
   ]);
@@ -75,10 +78,19 @@ await runScenario(failures, async (scope) => {
   const parleyHalf = await measured('parley half load', parleyProcess, server.url, halfRate);
   parleyRuns.push(parleyHalf.r);
 
+  // The same message through Tencent IM's openim/sendmsg (docs/tencent-im.md), the same run.
+  const probe = await tencentSendOnce(server.url, 'bench-sender', 'bench-receiver');
+  if (probe.ActionStatus !== 'OK') failures.push(`openim/sendmsg refused: ${JSON.stringify(probe)}`);
+  const probesSent = probe.ActionStatus === 'OK' ? 1 : 0;
+  const tencent = (durationSec: number) => loadTencentSend(loader, 'bench-sender', 'bench-receiver', { urls: [server.url], connections, durationSec });
+  parleyRuns.push(check('tencent warm-up', await tencent(warmupSec)));
+  const tencentMax = await withCpu({ server: parleyProcess, load: loader.pid }, () => tencent(measureSec)).then(({ result, cpu }) => ({ r: check('tencent sendmsg', result), cpu }));
+  parleyRuns.push(tencentMax.r);
+
   // Every 200 answer is one inbox entry for the receiver, pushed to its open socket. A
   // request in flight when a run stops (at most one per connection) is delivered too,
   // but autocannon has dropped its connection and counts no answer.
-  const sent = parleyRuns.reduce((sum, r) => sum + r.ok, 0);
+  const sent = parleyRuns.reduce((sum, r) => sum + r.ok, probesSent);
   const inFlightAtStop = connections * parleyRuns.length;
   const counts = await settledReceiverCounts(loader, sent);
   const received = counts.total;
@@ -110,11 +122,13 @@ await runScenario(failures, async (scope) => {
         row('parley', 'max', parleyMax, `${fmt(ratio, 2)}x`),
         row('parley v4 (Nexconn)', 'max', v4Max, `${fmt(v4Max.r.requestsPerSecond / bareMax.r.requestsPerSecond, 2)}x`),
         row('parley half load', `${fmt(halfRate)}/s`, parleyHalf, `${fmt(parleyHalf.r.requestsPerSecond / bareMax.r.requestsPerSecond, 2)}x`),
+        row('tencent openim/sendmsg', 'max', tencentMax, `${fmt(tencentMax.r.requestsPerSecond / bareMax.r.requestsPerSecond, 2)}x`),
       ],
     ),
     `receiver: ${fmt(received)} messages for ${fmt(sent)} answers 200 (warm-up included; up to ${inFlightAtStop} more may be cut off in flight when a run stops)`,
     `ratio (parley / bare fastify req/s, same run): ${fmt(ratio, 2)}  (target >= 0.33)`,
     `ratio (parley v4 ${v4PublishPath} / v1 ${publishPath} req/s, same run): ${fmt(v4Ratio, 2)}  (target >= 0.9)`,
+    `tencent openim/sendmsg / v1 publish req/s, same run: ${fmt(tencentMax.r.requestsPerSecond / parleyMax.r.requestsPerSecond, 2)}  (target >= 0.9)`,
     `p99 at half of parley's max (${fmt(halfRate)} req/s): ${fmt(parleyHalf.r.p99, 1)} ms  (target <= 10 ms)`,
     cpuNote,
     '',

@@ -29,6 +29,10 @@ import { eventRoutes } from './http/routes/events.js';
 import { pushAudienceRoutes } from './http/routes/push-audience.js';
 import { pushRoutes } from './http/routes/push.js';
 import { nexconnRoutes } from './http/routes/v4/index.js';
+import { tencentAccountRoutes } from './http/routes/tencent/accounts.js';
+import { tencentMessageRoutes } from './http/routes/tencent/messages.js';
+import { tencentSnsRoutes } from './http/routes/tencent/sns.js';
+import { tencentGroupRoutes } from './http/routes/tencent/groups.js';
 import { serializeRequest } from './http/log-redaction.js';
 import { verifySignature } from './http/signature.js';
 import type { RongCloudOptions } from './gateway/rongcloud/connection.js';
@@ -76,6 +80,7 @@ export async function buildApp(
   });
   http.decorate('routeCatalog', []);
   http.decorateRequest('imApp', undefined as unknown as App);
+  http.decorateRequest('tencentIdentifier', '');
   http.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -119,6 +124,13 @@ export async function buildApp(
     pushAudienceRoutes(signed, deps.push.audience);
     nexconnRoutes(signed, deps);
   });
+
+  // Tencent IM's REST dialect (docs/tencent-im.md): UserSig-signed, over the same services.
+  const tencent = { apps: deps.apps, clock: deps.clock, rateLimits: deps.rateLimits };
+  await tencentAccountRoutes(http, { ...tencent, users: deps.users, accounts: deps.accounts });
+  await tencentMessageRoutes(http, { ...tencent, delivery: deps.delivery, history: deps.history, recalls: deps.recalls, users: deps.users, conversationList: deps.conversationList });
+  await tencentSnsRoutes(http, { ...tencent, friends: deps.friends, permissions: deps.permissions });
+  await tencentGroupRoutes(http, { ...tencent, groups: deps.groups, delivery: deps.delivery });
 
   const gateway = new Gateway(deps.logger, deps.devices, deps.connectionLimits, { ...defaultGatewayOptions, ...gatewayOptions }, (protocol) => deps.metrics.frameCounter(protocol));
   // RongCloud's client protocol: its SDKs navigate here, then open `/websocket`.

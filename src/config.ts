@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { apiPath } from './model/api-path.js';
+import { idPattern } from './core/input-rules.js';
 
 /** Per-app feature toggles (docs/architecture.md "Config"); every field optional in the input. */
 export const featuresSchema = z
@@ -110,6 +111,20 @@ export const pushSchema = z
 
 export type PushConfig = z.infer<typeof pushSchema>;
 
+/**
+ * Tencent IM's REST dialect for the app (docs/tencent-im.md): its SDKAppID, the key UserSigs
+ * are signed with, and the administrator accounts whose UserSig may call `/v4/<service>/<command>`.
+ */
+export const tencentSchema = z
+  .object({
+    sdkAppId: z.number().int().positive().max(2 ** 32 - 1),
+    secretKey: z.string().min(1).max(256),
+    administrators: z.array(z.string().regex(idPattern, 'a user id: 1–64 letters, digits or + | = - _')).min(1).max(100).default(['administrator']),
+  })
+  .strict();
+
+export type TencentConfig = z.infer<typeof tencentSchema>;
+
 export const appSchema = z
   .object({
     appKey: z.string().min(1).max(64),
@@ -132,6 +147,7 @@ export const appSchema = z
     callbacks: callbacksSchema.optional(),
 
     push: pushSchema.optional(),
+    tencent: tencentSchema.optional(),
   })
   .strict();
 
@@ -141,7 +157,19 @@ const appsSchema = z
   .array(appSchema)
   .refine((apps) => new Set(apps.map((a) => a.appKey)).size === apps.length, {
     message: 'appKey values must be unique',
-  });
+  })
+  .refine((apps) => sameTencentApp(apps) === undefined, { message: 'tencent.sdkAppId values must be unique' });
+
+/** The sdkAppId two apps both claim, if any: a Tencent call must name one app. */
+export function sameTencentApp(apps: ReadonlyArray<Pick<AppConfig, 'appKey' | 'tencent'>>): number | undefined {
+  const seen = new Set<number>();
+  for (const app of apps) {
+    if (!app.tencent) continue;
+    if (seen.has(app.tencent.sdkAppId)) return app.tencent.sdkAppId;
+    seen.add(app.tencent.sdkAppId);
+  }
+  return undefined;
+}
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),

@@ -3,6 +3,7 @@
  * signed REST calls, the private-message publish that rest-publish and two-nodes load,
  * the answers of the load processes, CPU use while measuring, and table formatting.
  */
+import { createRequire } from 'node:module';
 import { signedFormHeaders } from './rest-signature.js';
 import { busySeconds, cpuSeconds, sleep, type LoadProcess } from './scenario.js';
 
@@ -70,6 +71,52 @@ export function loadPublish(
 }
 
 /** Result of one autocannon run, as the HTTP load process reports it. */
+/** The app's Tencent IM settings in the REST bench: its openim/sendmsg case loads the same message. */
+export const tencentBenchApp = { sdkAppId: 1400000999, secretKey: 'bench-tencent-secret-key', administrators: ['administrator'] };
+
+/**
+ * One autocannon run of `openim/sendmsg` (docs/tencent-im.md) carrying the message of
+ * `publishBody`, without the sender echo as the v1 send has none, each request with its own
+ * MsgRandom; signed by a UserSig of Tencent's own `tls-sig-api-v2`.
+ */
+export function loadTencentSend(
+  loader: LoadProcess,
+  fromUserId: string,
+  toUserId: string,
+  run: { urls: string[]; connections: number; durationSec: number; overallRate?: number },
+): Promise<HttpRunResult> {
+  const { path, body } = tencentSend(fromUserId, toUserId);
+  return loader.call<HttpRunResult>({ op: 'http', path, headers: { 'Content-Type': 'application/json' }, bodies: [body], countInBody: countPlaceholder, okBodyText: '"ActionStatus":"OK"', ...run });
+}
+
+/**
+ * One `openim/sendmsg` sent by hand: Tencent answers refusals with HTTP 200 too, which the
+ * load counts as 2xx, so the case checks first that a send is accepted.
+ */
+export async function tencentSendOnce(url: string, fromUserId: string, toUserId: string): Promise<Record<string, unknown>> {
+  const { path, body } = tencentSend(fromUserId, toUserId);
+  const response = await fetch(url + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body.replace(countPlaceholder, String(Math.floor(Math.random() * 2 ** 31))) });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** Where the load writes each request's own MsgRandom. */
+const countPlaceholder = '{count}';
+
+/** The path and the body (JSON once `countPlaceholder` is replaced by a number) of one send. */
+function tencentSend(fromUserId: string, toUserId: string): { path: string; body: string } {
+  const { Api } = createRequire(import.meta.url)('tls-sig-api-v2') as { Api: new (sdkAppId: number, key: string) => { genUserSig(userId: string, expireSeconds: number): string } };
+  const userSig = new Api(tencentBenchApp.sdkAppId, tencentBenchApp.secretKey).genUserSig('administrator', 86_400);
+  const query = new URLSearchParams({ sdkappid: String(tencentBenchApp.sdkAppId), identifier: 'administrator', usersig: userSig, random: '1', contenttype: 'json' });
+  const body = JSON.stringify({
+    SyncOtherMachine: 2,
+    From_Account: fromUserId,
+    To_Account: toUserId,
+    MsgRandom: 0,
+    MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'hello from the bench, how are you today?' } }],
+  }).replace('"MsgRandom":0', `"MsgRandom":${countPlaceholder}`);
+  return { path: `/v4/openim/sendmsg?${query.toString()}`, body };
+}
+
 export interface HttpRunResult {
   requestsPerSecond: number;
   p50: number;
@@ -80,12 +127,14 @@ export interface HttpRunResult {
   timeouts: number;
   durationSec: number;
   statusCodes: Record<string, number>;
+  /** The first bodies of answers refused in an HTTP 200 (a run with `okBodyText`). */
+  refusals?: string[];
 }
 
 /** Records a failure unless the run got answers and every one was 2xx; returns the run. */
 export function checkHttpRun(failures: string[], label: string, r: HttpRunResult): HttpRunResult {
   if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0 || r.ok === 0) {
-    failures.push(`${label}: ${r.ok} 2xx, ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`);
+    failures.push(`${label}: ${r.ok} 2xx, ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts${r.refusals ? `; refused: ${r.refusals.join(' | ')}` : ''}`);
   }
   return r;
 }

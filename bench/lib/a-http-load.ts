@@ -8,6 +8,10 @@
  * - `{op:"count"}`: `{counts:[…], total}`, messages received per receiver so far.
  * - `{op:"http", urls, path, headers, bodies, connections, durationSec, overallRate?}`:
  *   one autocannon run; connection i posts `bodies[i % bodies.length]`; answers HttpRunResult.
+ *   With `countInBody`, that placeholder in the (first) body is replaced by a new number in each
+ *   request (Tencent's MsgRandom: a repeated one would be answered from the idempotency record);
+ *   with `okBodyText`, an answer counts as done only when its body holds that text (Tencent
+ *   answers refusals with HTTP 200), the others as failed.
  * - `{op:"closeReceivers"}`.
  */
 import { createRequire } from 'node:module';
@@ -28,6 +32,7 @@ interface AutocannonOptions {
   duration: number;
   overallRate?: number;
   setupClient?: (client: AutocannonClient) => void;
+  requests?: Array<{ setupRequest: (request: Record<string, unknown>) => Record<string, unknown>; onResponse?: (status: number, body: string) => void }>;
 }
 
 interface AutocannonResult {
@@ -53,10 +58,16 @@ interface HttpCommand {
   connections: number;
   durationSec: number;
   overallRate?: number;
+  countInBody?: string;
+  okBodyText?: string;
 }
 
 function runHttp(cmd: HttpCommand): Promise<HttpRunResult> {
   let nextConnection = 0;
+  // From a random start: a run's numbers must not repeat an earlier run's (a minute's idempotency).
+  let requestCount = Math.floor(Math.random() * 2 ** 31);
+  let refused = 0;
+  const refusals: string[] = [];
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -68,6 +79,19 @@ function runHttp(cmd: HttpCommand): Promise<HttpRunResult> {
         duration: cmd.durationSec,
         ...(cmd.overallRate !== undefined && { overallRate: cmd.overallRate }),
         setupClient: (client) => client.setBody(cmd.bodies[nextConnection++ % cmd.bodies.length]!),
+        ...(cmd.countInBody !== undefined && {
+          requests: [
+            {
+              setupRequest: (request) => ({ ...request, body: cmd.bodies[0]!.replace(cmd.countInBody!, String(++requestCount)) }),
+              onResponse: (status, body) => {
+                if (status < 300 && cmd.okBodyText !== undefined && !body.includes(cmd.okBodyText)) {
+                  refused++;
+                  if (refusals.length < 3) refusals.push(body.slice(0, 200));
+                }
+              },
+            },
+          ],
+        }),
       },
       (err, result) => {
         if (err) return reject(err);
@@ -77,8 +101,9 @@ function runHttp(cmd: HttpCommand): Promise<HttpRunResult> {
           requestsPerSecond: result.requests.average,
           p50: result.latency.p50,
           p99: result.latency.p99,
-          ok: result['2xx'],
-          non2xx: result.non2xx,
+          ok: result['2xx'] - refused,
+          non2xx: result.non2xx + refused,
+          ...(refusals.length > 0 && { refusals }),
           errors: result.errors,
           timeouts: result.timeouts,
           durationSec: result.duration,

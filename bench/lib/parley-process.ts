@@ -20,6 +20,8 @@ export interface ParleyProcessOptions {
   features?: Record<string, unknown>;
   /** The app's `push` (providers) in IM_APPS. */
   push?: Record<string, unknown>;
+  /** The app's Tencent IM settings (docs/tencent-im.md), none when absent. */
+  tencent?: Record<string, unknown>;
   /** The app's callbacks (docs/callbacks.md), none when absent. */
   callbacks?: Record<string, unknown>;
   appKey?: string;
@@ -46,7 +48,7 @@ export async function startParleyProcess(options: ParleyProcessOptions = {}): Pr
     WS_CONNECTIONS_PER_MINUTE: '0',
     // signatureMaxAgeSeconds 0: the bench load replays one signed header set, as the official Node SDK does.
     IM_APPS: JSON.stringify([
-      { appKey, appSecret, signatureMaxAgeSeconds: 0, features: options.features ?? {}, ...(options.callbacks && { callbacks: options.callbacks }), ...(options.push && { push: options.push }) },
+      { appKey, appSecret, signatureMaxAgeSeconds: 0, features: options.features ?? {}, ...(options.callbacks && { callbacks: options.callbacks }), ...(options.push && { push: options.push }), ...(options.tencent && { tencent: options.tencent }) },
     ]),
     ...options.env,
   };

@@ -32,6 +32,15 @@ export class AppRegistry {
     return this.byKey.get(appKey)?.app;
   }
 
+  /**
+   * The app of a Tencent IM SDKAppID (docs/tencent-im.md); none when two apps claim it (the
+   * admin API cannot refuse that across nodes at once, so the ambiguity is refused here).
+   */
+  byTencentAppId(sdkAppId: number): App | undefined {
+    const claiming = this.all().filter((app) => app.tencent?.sdkAppId === sdkAppId);
+    return claiming.length === 1 ? claiming[0] : undefined;
+  }
+
   all(): App[] {
     return [...this.byKey.values()].map((entry) => entry.app);
   }

@@ -76,6 +76,11 @@ export class UserService {
     return { app, user, tokenIssuedAt: claims.issuedAt };
   }
 
+  /** Which of `userIds` are registered (Tencent's account_check). */
+  async registered(app: App, userIds: readonly string[]): Promise<Set<string>> {
+    return new Set((await this.users.getMany(app.appKey, userIds)).keys());
+  }
+
   /** `/user/query.json`: users by registration time. */
   page(app: App, page: number, pageSize: number, descending: boolean): Promise<{ total: number; users: UserRecord[] }> {
     return this.users.page(app.appKey, (page - 1) * pageSize, pageSize, descending);

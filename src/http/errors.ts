@@ -9,7 +9,7 @@ import { isV2Path } from './route.js';
  */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ParleyError, request, reply) => {
-    const known = asParleyError(error) ?? fromFastify(error as FastifyError);
+    const known = cataloguedError(error);
     if (!known) {
       request.log.error({ err: error }, 'request failed');
       const spec = errorCatalog.internal;
@@ -29,6 +29,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
 /** v1 bodies carry `errorMessage`; the `/v2` family's carry `msg` (what the Go SDK reads). */
 function body(url: string, code: number, message: string): Record<string, unknown> {
   return isV2Path(url) ? { code, msg: message } : { code, errorMessage: message };
+}
+
+/** The catalogued error for what a route threw or Fastify raised; undefined for a fault (1000). */
+export function cataloguedError(error: unknown): ParleyError | undefined {
+  return asParleyError(error) ?? fromFastify(error as FastifyError);
 }
 
 function fromFastify(error: FastifyError): ParleyError | undefined {

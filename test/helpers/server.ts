@@ -5,7 +5,7 @@ import { buildApp, type ParleyServer } from '../../src/app.js';
 import type { RongCloudOptions } from '../../src/gateway/rongcloud/connection.js';
 import { ParleyClient, type ClientOptions } from '../../src/client/node.js';
 import type { z } from 'zod';
-import { appSchema, type AppConfig, type callbacksSchema, type Config } from '../../src/config.js';
+import { appSchema, type AppConfig, type callbacksSchema, type Config, type tencentSchema } from '../../src/config.js';
 import { systemClock, type Clock } from '../../src/model/clock.js';
 import { createDeps, type Deps, type DepsOptions } from '../../src/deps.js';
 import type { GatewayOptions } from '../../src/gateway/gateway.js';
@@ -44,7 +44,7 @@ export interface TestServerOptions {
   metricsToken?: string;
   /** Turns the admin API on (config ADMIN_TOKEN). */
   adminToken?: string;
-  apps?: Array<Partial<Omit<AppConfig, 'features' | 'callbacks'>> & { features?: Partial<AppConfig['features']>; callbacks?: z.input<typeof callbacksSchema> }>;
+  apps?: Array<Partial<Omit<AppConfig, 'features' | 'callbacks' | 'tencent'>> & { features?: Partial<AppConfig['features']>; callbacks?: z.input<typeof callbacksSchema>; tencent?: z.input<typeof tencentSchema> }>;
   gateway?: Partial<GatewayOptions>;
   rongCloud?: Partial<RongCloudOptions>;
   /** Where the pages find the built client (test/helpers/pages.ts builds one). */
@@ -82,6 +82,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       ...(app.push !== undefined && { push: app.push }),
       features: app.features ?? {},
       ...(app.callbacks !== undefined && { callbacks: app.callbacks }),
+      ...(app.tencent !== undefined && { tencent: app.tencent }),
     }),
   );
   const config: Config = {

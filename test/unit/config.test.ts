@@ -236,3 +236,17 @@ describe('loadConfig WebSocket limits', () => {
     expect(configError({ TRUST_PROXY: 'yes' })).toMatch(/^TRUST_PROXY: /);
   });
 });
+
+describe('loadConfig IM_APPS tencent (docs/tencent-im.md)', () => {
+  it('reads sdkAppId and secretKey, defaulting the administrators to "administrator"', () => {
+    const [parsed] = loadConfig(apps(app({ tencent: { sdkAppId: 1400000001, secretKey: 'k' } }))).apps;
+    expect(parsed?.tencent).toEqual({ sdkAppId: 1400000001, secretKey: 'k', administrators: ['administrator'] });
+  });
+
+  it('refuses two apps of one sdkAppId, a missing key and an administrator that is no user id', () => {
+    const tencent = { sdkAppId: 1400000001, secretKey: 'k' };
+    expect(configError(apps(app({ tencent }), { ...app({ tencent }), appKey: 'key-b' }))).toMatch(/tencent\.sdkAppId values must be unique/);
+    expect(configError(apps(app({ tencent: { sdkAppId: 1400000001 } })))).toMatch(/IM_APPS\.0\.tencent\.secretKey/);
+    expect(configError(apps(app({ tencent: { ...tencent, administrators: ['not an id'] } })))).toMatch(/IM_APPS\.0\.tencent\.administrators\.0/);
+  });
+});
