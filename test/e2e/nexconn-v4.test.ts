@@ -220,9 +220,10 @@ describe('the OpenAPI document', () => {
   it('describes every /v4 route with its JSON body and the {code:0,result} answer', async () => {
     type Operation = { requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> }; responses: Record<string, { content: Record<string, { schema: { properties: Record<string, unknown> } }> }> };
     const doc = (await (await fetch(`${t.baseUrl}/openapi.json`)).json()) as { paths: Record<string, { post?: Operation }> };
-    const v4Paths = Object.keys(doc.paths).filter((path) => path.startsWith('/v4/'));
-    expect(v4Paths).toHaveLength(t.server.http.routeCatalog.filter((route) => route.path.startsWith('/v4/')).length);
-    expect(v4Paths).toEqual(expect.arrayContaining(['/v4/direct-channel/message/send', '/v4/message/delete', '/v4/open-channel/metadata/batch/remove', '/v4/community-channel/message/metadata/list']));
+    // Every Nexconn route registered is documented (Tencent IM's /v4/<service>/<command> are checked in its own tests).
+    const nexconnPaths = t.server.http.routeCatalog.filter((route) => route.path.startsWith('/v4/')).map((route) => route.path);
+    expect(nexconnPaths).toEqual(expect.arrayContaining(['/v4/direct-channel/message/send', '/v4/message/delete', '/v4/open-channel/metadata/batch/remove', '/v4/community-channel/message/metadata/list']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(nexconnPaths));
     const send = doc.paths['/v4/direct-channel/message/send']!.post!;
     expect(Object.keys(send.requestBody.content)).toEqual(['application/json']);
     expect(Object.keys(send.requestBody.content['application/json']!.schema.properties)).toEqual(expect.arrayContaining(['toUserIds', 'messageType', 'isEchoToSender', 'shouldPersist', 'metadata']));
