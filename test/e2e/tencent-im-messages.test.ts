@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDevice, settle } from '../helpers/device.js';
-import { startServer, type TestApp, type TestServer } from '../helpers/server.js';
-import { tencentCaller, type TencentCaller } from '../helpers/tencent.js';
+import type { TestApp, TestServer } from '../helpers/server.js';
+import { tencentServer, type TencentCaller } from '../helpers/tencent.js';
 
 /** Tencent IM's `openim` (docs/tencent-im.md "One-to-one messages") against devices of Parley's native protocol. */
 let t: TestServer;
@@ -11,9 +11,7 @@ const sdkAppId = 1400000002;
 const secretKey = 'tencent-secret-key-for-message-tests';
 
 beforeAll(async () => {
-  t = await startServer({ apps: [{ features: { historyPrivateGroup: true }, tencent: { sdkAppId, secretKey } }] });
-  app = t.app(0);
-  tim = tencentCaller(t, sdkAppId, secretKey);
+  ({ t, app, tim } = await tencentServer(sdkAppId, secretKey, { historyPrivateGroup: true }));
 });
 afterAll(() => t.close());
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestApp, type TestServer } from '../helpers/server.js';
-import { tencentCaller, type TencentCaller } from '../helpers/tencent.js';
+import type { TestApp, TestServer } from '../helpers/server.js';
+import { tencentServer, type TencentCaller } from '../helpers/tencent.js';
 
 /** Tencent IM's `sns` (docs/tencent-im.md "Friends and blocklist") on the v1 permission model. */
 let t: TestServer;
@@ -10,9 +10,7 @@ const sdkAppId = 1400000003;
 const secretKey = 'tencent-secret-key-for-sns-tests';
 
 beforeAll(async () => {
-  t = await startServer({ apps: [{ tencent: { sdkAppId, secretKey } }] });
-  app = t.app(0);
-  tim = tencentCaller(t, sdkAppId, secretKey);
+  ({ t, app, tim } = await tencentServer(sdkAppId, secretKey));
 });
 afterAll(() => t.close());
 

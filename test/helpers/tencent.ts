@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import type { TestServer } from './server.js';
+import type { AppConfig } from '../../src/config.js';
+import { startServer, type TestApp, type TestServer } from './server.js';
 
 // Tencent's own signer (CommonJS, untyped): what a Tencent IM backend signs its calls with.
 const { Api } = createRequire(import.meta.url)('tls-sig-api-v2') as { Api: new (sdkAppId: number, key: string) => { genUserSig(userId: string, expireSeconds: number): string } };
@@ -33,4 +34,10 @@ export function tencentCaller(t: Pick<TestServer, 'baseUrl'>, sdkAppId: number, 
       return (await response.json()) as TencentAnswer;
     },
   };
+}
+
+/** A server whose one app speaks Tencent IM too: the server, its v1 signed client and a Tencent caller. */
+export async function tencentServer(sdkAppId: number, secretKey: string, features: Partial<AppConfig['features']> = {}): Promise<{ t: TestServer; app: TestApp; tim: TencentCaller }> {
+  const t = await startServer({ apps: [{ features, tencent: { sdkAppId, secretKey } }] });
+  return { t, app: t.app(0), tim: tencentCaller(t, sdkAppId, secretKey) };
 }
