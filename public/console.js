@@ -168,23 +168,15 @@ async function showMessages(event) {
 
 // --- deliveries ---
 
-let events = { appKey: undefined, cursor: 0, list: [] };
-
 async function loadEvents() {
   const appKey = selectedApp();
   if (!appKey) return;
-  if (events.appKey !== appKey) events = { appKey, cursor: 0, list: [] };
-  // Catch up page by page, keeping the newest 50.
-  for (;;) {
-    const page = await admin(`/apps/${encodeURIComponent(appKey)}/events?after=${events.cursor}&limit=1000`);
-    if (events.appKey !== appKey) return;
-    events.list = [...events.list, ...page.events].slice(-50);
-    events.cursor = page.cursor;
-    if (page.events.length < 1000) break;
-  }
-  $('#events-summary').textContent = events.list.length ? `(newest ${events.list.length}, up to #${events.cursor})` : '(none yet)';
+  // The newest 50 as they stand now: one read however long the app's history, and states refreshed.
+  const { events } = await admin(`/apps/${encodeURIComponent(appKey)}/events?limit=50`);
+  if (selectedApp() !== appKey) return;
+  $('#events-summary').textContent = events.length ? `(newest ${events.length}, up to #${events.at(-1).id})` : '(none yet)';
   $('#event-rows').replaceChildren(
-    ...events.list.toReversed().map((e) => {
+    ...events.toReversed().map((e) => {
       const state = Object.assign(document.createElement('span'), { className: `pill ${e.delivery.state === 'delivered' ? 'good' : e.delivery.state === 'failed' ? 'bad' : ''}`, textContent: e.delivery.state });
       const td = document.createElement('td');
       td.append(state);

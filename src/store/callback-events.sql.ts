@@ -143,6 +143,11 @@ export function createSqlCallbackEventStore(sql: SqlClient): CallbackEventStore 
       return result.rows.map(toEvent);
     },
 
+    async newest(appKey, limit) {
+      const result = await sql.query<EventRow>(`SELECT ${eventColumns} FROM callback_events WHERE app_key = $1 ORDER BY id DESC LIMIT $2`, [appKey, limit]);
+      return result.rows.map(toEvent).reverse();
+    },
+
     async replay(appKey, kinds, after, until, now) {
       const result = await sql.query(
         `UPDATE callback_events SET state = 'pending', attempts = 0, next_at = $4, last_error = '', delivered_at = 0

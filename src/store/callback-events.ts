@@ -54,6 +54,8 @@ export interface CallbackEventStore {
   settle(appKey: string, attempts: readonly Attempt[]): Promise<void>;
   /** Events after `after` in id order, ending before the first written (database clock) in the last `settleMs`. */
   page(appKey: string, after: number, limit: number, settleMs: number): Promise<CallbackEvent[]>;
+  /** The app's last `limit` events, in id order (a view of what is recent, not a cursor to resume from). */
+  newest(appKey: string, limit: number): Promise<CallbackEvent[]>;
   replay(appKey: string, kinds: readonly CallbackEventKind[], after: number, until: number, now: number): Promise<number>;
   forget(appKey: string, before: number): Promise<void>;
 }

@@ -115,6 +115,14 @@ describe('/console', () => {
     expect(await (await adminGet('/metrics')).text()).toContain('parley_messages_committed_total');
     expect((await adminGet(`/apps/${appKey}/messages?userId=ann&conversationType=2&targetId=bob`)).status).toBe(400);
     expect((await adminGet('/apps/no-such-app/events')).status).toBe(404);
+    // Without a cursor: the newest events, in order; with one: the feed from there.
+    type EventsAnswer = { events: Array<{ id: number }>; cursor: number };
+    const all = (await (await adminGet(`/apps/${appKey}/events?after=0&limit=1000`)).json()) as EventsAnswer;
+    expect(all.events.length).toBeGreaterThanOrEqual(3);
+    const newest = (await (await adminGet(`/apps/${appKey}/events?limit=2`)).json()) as EventsAnswer;
+    expect(newest.events.map((e) => e.id)).toEqual(all.events.slice(-2).map((e) => e.id));
+    expect(newest.cursor).toBe(all.events.at(-1)!.id);
+    expect((await adminGet(`/apps/${appKey}/events?limit=0`)).status).toBe(400);
     expect((await adminGet(`/apps/${appKey}/pushes?id=no-such-push`)).status).toBe(404);
   });
 

@@ -51,3 +51,13 @@ describe('callback event store: due', () => {
     expect(ids(await events.due('due-c', ['message.routed'], 2_000, 3, 100))).toEqual(['busy-0', 'busy-1', 'busy-2', 'quiet-1']);
   });
 });
+
+describe('callback event store: newest', () => {
+  it('answers the app\'s last events in id order, whatever their state', async () => {
+    await events.add('new-a', [routed('c1', 1), routed('c2', 1), routed('c1', 2), routed('c3', 1)]);
+    await events.add('new-other', [routed('c9', 1)]);
+    expect(ids(await events.newest('new-a', 3))).toEqual(['c2-1', 'c1-2', 'c3-1']);
+    expect(ids(await events.newest('new-a', 10))).toEqual(['c1-1', 'c2-1', 'c1-2', 'c3-1']);
+    expect(await events.newest('new-none', 10)).toEqual([]);
+  });
+});

@@ -34,6 +34,11 @@ export class EventFeed {
     return { events: events.map(feedEvent), cursor: events.at(-1)?.id ?? after };
   }
 
+  /** The app's last `limit` events with their delivery state now (the console's view; one read however long the history). */
+  async newest(app: App, limit: number): Promise<FeedEvent[]> {
+    return (await this.store.newest(app.appKey, limit)).map(feedEvent);
+  }
+
   /** Sends the events in (after, until] again, in order, whatever their state, to the callbacks configured now; answers how many. */
   async replay(app: App, after: number, until: number | undefined): Promise<number> {
     const kinds = deliveredKinds(app);

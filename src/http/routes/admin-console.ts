@@ -32,7 +32,8 @@ const messagesQuery = z.object({
   targetId: id,
   limit: count(100).default(20),
 });
-const eventsQuery = z.object({ after: cursor.default(0), limit: count(maxPullLimit).default(100) });
+/** Without `after`: the newest `limit` events, as they stand now. */
+const eventsQuery = z.object({ after: cursor.optional(), limit: count(maxPullLimit).default(100) });
 const pushesQuery = z.object({ id: requiredText(64).optional() });
 
 const listedSession = z.object({ appKey: z.string(), userId: z.string(), deviceId: z.string(), platform: z.string(), connectedAt: z.number() });
@@ -84,14 +85,16 @@ export function adminConsoleRoutes(admin: FastifyInstance, sources: ConsoleSourc
   admin.get('/apps/:appKey/events', {
     logLevel: 'warn',
     schema: adminSchema({
-      summary: 'The app\'s callback events after a cursor with their delivery state (as `/events/pull.json`)',
+      summary: 'The app\'s newest callback events with their delivery state, or those after a cursor (as `/events/pull.json`)',
       answer: z.object({ code: z.literal(200), events: z.array(z.looseObject({ id: z.number() })), cursor: z.number() }),
       querystring: eventsQuery,
     }),
   }, async (request) => {
     const app = appOf(sources, request);
     const { after, limit } = parse(eventsQuery, request.query);
-    return { code: 200, ...(await sources.eventFeed.pull(app, after, limit)) };
+    if (after !== undefined) return { code: 200, ...(await sources.eventFeed.pull(app, after, limit)) };
+    const events = await sources.eventFeed.newest(app, limit);
+    return { code: 200, events, cursor: events.at(-1)?.id ?? 0 };
   });
 
   admin.get('/apps/:appKey/pushes', {
