@@ -7,6 +7,8 @@ import type { Send } from './send.js';
 
 /** The push planner as publishing sees it. */
 export interface PushPlans {
+  /** Whether a send of the app may owe pushes at all (an app without push or tokens does not: nothing is built for it). */
+  mayOwe(app: App): boolean;
   /** What of these committed messages' pushes is to plan, as stored with the commit (none: undefined). */
   owed(events: readonly MessageCommitted[]): string | undefined;
 }
@@ -23,6 +25,7 @@ export class Publisher {
 
   /** The push plans a send owes, to be committed with it (`Owed.pushPlans`). */
   owedPushPlans(send: Send, messages: readonly PlannedMessage[]): string | undefined {
+    if (!this.pushPlans.mayOwe(send.app)) return undefined;
     return this.pushPlans.owed(committedEvents(send, messages, notCommittedYet));
   }
 

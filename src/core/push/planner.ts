@@ -58,9 +58,14 @@ export class PushPlanner {
     if (this.wanted(event)) await this.plan(event);
   }
 
+  /** An app that has push and devices with tokens (known in memory): other apps' sends skip planning entirely. */
+  mayOwe(app: App): boolean {
+    return app.push !== undefined && this.deps.tokens.mayHaveTokens(app.appKey);
+  }
+
   private wanted(event: MessageCommitted): boolean {
     const { app, message, push } = event;
-    if (!app.push || !this.deps.tokens.mayHaveTokens(app.appKey)) return false;
+    if (!app.push || !this.mayOwe(app)) return false;
     if (event.flags.status || push?.disablePush || !pushedKinds.has(event.kind)) return false;
     return bodyOf(message.objectName, message.content, message.pushContent, app.push.defaults) !== undefined;
   }
