@@ -79,7 +79,7 @@ import type { PushJob, PushJobStore } from './store/push-jobs.js';
 import { createSqlPushAudienceStore } from './store/push-audience.sql.js';
 import { createSqlPushJobStore } from './store/push-jobs.sql.js';
 import { createSqlPushTokenStore } from './store/push-tokens.sql.js';
-import { createPushProviders } from './push/providers.js';
+import { ThreadedPushProviders } from './push/threaded-providers.js';
 import type { AppStore } from './store/apps.js';
 import type { SqlClient } from './store/sql.js';
 import { createPgClient } from './store/sql.pg.js';
@@ -435,7 +435,7 @@ function startPush(deps: {
   const report = (message: string) => (err: unknown) => logger.warn({ err }, message);
   const tokens = new PushTokens(createSqlPushTokenStore(deps.sql), clock, report('could not read which apps have push tokens; the next refresh retries'));
   const jobs = createSqlPushJobStore(deps.sql);
-  const providers = createPushProviders(() => clock.now());
+  const providers = new ThreadedPushProviders(() => clock.now());
   const worker = new PushWorker({
     jobs,
     tokens,

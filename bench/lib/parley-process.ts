@@ -52,7 +52,7 @@ export async function startParleyProcess(options: ParleyProcessOptions = {}): Pr
     ]),
     ...options.env,
   };
-  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits (bench/profile-summary.ts reads it).
+  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits (bench/tools/profile-summary.ts reads it).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const node = [process.execPath, ...profile, '--import', 'tsx', 'src/main.ts'];
   const command = options.cpus && existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', '-c', options.cpus, ...node] : node;

@@ -14,7 +14,7 @@ export function createPushProviders(now: () => number): PushProviders {
   const made = new Map<string, { settings: unknown; provider: PushProvider | undefined }>();
   const apns = new Set<ApnsProvider>();
   return {
-    of(app: App, provider: PushProviderName) {
+    of(app: Pick<App, 'appKey' | 'push'>, provider: PushProviderName) {
       const key = `${app.appKey}\u0000${provider}`;
       const settings = app.push?.[provider];
       const kept = made.get(key);
@@ -34,7 +34,7 @@ export function createPushProviders(now: () => number): PushProviders {
     return provider.close();
   }
 
-  function make(app: App, provider: PushProviderName): PushProvider | undefined {
+  function make(app: Pick<App, 'appKey' | 'push'>, provider: PushProviderName): PushProvider | undefined {
     if (provider === 'fcm') return app.push?.fcm && new FcmProvider(app.push.fcm, now);
     if (!app.push?.apns) return undefined;
     const made = new ApnsProvider(app.push.apns, now);

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/lib/parley-process.js';
 import type { Notification } from '../../src/model/push.js';
@@ -6,11 +8,12 @@ import { appSchema } from '../../src/config.js';
 import type { App } from '../../src/core/apps.js';
 import { ApnsProvider } from '../../src/push/apns.js';
 import { createPushProviders } from '../../src/push/providers.js';
+import { startProviderThread, ThreadedPushProviders } from '../../src/push/threaded-providers.js';
 import { FcmProvider } from '../../src/push/fcm.js';
 import { ManualClock } from '../helpers/device.js';
 import { FakeApns } from '../helpers/fake-apns.js';
 import { FakeFcm } from '../helpers/fake-fcm.js';
-import { pushKeys } from '../helpers/fake-push.js';
+import { listenOnLoopback, pushKeys, until } from '../helpers/fake-push.js';
 
 /** The providers against fake APNs (HTTP/2) and FCM (HTTP) that check their JWTs: token caching and answers. */
 const keys = pushKeys();
@@ -144,5 +147,58 @@ describe('each app\'s providers (createPushProviders)', () => {
     // Removed from the app: none.
     expect(providers.of(app(undefined), 'apns')).toBeUndefined();
     await providers.close();
+  });
+});
+
+describe('the providers in a worker thread (ThreadedPushProviders, what a node uses)', () => {
+  const apnsApp = (endpoint: string, bundleId = apnsCredentials.bundleId) =>
+    app({ apns: { ...apnsCredentials, bundleId, privateKey: keys.apnsPrivateKey, production: true, endpoint } });
+  const app = (push: App['push']): App => appSchema.parse({ appKey: 'threaded-push', appSecret: 's', push });
+
+  it('send with the app\'s settings, renew the provider token on the node\'s clock, and follow a change of settings', async () => {
+    const clock = new ManualClock(Date.now());
+    const providers = new ThreadedPushProviders(() => clock.now());
+    const token = randomBytes(32).toString('hex');
+    const before = apnsApp(apns.url);
+    expect(providers.of(app(undefined), 'apns')).toBeUndefined();
+    expect(await providers.of(before, 'apns')!.send(request(token))).toEqual({ kind: 'sent' });
+    expect(await providers.of(before, 'apns')!.send(request(token))).toEqual({ kind: 'sent' });
+    clock.advance(50 * 60_000);
+    expect(await providers.of(before, 'apns')!.send(request(token))).toEqual({ kind: 'sent' });
+    // The fake knows only the first bundle: its refusal shows that the new settings reached the thread.
+    expect(await providers.of(apnsApp(apns.url, 'im.parley.changed'), 'apns')!.send(request(token))).toEqual({ kind: 'failed', reason: 'APNs 400 TopicDisallowed' });
+    const pushed = apns.pushes.filter((p) => p.token === token);
+    expect(pushed.map((p) => p.jwt === pushed[0]!.jwt)).toEqual([true, true, false, false]);
+    expect(pushed.map((p) => p.headers['apns-topic'])).toEqual([...Array(3).fill(apnsCredentials.bundleId), 'im.parley.changed']);
+    await providers.close();
+  });
+
+  it('a thread that stops answers its pushes in flight as retries, and the next push starts another', async () => {
+    // An endpoint that takes the connection and never answers: the push is in flight when the thread dies.
+    const silent = createServer(() => undefined);
+    const silentUrl = await listenOnLoopback(silent);
+    const threads: Worker[] = [];
+    const providers = new ThreadedPushProviders(
+      () => Date.now(),
+      () => threads[threads.push(startProviderThread()) - 1]!,
+    );
+    const inFlight = providers.of(apnsApp(silentUrl), 'apns')!.send(request(randomBytes(32).toString('hex')));
+    await until(() => threads.length === 1, 'the thread started');
+    await threads[0]!.terminate();
+    expect(await inFlight).toMatchObject({ kind: 'retry', reason: expect.stringContaining('the push thread stopped') });
+    expect(await providers.of(apnsApp(apns.url), 'apns')!.send(request(randomBytes(32).toString('hex')))).toEqual({ kind: 'sent' });
+    expect(threads).toHaveLength(2);
+    await providers.close();
+    silent.close();
+  });
+
+  it('closing does not hang on a push in flight: the thread is stopped after its grace and the push is answered as a retry', async () => {
+    const silent = createServer(() => undefined);
+    const providers = new ThreadedPushProviders(() => Date.now());
+    const inFlight = providers.of(apnsApp(await listenOnLoopback(silent)), 'apns')!.send(request(randomBytes(32).toString('hex')));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await providers.close();
+    expect(await inFlight).toMatchObject({ kind: 'retry' });
+    silent.close();
   });
 });

@@ -28,6 +28,6 @@ export interface PushProvider {
 
 /** The providers configured per app. */
 export interface PushProviders {
-  of(app: App, provider: PushProviderName): PushProvider | undefined;
+  of(app: Pick<App, 'appKey' | 'push'>, provider: PushProviderName): PushProvider | undefined;
   close(): Promise<void>;
 }
