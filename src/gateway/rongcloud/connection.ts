@@ -16,6 +16,7 @@ import { Heartbeat } from '../heartbeat.js';
 import { SocketWriter } from '../socket-writer.js';
 import { changeExpansion, expansionNotice } from './expansion.js';
 import { decodeClientFrame, encodeServerFrame, type ClientFrame, type ProtocolVersion, type RequestFrame, type ServerFrame } from './frames.js';
+import { LiveEntries } from './live-entries.js';
 import { fromUpStream, toDownStream } from './messages.js';
 import { queryHandlers, UndecodablePayload, type QueryContext } from './queries.js';
 import { decodeMessage, encodeMessage } from './schema.js';
@@ -77,6 +78,7 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
   private heldUpTo = 0;
   private ackTimer: NodeJS.Timeout | undefined;
   private ultraGroups: UltraGroupFeed | undefined;
+  private readonly liveEntries: LiveEntries;
   private readonly heartbeat: Heartbeat;
   private readonly writer: SocketWriter;
   private readonly budget: FrameBudget | undefined;
@@ -98,6 +100,7 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
     this.frames = context.frameCounter('rongcloud');
     this.writer = new SocketWriter(socket, context.sendBufferLimits, () => this.log.warn('device stopped reading: closing its socket'), this.frames);
     this.heartbeat = new Heartbeat(socket);
+    this.liveEntries = new LiveEntries(options.pullPageSize);
     socket.on('message', (data: Buffer, isBinary) => this.onMessage(data, isBinary));
     socket.on('close', () => void this.onClose());
     socket.on('error', (err) => this.log.info({ err: err.message }, 'closing: socket error'));
@@ -114,6 +117,7 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
     if (!this.session || !this.live) return;
     if (seq !== undefined) {
       // An inbox entry: the SDK takes it from its pull, once.
+      this.liveEntries.add(message, seq);
       if (!this.notified) this.notify(serverTopics.notify, { type: pullNotice, time: alwaysNewer });
       this.notified = true;
       return;
@@ -303,6 +307,7 @@ export class RongCloudConnection implements DeviceLink, DeviceSocket {
       ultraGroups: this.ultraGroups!,
       pullPageSize: this.options.pullPageSize,
       pulling: () => (this.notified = false),
+      liveEntries: this.liveEntries,
       holds: (seq) => this.holds(seq),
     };
   }

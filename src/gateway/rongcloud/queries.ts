@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DeviceSession } from '../../core/device-session.js';
 import { ParleyError } from '../../errors.js';
+import type { LiveEntries } from './live-entries.js';
 import { toDownStream, toRelation } from './messages.js';
 import { decodeMessage, encodeMessage, type MessageName, type Messages } from './schema.js';
 import type { RongCloudServices } from './services.js';
@@ -50,7 +51,8 @@ const pullInbox: QueryHandler = async (c, { payload }) => {
   c.pulling();
   // The SDK holds every entry up to its syncTime (Parley's seq).
   c.holds(request.syncTime);
-  const pull = await c.session.pull(request.syncTime, c.pullPageSize);
+  const pull = c.liveEntries.answer(request.syncTime) ?? (await c.session.pull(request.syncTime, c.pullPageSize));
+  c.liveEntries.pulled(pull.syncedUpTo);
   if (pull.gap) c.log.info({ gap: pull.gap }, 'inbox entries owed to the device no longer exist');
   const userId = c.session.info.userId;
   return encodeMessage('DownStreamMessages', {
