@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config';
 // second time on real Postgres and Redis when DATABASE_URL and REDIS_URL are set.
 const withServices = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 
+// Files that never touch the project's storage (units; processes on their own DATA_DIR; the
+// client and the push providers against fakes): the second project would only repeat them.
+const storageFree = ['test/unit/**', 'test/e2e/process.test.ts', 'test/e2e/client.test.ts', 'test/e2e/push-providers.test.ts'];
+
 // Most test time is spent waiting on sockets, child processes and timers, not computing:
 // as many files at once as cores (the default is cores - 1, one file at a time on two).
 const maxWorkers = Math.max(2, availableParallelism());
@@ -18,7 +22,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       { extends: true, test: { name: 'embedded', env: { PARLEY_TEST_STORAGE: 'embedded' } } },
-      ...(withServices ? [{ extends: true as const, test: { name: 'services', env: { PARLEY_TEST_STORAGE: 'services' } } }] : []),
+      ...(withServices ? [{ extends: true as const, test: { name: 'services', exclude: storageFree, env: { PARLEY_TEST_STORAGE: 'services' } } }] : []),
     ],
   },
 });
