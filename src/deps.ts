@@ -309,6 +309,7 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     const retention = new RetentionSweeper(createSqlHistoryRetentionStore(sql), apps, clock, (err, failure) =>
       logger.error({ err, ...failure }, 'history retention sweep failed; the next pass retries'),
     );
+    await retention.upkeepPartitions();
     retention.start(retentionSweepIntervalMs);
     closers.push(() => retention.stop());
 

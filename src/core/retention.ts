@@ -2,6 +2,7 @@ import type { HistoryRetentionStore } from '../store/history-retention.js';
 import type { AppRegistry } from './apps.js';
 import type { Clock } from '../model/clock.js';
 import { retentionCutoff } from './history-policy.js';
+import { partitionChanges } from './history-partitions.js';
 import { conversationTypes, type ConversationType } from '../model/message.js';
 
 const dayMs = 86_400_000;
@@ -23,6 +24,8 @@ export interface RetentionCounts {
   messages: Record<ConversationType, number>;
   /** Hourly history files deleted. */
   exports: number;
+  /** Monthly history partitions dropped whole (their rows are not counted in `messages`). */
+  partitionsDropped: number;
 }
 
 export interface RetentionFailure {
@@ -31,9 +34,12 @@ export interface RetentionFailure {
 }
 
 /**
- * Deletes cloud history past each app's retention, per conversation type, in batches,
- * and hourly history files past 3 days. Several nodes may sweep at once: deletes are
- * idempotent and skip rows another sweep holds, so concurrent passes only share work.
+ * Deletes cloud history past each app's retention: first the monthly partitions past every
+ * app's and type's retention, whole, then per app and conversation type in batches (within the
+ * partitions left, so only around each cutoff), and hourly history files past 3 days. The same
+ * pass creates the partitions ahead. Several nodes may sweep at once: partitions are changed by
+ * whichever holds their lock, deletes are idempotent and skip rows another sweep holds, so
+ * concurrent passes only share work.
  * A failure is reported and the pass goes on with the next app and type; the next pass
  * retries what was left.
  */
@@ -82,7 +88,32 @@ export class RetentionSweeper {
     return pass;
   }
 
+  /**
+   * Creates the partitions ahead and drops those past every retention, when no other node is
+   * at it; returns how many it dropped. Run once at boot too, before any send: a send time
+   * without a partition fails. Never rejects.
+   */
+  async upkeepPartitions(): Promise<number> {
+    const now = this.clock.now();
+    const apps = this.apps.all();
+    const cutoffs = apps.flatMap((app) => sweptTypes.map((type) => retentionCutoff(app, type, now)));
+    const dropBefore = cutoffs.length === 0 || this.stopped ? undefined : Math.min(...cutoffs);
+    try {
+      const dropped = await this.store.withPartitions(async (partitions) => {
+        const changes = partitionChanges(await partitions.list(), now, dropBefore);
+        for (const { from, until } of changes.create) await partitions.create(from, until);
+        for (const name of changes.drop) await partitions.drop(name);
+        return changes.drop.length;
+      });
+      return dropped ?? 0;
+    } catch (err) {
+      this.onError(err, {});
+      return 0;
+    }
+  }
+
   private async pass(): Promise<RetentionCounts> {
+    const partitionsDropped = await this.upkeepPartitions();
     const now = this.clock.now();
     const messages: Record<ConversationType, number> = { 1: 0, 3: 0, 4: 0, 6: 0, 10: 0 };
     for (const app of this.apps.all()) {
@@ -96,7 +127,7 @@ export class RetentionSweeper {
     } catch (err) {
       this.onError(err, {});
     }
-    return { messages, exports };
+    return { messages, exports, partitionsDropped };
   }
 
   /** Batch after batch until one comes back short: each statement stays short however large the backlog. */

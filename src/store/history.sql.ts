@@ -103,7 +103,7 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
          SELECT app_key, conversation_type, conversation_key, bus_channel, sent_time, message_uid,
                 from_user_id, target_id, object_name, content, sender_visible, counted, expansion, extra_content::jsonb
          FROM r
-         ON CONFLICT (app_key, message_uid) DO NOTHING
+         ON CONFLICT (app_key, message_uid, sent_time) DO NOTHING
        ), owed AS (
          INSERT INTO inbox_outbox (app_key, send_id, created_at, taken_at, appends, push_plans)
          SELECT app_key, send_id, created_at, created_at, appends, push_plans

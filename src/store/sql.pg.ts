@@ -32,7 +32,8 @@ export function createPgClient(connectionString: string, options: { poolSize?: n
           return { rows: result.rows as Row[] };
         },
         async exec(text) {
-          await client.query(text);
+          // As exec outside a transaction: migrations run here, and may take long on large tables.
+          await client.query({ text, query_timeout: execTimeoutMs } as pg.QueryConfig);
         },
       };
       try {

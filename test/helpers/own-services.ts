@@ -98,8 +98,8 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-/** A fresh Postgres cluster of its own (trust auth, user postgres). */
-export async function startOwnPostgres(): Promise<OwnService> {
+/** A fresh Postgres cluster of its own (trust auth, user postgres); `settings` are passed as `-c name=value`. */
+export async function startOwnPostgres(settings: Record<string, string> = {}): Promise<OwnService> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-pg-'));
   if (process.getuid?.() === 0) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })));
   const data = join(dir, 'data');
@@ -107,7 +107,7 @@ export async function startOwnPostgres(): Promise<OwnService> {
   const port = await freePort();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const start = async () => {
-    asPostgres('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+    asPostgres('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off${Object.entries(settings).map(([name, value]) => ` -c ${name}=${value}`).join('')}`, 'start']);
     await until(async () => {
       const client = new pg.Client({ connectionString: url });
       try {
