@@ -7,12 +7,19 @@
  * Parley is measured twice: devices speaking its own protocol, and devices speaking
  * RongCloud's client protocol (SDK-shaped frames: send, notice, pull).
  *
+ * Then the relay through each server-API dialect, the same closed loop with the app backend
+ * as A: each message is one REST send from A to B's connected device — v1
+ * `/message/private/publish.json`, Nexconn v4 `/v4/direct-channel/message/send` and Tencent
+ * IM `openim/sendmsg` (docs/nexconn-v4.md, docs/tencent-im.md), no sender echo — each
+ * dialect against v1 in the same run. The device-to-device cases above have no REST leg, so
+ * v1's REST relay is the baseline the dialects are held to.
+ *
  * Servers run pinned to core 0; every device in one load process pinned to core 1.
  *
  * Run: npm run bench:relay
  */
-import { cpuCells, cpuNote, getToken, reportFailures, table, withCpu, type CpuUse } from './lib/a-common.js';
-import type { RelayResult } from './lib/a-ws-load.js';
+import { cpuCells, cpuNote, getToken, reportFailures, table, tencentBenchApp, tencentSendPath, withCpu, type CpuUse } from './lib/a-common.js';
+import type { RelayResult, RestRelay } from './lib/a-ws-load.js';
 import { ensureEjabberd, startEjabberd, type Ejabberd } from './lib/ejabberd.js';
 import { fmt, runScenario } from './lib/scenario.js';
 
@@ -20,13 +27,13 @@ const pairs = 100;
 const window = 1;
 const warmupSec = 2;
 const measureSec = 8;
-const targets = { raw: 0.35, ejabberd: 1.0, rongcloud: 0.8 };
+const targets = { raw: 0.35, ejabberd: 1.0, rongcloud: 0.8, dialect: 0.9 };
 
 const failures: string[] = [];
 let ejabberd: Ejabberd | undefined;
 await runScenario(failures, async (scope) => {
   const storage = await scope.storage();
-  const [server, raw, loader] = await Promise.all([scope.parley({ env: storage.env }), scope.baseline('a-raw-ws-relay.ts'), scope.load('a-ws-load.ts')]);
+  const [server, raw, loader] = await Promise.all([scope.parley({ env: storage.env, tencent: tencentBenchApp }), scope.baseline('a-raw-ws-relay.ts'), scope.load('a-ws-load.ts')]);
   const users = await Promise.all(Array.from({ length: 2 * pairs }, async (_, i) => ({ userId: `bench-${i}`, token: await getToken(server, `bench-${i}`) })));
   const missing = ensureEjabberd();
   if (!missing) ejabberd = await startEjabberd('0');
@@ -52,6 +59,16 @@ await runScenario(failures, async (scope) => {
     users: rongCloudUsers,
   });
 
+  // The server-API dialects: fresh users per case, so no receiver's inbox holds another case's messages.
+  const restRun = async (label: string, dialect: RestRelay['dialect']) => {
+    const restUsers = await Promise.all(Array.from({ length: 2 * pairs }, async (_, i) => ({ userId: `bench-${dialect}-${i}`, token: await getToken(server, `bench-${dialect}-${i}`) })));
+    const rest: RestRelay = { dialect, url: server.url, appKey: server.appKey, appSecret: server.appSecret, ...(dialect === 'tencent' && { tencentPath: tencentSendPath() }) };
+    return measure(label, server.child.pid!, { kind: 'rest', wsUrl: server.wsUrl, users: restUsers, rest });
+  };
+  const v1RestRun = await restRun('v1 REST -> device', 'v1');
+  const v4RestRun = await restRun('Nexconn v4 REST -> device', 'v4');
+  const tencentRestRun = await restRun('Tencent IM REST -> device', 'tencent');
+
   const versus = (run: { r: RelayResult }) => parleyRun.r.deliveredPerSecond / run.r.deliveredPerSecond;
   const row = (label: string, { r, cpu }: { r: RelayResult; cpu: CpuUse }) => [
     label,
@@ -69,11 +86,21 @@ await runScenario(failures, async (scope) => {
     `  parley: default features, Postgres (fresh db ${storage.databaseName}) + Redis (${storage.redisUrl}); servers on core 0, every device in the load process on core 1`,
     ...table(
       ['case', 'msgs/s', 'p50 ms', 'p99 ms', 'sent', 'delivered', 'failed', 'server cpu', 'load cpu', 'other cpu'],
-      [row('raw ws relay', rawRun), ...(xmppRun ? [row('ejabberd (XMPP)', xmppRun)] : []), row('parley', parleyRun), row('parley, RongCloud protocol', rongCloudRun)],
+      [
+        row('raw ws relay', rawRun),
+        ...(xmppRun ? [row('ejabberd (XMPP)', xmppRun)] : []),
+        row('parley', parleyRun),
+        row('parley, RongCloud protocol', rongCloudRun),
+        row('v1 REST -> device', v1RestRun),
+        row('Nexconn v4 REST -> device', v4RestRun),
+        row('Tencent IM REST -> device', tencentRestRun),
+      ],
     ),
     `ratio parley / raw ws (msgs/s, same run): ${verdict(versus(rawRun), targets.raw)}`,
     xmppRun ? `ratio parley / ejabberd (msgs/s, same run): ${verdict(versus(xmppRun), targets.ejabberd)}` : `ejabberd case skipped: ${missing}`,
     `ratio RongCloud protocol / Parley protocol (msgs/s, same run): ${verdict(rongCloudRun.r.deliveredPerSecond / parleyRun.r.deliveredPerSecond, targets.rongcloud)}`,
+    `ratio Nexconn v4 REST relay / v1 REST relay (msgs/s, same run): ${verdict(v4RestRun.r.deliveredPerSecond / v1RestRun.r.deliveredPerSecond, targets.dialect)}`,
+    `ratio Tencent IM REST relay / v1 REST relay (msgs/s, same run): ${verdict(tencentRestRun.r.deliveredPerSecond / v1RestRun.r.deliveredPerSecond, targets.dialect)}`,
     '  latency: send to delivery at B, end to end; sent = delivered is checked (warm-up included), and every parley send answered ok.',
     cpuNote,
     '',
