@@ -9,6 +9,9 @@ import { keepsHistory, retentionCutoff } from './history-policy.js';
 import { conversationTypes, type MessageView } from '../model/message.js';
 import { isMessageUId } from './message-uid.js';
 
+/** A group message with its sequence number (Tencent IM's MsgSeq), as `groupBySeq` reads it. */
+export type { SequencedMessage };
+
 export interface HistoryRequest extends ConversationName {
   /** Ms; newest first from here (default now). Ignored with a cursor. */
   before?: number | undefined;
