@@ -111,6 +111,9 @@ describe('group_open_http_svc', () => {
       expect(await tim.call('group_open_http_svc/group_msg_get_simple', bad), JSON.stringify(bad)).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 10004 });
     }
     expect(await tim.call('group_open_http_svc/group_msg_get_simple', { GroupId: 'not an id', ReqMsgNumber: 1 })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 10015 });
+    // A body that is not JSON: the service's "JSON parse failed" (10011 here, 90001 for openim).
+    expect(await tim.call('group_open_http_svc/send_group_msg', '{"GroupId":')).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 10011 });
+    expect(await tim.call('openim/sendmsg', '{"To_Account":')).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 90001 });
     expect(await tim.call('group_open_http_svc/send_group_msg', { GroupId: groupId, From_Account: owner, Random: 2, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: {} }] })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 10004 });
     expect(await tim.call('group_open_http_svc/send_group_msg', { GroupId: groupId, From_Account: owner, Random: 4, MsgBody: text('second') })).toMatchObject({ ActionStatus: 'OK', MsgSeq: 2 });
     expect((await tim.call('group_open_http_svc/group_msg_get_simple', { GroupId: groupId, ReqMsgNumber: 5 })).RspMsgList).toMatchObject([{ MsgSeq: 2, MsgBody: text('second') }, { MsgSeq: 1, MsgBody: text('first') }]);

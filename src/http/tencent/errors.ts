@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { errorCatalog, ParleyError, type ErrorName } from '../../errors.js';
+import { BodyNotJson } from '../body-parsers.js';
 import { cataloguedError } from '../errors.js';
 import { parse } from '../route.js';
 
@@ -113,9 +114,13 @@ export function parseTencentBody<S extends z.ZodType>(service: TencentService, s
   }
 }
 
+/** A body that is not JSON, where the service has a code for it ("JSON parse failed"). */
+const notJsonCodes: Partial<Record<TencentService, number>> = { openim: 90001, group_open_http_svc: 10011 };
+
 /** Tencent's code for a catalogued error (docs/tencent-im.md "Errors"); one of the service's parameter codes when it has none of its own. */
 export function tencentCodeOf(error: ParleyError, service: TencentService): number {
   if (error instanceof TencentRefusal) return error.tencentCode;
+  if (error instanceof BodyNotJson && notJsonCodes[service] !== undefined) return notJsonCodes[service];
   const codes = byService[service];
   return codes[error.kind] ?? common[error.kind] ?? (errorCatalog[error.kind].status >= 500 ? codes.internal : codes.badParameter);
 }
