@@ -5,7 +5,7 @@ import type { RateLimits } from '../../core/rate-limits.js';
 import type { Clock } from '../../model/clock.js';
 import { json } from '../openapi.js';
 import { notAdministratorCode, parseTencentBody, registerTencentErrors, TencentRefusal, type TencentService } from './errors.js';
-import { checkUserSig, type UserSigProblem } from './user-sig.js';
+import { createUserSigChecker, type UserSigProblem } from './user-sig.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -47,11 +47,12 @@ export interface TencentDeps {
  * answers are `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}` with the command's fields.
  */
 export async function tencentService(http: FastifyInstance, service: TencentService, deps: TencentDeps, commands: (add: <S extends z.ZodType>(spec: TencentCommand<S>, handler: TencentHandler<S>) => void) => void): Promise<void> {
+  const checkUserSig = createUserSigChecker();
   await http.register(
     async (scope) => {
       registerTencentErrors(scope, service);
       scope.addHook('onRequest', async (request, reply) => {
-        const app = authenticate(request, deps, service);
+        const app = authenticate(request, deps, service, checkUserSig);
         request.imApp = app;
         request.log = reply.log = request.log.child({ appKey: app.appKey });
         await deps.rateLimits.check(app, request.routeOptions.url ?? request.url);
@@ -67,7 +68,7 @@ export async function tencentService(http: FastifyInstance, service: TencentServ
   );
 }
 
-function authenticate(request: FastifyRequest, deps: TencentDeps, service: TencentService): App {
+function authenticate(request: FastifyRequest, deps: TencentDeps, service: TencentService, checkUserSig: ReturnType<typeof createUserSigChecker>): App {
   const query = callQuery.safeParse(request.query);
   if (!query.success) {
     const fields = query.error.issues.map((i) => String(i.path[0]));
