@@ -7,19 +7,12 @@
  * Parley is measured twice: devices speaking its own protocol, and devices speaking
  * RongCloud's client protocol (SDK-shaped frames: send, notice, pull).
  *
- * Then the relay through each server-API dialect, the same closed loop with the app backend
- * as A: each message is one REST send from A to B's connected device — v1
- * `/message/private/publish.json`, Nexconn v4 `/v4/direct-channel/message/send` and Tencent
- * IM `openim/sendmsg` (docs/nexconn-v4.md, docs/tencent-im.md), no sender echo — each
- * dialect against v1 in the same run, the three alternated over two rounds. The device-to-device cases above have no REST leg, so
- * v1's REST relay is the baseline the dialects are held to.
- *
  * Servers run pinned to core 0; every device in one load process pinned to core 1.
  *
  * Run: npm run bench:relay
  */
-import { cpuCells, cpuNote, getToken, reportFailures, table, tencentBenchApp, tencentSendPath, withCpu, type CpuUse } from './lib/a-common.js';
-import type { RelayResult, RestRelay } from './lib/a-ws-load.js';
+import { cpuCells, cpuNote, getToken, reportFailures, table, withCpu, type CpuUse } from './lib/a-common.js';
+import type { RelayResult } from './lib/a-ws-load.js';
 import { ensureEjabberd, startEjabberd, type Ejabberd } from './lib/ejabberd.js';
 import { fmt, runScenario } from './lib/scenario.js';
 
@@ -27,15 +20,13 @@ const pairs = 100;
 const window = 1;
 const warmupSec = 2;
 const measureSec = 8;
-/** Rounds of the three server-API dialect cases. */
-const restRounds = 2;
-const targets = { raw: 0.35, ejabberd: 1.0, rongcloud: 0.8, dialect: 0.9 };
+const targets = { raw: 0.35, ejabberd: 1.0, rongcloud: 0.8 };
 
 const failures: string[] = [];
 let ejabberd: Ejabberd | undefined;
 await runScenario(failures, async (scope) => {
   const storage = await scope.storage();
-  const [server, raw, loader] = await Promise.all([scope.parley({ env: storage.env, tencent: tencentBenchApp }), scope.baseline('a-raw-ws-relay.ts'), scope.load('a-ws-load.ts')]);
+  const [server, raw, loader] = await Promise.all([scope.parley({ env: storage.env }), scope.baseline('a-raw-ws-relay.ts'), scope.load('a-ws-load.ts')]);
   const users = await Promise.all(Array.from({ length: 2 * pairs }, async (_, i) => ({ userId: `bench-${i}`, token: await getToken(server, `bench-${i}`) })));
   const missing = ensureEjabberd();
   if (!missing) ejabberd = await startEjabberd('0');
@@ -61,28 +52,6 @@ await runScenario(failures, async (scope) => {
     users: rongCloudUsers,
   });
 
-  // The server-API dialects, in alternating rounds (v1, v4, Tencent, v1, …) so that drift of
-  // a shared machine falls on all three; fresh users per case, so no receiver's inbox holds
-  // another case's messages.
-  const dialects = [
-    { dialect: 'v1', label: 'v1 REST -> device' },
-    { dialect: 'v4', label: 'Nexconn v4 REST -> device' },
-    { dialect: 'tencent', label: 'Tencent IM REST -> device' },
-  ] as const;
-  const restRuns: Array<{ dialect: RestRelay['dialect']; label: string; run: { r: RelayResult; cpu: CpuUse } }> = [];
-  for (let round = 1; round <= restRounds; round++) {
-    for (const { dialect, label } of dialects) {
-      const restUsers = await Promise.all(Array.from({ length: 2 * pairs }, async (_, i) => ({ userId: `bench-${dialect}${round}-${i}`, token: await getToken(server, `bench-${dialect}${round}-${i}`) })));
-      const rest: RestRelay = { dialect, url: server.url, appKey: server.appKey, appSecret: server.appSecret, ...(dialect === 'tencent' && { tencentPath: tencentSendPath() }) };
-      const run = await measure(`${label}, round ${round}`, server.child.pid!, { kind: 'rest', wsUrl: server.wsUrl, users: restUsers, rest });
-      restRuns.push({ dialect, label: `${label} (round ${round})`, run });
-    }
-  }
-  const meanRate = (dialect: RestRelay['dialect']) => {
-    const rates = restRuns.filter((c) => c.dialect === dialect).map((c) => c.run.r.deliveredPerSecond);
-    return rates.reduce((sum, rate) => sum + rate, 0) / rates.length;
-  };
-
   const versus = (run: { r: RelayResult }) => parleyRun.r.deliveredPerSecond / run.r.deliveredPerSecond;
   const row = (label: string, { r, cpu }: { r: RelayResult; cpu: CpuUse }) => [
     label,
@@ -100,19 +69,11 @@ await runScenario(failures, async (scope) => {
     `  parley: default features, Postgres (fresh db ${storage.databaseName}) + Redis (${storage.redisUrl}); servers on core 0, every device in the load process on core 1`,
     ...table(
       ['case', 'msgs/s', 'p50 ms', 'p99 ms', 'sent', 'delivered', 'failed', 'server cpu', 'load cpu', 'other cpu'],
-      [
-        row('raw ws relay', rawRun),
-        ...(xmppRun ? [row('ejabberd (XMPP)', xmppRun)] : []),
-        row('parley', parleyRun),
-        row('parley, RongCloud protocol', rongCloudRun),
-        ...restRuns.map((c) => row(c.label, c.run)),
-      ],
+      [row('raw ws relay', rawRun), ...(xmppRun ? [row('ejabberd (XMPP)', xmppRun)] : []), row('parley', parleyRun), row('parley, RongCloud protocol', rongCloudRun)],
     ),
     `ratio parley / raw ws (msgs/s, same run): ${verdict(versus(rawRun), targets.raw)}`,
     xmppRun ? `ratio parley / ejabberd (msgs/s, same run): ${verdict(versus(xmppRun), targets.ejabberd)}` : `ejabberd case skipped: ${missing}`,
     `ratio RongCloud protocol / Parley protocol (msgs/s, same run): ${verdict(rongCloudRun.r.deliveredPerSecond / parleyRun.r.deliveredPerSecond, targets.rongcloud)}`,
-    `ratio Nexconn v4 REST relay / v1 REST relay (mean msgs/s of ${restRounds} rounds, same run): ${verdict(meanRate('v4') / meanRate('v1'), targets.dialect)}`,
-    `ratio Tencent IM REST relay / v1 REST relay (mean msgs/s of ${restRounds} rounds, same run): ${verdict(meanRate('tencent') / meanRate('v1'), targets.dialect)}`,
     '  latency: send to delivery at B, end to end; sent = delivered is checked (warm-up included), and every parley send answered ok.',
     cpuNote,
     '',
