@@ -130,7 +130,7 @@ export async function buildApp(
   await tencentAccountRoutes(http, { ...tencent, users: deps.users, accounts: deps.accounts });
   await tencentMessageRoutes(http, { ...tencent, delivery: deps.delivery, history: deps.history, recalls: deps.recalls, users: deps.users, conversationList: deps.conversationList });
   await tencentSnsRoutes(http, { ...tencent, friends: deps.friends, permissions: deps.permissions });
-  await tencentGroupRoutes(http, { ...tencent, groups: deps.groups, delivery: deps.delivery });
+  await tencentGroupRoutes(http, { ...tencent, groups: deps.groups, delivery: deps.delivery, history: deps.history });
 
   const gateway = new Gateway(deps.logger, deps.devices, deps.connectionLimits, { ...defaultGatewayOptions, ...gatewayOptions }, (protocol) => deps.metrics.frameCounter(protocol));
   // RongCloud's client protocol: its SDKs navigate here, then open `/websocket`.

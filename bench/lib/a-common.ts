@@ -102,11 +102,16 @@ export async function tencentSendOnce(url: string, fromUserId: string, toUserId:
 /** Where the load writes each request's own MsgRandom. */
 const countPlaceholder = '{count}';
 
-/** The path and the body (JSON once `countPlaceholder` is replaced by a number) of one send. */
-function tencentSend(fromUserId: string, toUserId: string): { path: string; body: string } {
+/** `openim/sendmsg` with its query, signed by `tencentBenchApp`'s administrator (a UserSig of a day). */
+export function tencentSendPath(): string {
   const { Api } = createRequire(import.meta.url)('tls-sig-api-v2') as { Api: new (sdkAppId: number, key: string) => { genUserSig(userId: string, expireSeconds: number): string } };
   const userSig = new Api(tencentBenchApp.sdkAppId, tencentBenchApp.secretKey).genUserSig('administrator', 86_400);
   const query = new URLSearchParams({ sdkappid: String(tencentBenchApp.sdkAppId), identifier: 'administrator', usersig: userSig, random: '1', contenttype: 'json' });
+  return `/v4/openim/sendmsg?${query.toString()}`;
+}
+
+/** The path and the body (JSON once `countPlaceholder` is replaced by a number) of one send. */
+function tencentSend(fromUserId: string, toUserId: string): { path: string; body: string } {
   const body = JSON.stringify({
     SyncOtherMachine: 2,
     From_Account: fromUserId,
@@ -114,7 +119,7 @@ function tencentSend(fromUserId: string, toUserId: string): { path: string; body
     MsgRandom: 0,
     MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'hello from the bench, how are you today?' } }],
   }).replace('"MsgRandom":0', `"MsgRandom":${countPlaceholder}`);
-  return { path: `/v4/openim/sendmsg?${query.toString()}`, body };
+  return { path: tencentSendPath(), body };
 }
 
 export interface HttpRunResult {

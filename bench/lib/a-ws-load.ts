@@ -18,10 +18,17 @@
  *   B's full JID over raw XMPP (bench/lib/xmpp-client.ts).
  * - rongcloud: Parley's `baseWsUrl`, `appKey`, `users`: both devices speak RongCloud's client
  *   protocol (bench/lib/rongcloud-client.ts): send, notice, pull.
+ * - rest: A is the app backend: each message is one server-API send from A to B in the
+ *   dialect `rest.dialect` (v1 `/message/private/publish.json`, Nexconn v4
+ *   `/v4/direct-channel/message/send`, Tencent IM `openim/sendmsg` at `rest.tencentPath`),
+ *   over kept-alive HTTP, without sender echo; B is a ParleyClient on `wsUrl` as in parley.
+ *   A send counts as answered when the dialect says it succeeded.
  */
+import { Agent, request } from 'node:http';
 import WebSocket from 'ws';
 import { ParleyClient } from '../../src/client/node.js';
 import { answerCommands } from './load-commands.js';
+import { signedFormHeaders } from './rest-signature.js';
 import { rongCloudDevice } from './rongcloud-client.js';
 import { xmppClient } from './xmpp-client.js';
 
@@ -39,8 +46,19 @@ export interface RelayResult {
   undelivered: number;
 }
 
+/** The server-API send of the rest kind: which dialect, where, and the app's keys to sign with. */
+export interface RestRelay {
+  dialect: 'v1' | 'v4' | 'tencent';
+  url: string;
+  appKey: string;
+  appSecret: string;
+  /** tencent: `/v4/openim/sendmsg?sdkappid=…&usersig=…` (the UserSig is made by the scenario). */
+  tencentPath?: string;
+}
+
 interface RelayCommand {
-  kind: 'parley' | 'raw' | 'xmpp' | 'rongcloud';
+  kind: 'parley' | 'raw' | 'xmpp' | 'rongcloud' | 'rest';
+  rest?: RestRelay;
   pairs: number;
   window: number;
   warmupSec: number;
@@ -87,7 +105,77 @@ const parseBody = (body: string): [number, number] => {
   return [Number(pair), Number(n)];
 };
 
+/** One send of `text` from `from` to `to` in the dialect: path, headers, body, and whether an answer is a success. */
+function restSend(rest: RestRelay, signed: Record<string, string>, from: string, to: string, text: string, random: number): { path: string; headers: Record<string, string>; body: string; ok: (answer: Record<string, unknown>) => boolean } {
+  switch (rest.dialect) {
+    case 'v1':
+      return {
+        path: '/message/private/publish.json',
+        headers: signed,
+        body: new URLSearchParams({ fromUserId: from, toUserId: to, objectName: 'RC:TxtMsg', content: JSON.stringify({ content: text }) }).toString(),
+        ok: (answer) => answer.code === 200,
+      };
+    case 'v4':
+      return {
+        path: '/v4/direct-channel/message/send',
+        headers: { ...signed, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ fromUserId: from, toUserIds: [to], messageType: 'RC:TxtMsg', content: { content: text } }),
+        ok: (answer) => answer.code === 0,
+      };
+    case 'tencent':
+      return {
+        path: rest.tencentPath!,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ SyncOtherMachine: 2, From_Account: from, To_Account: to, MsgRandom: random, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: text } }] }),
+        ok: (answer) => answer.ActionStatus === 'OK',
+      };
+  }
+}
+
+/** POSTs over `agent`; resolves with the JSON answer, rejects on a transport error or a non-200. */
+function postJson(agent: Agent, url: string, send: { path: string; headers: Record<string, string>; body: string }): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const req = request(url + send.path, { method: 'POST', agent, headers: { ...send.headers, 'Content-Length': Buffer.byteLength(send.body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+        } catch {
+          reject(new Error('answer is not JSON'));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(send.body);
+  });
+}
+
 const connectors: Record<RelayCommand['kind'], (cmd: RelayCommand) => Connect> = {
+  rest: (cmd) => {
+    const rest = cmd.rest!;
+    const agent = new Agent({ keepAlive: true, maxSockets: cmd.pairs });
+    // One signed header set serves the run (the bench app has no freshness window).
+    const signed = signedFormHeaders(rest);
+    let random = 0;
+    return async (pair, delivered, answered) => {
+      const [sender, receiver] = [cmd.users![2 * pair]!, cmd.users![2 * pair + 1]!];
+      const b = new ParleyClient({ url: cmd.wsUrl!, token: receiver.token, deviceId: `${receiver.userId}-bench`, platform: 'ios', reconnect: false });
+      b.on('message', (message) => delivered((JSON.parse(message.content) as { content: string }).content));
+      await b.connect();
+      return {
+        send: (body) => {
+          const send = restSend(rest, signed, sender.userId, receiver.userId, body, ++random);
+          void postJson(agent, rest.url, send).then((answer) => answered(send.ok(answer)), () => answered(false));
+        },
+        close: async () => {
+          await b.close();
+          agent.destroy();
+        },
+      };
+    };
+  },
   parley: (cmd) => async (pair, delivered, answered) => {
     const [sender, receiver] = [cmd.users![2 * pair]!, cmd.users![2 * pair + 1]!];
     const client = (user: typeof sender) => new ParleyClient({ url: cmd.wsUrl!, token: user.token, deviceId: `${user.userId}-bench`, platform: 'ios', reconnect: false });

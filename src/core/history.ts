@@ -1,6 +1,6 @@
 import { ParleyError } from '../errors.js';
 import type { ConversationStore } from '../store/conversations.js';
-import type { HistoryStore, StoredMessage } from '../store/history.js';
+import type { HistoryStore, SequencedMessage, StoredMessage } from '../store/history.js';
 import type { UserStore } from '../store/users.js';
 import type { App } from './apps.js';
 import type { Clock } from '../model/clock.js';
@@ -8,6 +8,9 @@ import { conversationRef, type ConversationAccess, type ConversationName } from 
 import { keepsHistory, retentionCutoff } from './history-policy.js';
 import { conversationTypes, type MessageView } from '../model/message.js';
 import { isMessageUId } from './message-uid.js';
+
+/** A group message with its sequence number (Tencent IM's MsgSeq), as `groupBySeq` reads it. */
+export type { SequencedMessage };
 
 export interface HistoryRequest extends ConversationName {
   /** Ms; newest first from here (default now). Ignored with a cursor. */
@@ -77,6 +80,28 @@ export class HistoryService {
       hideUnechoedFrom: request.userId,
       notBefore: await this.notBefore(app, request.userId, ref),
     });
+  }
+
+  /**
+   * A group's history by sequence number (Tencent IM's `group_msg_get_simple`): the numbers
+   * `from`…`to`, `to` being `maxSeq` or the newest, at most `count` of them, and the rows
+   * among them still kept (retention applies); a number without its row is a hole the
+   * caller shows as such. Every message is read as the group has it, whoever sent it.
+   */
+  async groupBySeq(app: App, groupId: string, request: { maxSeq?: number | undefined; count: number }): Promise<{ from: number; to: number; rows: SequencedMessage[] }> {
+    assertKept(app, conversationTypes.group);
+    const latest = await this.store.groupSeqs.latest(app.appKey, groupId);
+    const to = Math.min(request.maxSeq ?? latest, latest);
+    const from = Math.max(1, to - request.count + 1);
+    if (to < from) return { from, to, rows: [] };
+    const cutoff = retentionCutoff(app, conversationTypes.group, this.clock.now());
+    const rows = await this.store.groupSeqs.range(app.appKey, groupId, from, to);
+    return { from, to, rows: rows.filter((row) => row.sentTime >= cutoff) };
+  }
+
+  /** A group message's sequence number, undefined for one not stored (online-only, or history off). */
+  groupSeqOf(app: App, messageUId: string): Promise<number | undefined> {
+    return this.store.groupSeqs.of(app.appKey, messageUId);
   }
 
   /**

@@ -14,6 +14,13 @@ export function parseForm(body: string): Record<string, string | string[]> {
   return { ...parseQueryString(body, '&', '=', { maxKeys: 0 }) } as Record<string, string | string[]>;
 }
 
+/** A body that does not parse as JSON (1002); its own class so a dialect can tell it apart (Tencent IM's 90001, 10011). */
+export class BodyNotJson extends ParleyError {
+  constructor() {
+    super('badParameter', 'body: not valid JSON');
+  }
+}
+
 /**
  * A JSON body, refused (1002) when nested deeper than anything a request needs: the depth is
  * counted before parsing, so no later step (validation, serialising content) can recurse
@@ -24,7 +31,7 @@ export function parseJsonBody(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new ParleyError('badParameter', 'body: not valid JSON');
+    throw new BodyNotJson();
   }
 }
 

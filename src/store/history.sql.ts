@@ -97,12 +97,23 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
                               $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::boolean[], $13::boolean[], $14::text[])
            AS r(app_key, conversation_type, conversation_key, bus_channel, sent_time, message_uid,
                 from_user_id, target_id, object_name, content, sender_visible, counted, expansion, extra_content)
+       ), numbered AS (
+         -- Each group's counter moves past its rows here (Tencent IM's MsgSeq, migrations/0018);
+         -- counters locked in key order, as the states below.
+         INSERT INTO group_message_seqs AS s (app_key, group_id, last_seq)
+         SELECT app_key, conversation_key, count(*) FROM r WHERE conversation_type = 3
+         GROUP BY app_key, conversation_key ORDER BY app_key, conversation_key
+         ON CONFLICT (app_key, group_id) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq
+         RETURNING app_key, group_id, last_seq
        ), inserted AS (
          INSERT INTO messages (app_key, conversation_type, conversation_key, bus_channel, sent_time, message_uid,
-                               from_user_id, target_id, object_name, content, sender_visible, counted, expansion, extra_content)
-         SELECT app_key, conversation_type, conversation_key, bus_channel, sent_time, message_uid,
-                from_user_id, target_id, object_name, content, sender_visible, counted, expansion, extra_content::jsonb
-         FROM r
+                               from_user_id, target_id, object_name, content, sender_visible, counted, expansion, extra_content, group_seq)
+         SELECT r.app_key, r.conversation_type, r.conversation_key, r.bus_channel, r.sent_time, r.message_uid,
+                r.from_user_id, r.target_id, r.object_name, r.content, r.sender_visible, r.counted, r.expansion, r.extra_content::jsonb,
+                -- The group's new numbers, in (sentTime, messageUId) order; null for other kinds.
+                n.last_seq - count(*) OVER g + row_number() OVER (g ORDER BY r.sent_time, r.message_uid)
+         FROM r LEFT JOIN numbered n ON r.conversation_type = 3 AND n.app_key = r.app_key AND n.group_id = r.conversation_key
+         WINDOW g AS (PARTITION BY r.app_key, r.conversation_type, r.conversation_key)
          ON CONFLICT (app_key, message_uid, sent_time) DO NOTHING
        ), owed AS (
          INSERT INTO inbox_outbox (app_key, send_id, created_at, taken_at, appends, push_plans)
@@ -237,6 +248,31 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
         'DELETE FROM messages WHERE app_key = $1 AND conversation_type = $2 AND conversation_key = $3 AND bus_channel = $4 AND sent_time < $5',
         [appKey, c.conversationType, c.conversationKey, c.busChannel, before],
       );
+    },
+
+    groupSeqs: {
+      async latest(appKey, groupId) {
+        const result = await sql.query<{ last_seq: string }>('SELECT last_seq FROM group_message_seqs WHERE app_key = $1 AND group_id = $2', [appKey, groupId]);
+        return Number(result.rows[0]?.last_seq ?? 0);
+      },
+
+      async range(appKey, groupId, from, to) {
+        // One range scan on messages_by_group_seq.
+        const result = await sql.query<StoredRow & { group_seq: string }>(
+          `SELECT ${storedColumns}, group_seq FROM messages
+           WHERE app_key = $1 AND conversation_type = 3 AND conversation_key = $2 AND group_seq IS NOT NULL
+             AND group_seq BETWEEN $3 AND $4
+           ORDER BY group_seq DESC`,
+          [appKey, groupId, from, to],
+        );
+        return result.rows.map((r) => ({ ...toStored(r), groupSeq: Number(r.group_seq) }));
+      },
+
+      async of(appKey, messageUId) {
+        const result = await sql.query<{ group_seq: string | null }>('SELECT group_seq FROM messages WHERE app_key = $1 AND message_uid = $2', [appKey, messageUId]);
+        const seq = result.rows[0]?.group_seq;
+        return seq === undefined || seq === null ? undefined : Number(seq);
+      },
     },
 
     commit(appKey, rows, outbox, callbacks = []) {

@@ -76,6 +76,27 @@ export interface HistoryStore {
   modify(appKey: string, messageUId: string, content: string): Promise<boolean>;
   /** Deletes a conversation's rows older than `before` (a chatroom's shared history cleared). */
   deleteBefore(appKey: string, conversation: ConversationOfRows, before: number): Promise<void>;
+  /**
+   * Group sequence numbers (Tencent IM's MsgSeq): `commit` numbers each group's rows 1, 2, 3…
+   * in the order the commits reach the database, in (sentTime, messageUId) order within one.
+   * A number is never given twice; one whose row is not there (a retried commit's row already
+   * stored, a row deleted since) stays a hole.
+   */
+  groupSeqs: GroupSeqQueries;
+}
+
+/** A group row with its sequence number. */
+export interface SequencedMessage extends StoredMessage {
+  groupSeq: number;
+}
+
+export interface GroupSeqQueries {
+  /** The group's highest number given, 0 before its first. */
+  latest(appKey: string, groupId: string): Promise<number>;
+  /** The rows numbered `from`…`to` that are stored, highest first. */
+  range(appKey: string, groupId: string, from: number, to: number): Promise<SequencedMessage[]>;
+  /** The number of one group message (undefined: not a numbered group row). */
+  of(appKey: string, messageUId: string): Promise<number | undefined>;
 }
 
 /** The rows of one conversation. */

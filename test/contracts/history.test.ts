@@ -107,4 +107,24 @@ describe('HistoryStore (SQL)', () => {
     expect((await history.page('V', { ...query, hideUnechoedFrom: 'a' })).map((r) => r.messageUId)).toEqual(['M-00004']);
     expect((await history.page('V', { ...query, hideUnechoedFrom: 'b' })).map((r) => r.messageUId)).toEqual(['M-00004', 'M-00003']);
   });
+
+  it('numbers each group\'s rows 1, 2, 3… across concurrent commits of two nodes, never twice; other kinds and refused commits take none; a retried row leaves a hole', async () => {
+    const [nodeA, nodeB] = [createSqlHistoryStore(sql), createSqlHistoryStore(sql)];
+    const groupRow = (n: number, groupId: string): HistoryRow => ({ ...row(n), conversationType: 3, conversationKey: groupId, targetId: groupId, messageUId: `S-${groupId}-${n}` });
+    const sends = Array.from({ length: 40 }, (_, i) => (i % 2 ? nodeA : nodeB).commit('S', [groupRow(i, i % 3 ? 'g1' : 'g2'), row(5000 + i)]));
+    await Promise.all(sends);
+    await expect(nodeA.commit('S', [{ ...groupRow(99, 'g1'), content: 'a\u0000b' }])).rejects.toThrow();
+    for (const [groupId, count] of [['g1', 26], ['g2', 14]] as const) {
+      expect(await nodeA.groupSeqs.latest('S', groupId)).toBe(count);
+      const numbered = await nodeB.groupSeqs.range('S', groupId, 1, count);
+      expect(numbered.map((r) => r.groupSeq)).toEqual(Array.from({ length: count }, (_, i) => count - i));
+      expect(new Set(numbered.map((r) => r.messageUId)).size).toBe(count);
+    }
+    expect(await nodeA.groupSeqs.of('S', 'M-05000')).toBeUndefined();
+    expect(await nodeA.groupSeqs.of('S', 'S-g2-0')).toEqual(expect.any(Number));
+    // A retry of a committed send: its row is kept as it was, the number it took is a hole.
+    await nodeA.commit('S', [groupRow(0, 'g2'), groupRow(100, 'g2')]);
+    expect((await nodeA.groupSeqs.range('S', 'g2', 14, 16)).map((r) => [r.groupSeq, r.messageUId])).toEqual([[16, 'S-g2-100'], [14, expect.any(String)]]);
+    expect(await nodeA.groupSeqs.latest('S', 'g2')).toBe(16);
+  });
 });

@@ -124,7 +124,8 @@ describe('sender echo, recall and metadata', () => {
     // A wrong channel is refused (v1's recall rule), nothing recalled.
     const wrong = await v4('/v4/message/delete', { fromUserId: 'nx-r-a', channelType: 'direct', channelId: 'nx-r-c', messageId });
     expect(wrong).toMatchObject({ status: 404, body: { code: 25101, errorMessage: expect.any(String) } });
-    expect(result(await v4('/v4/message/delete', { fromUserId: 'nx-r-a', channelType: 'direct', channelId: 'nx-r-b', messageId }))).toEqual({});
+    // channelType as the number Nexconn's payloads carry (1: direct).
+    expect(result(await v4('/v4/message/delete', { fromUserId: 'nx-r-a', channelType: 1, channelId: 'nx-r-b', messageId }))).toEqual({});
     const [, command] = await receiver.received(2);
     expect(command).toMatchObject({ objectName: 'RC:RcCmd', targetId: 'nx-r-a' });
     expect(JSON.parse(command!.content)).toMatchObject({ messageUId: messageId });
@@ -166,6 +167,7 @@ describe('sender echo, recall and metadata', () => {
     const receiver = await connectDevice(t, app, 'nx-bl-b');
     const send = (extra: Record<string, unknown>) => v4('/v4/direct-channel/message/send', { fromUserId: 'nx-bl-a', toUserIds: ['nx-bl-b'], messageType: 'RC:TxtMsg', content: text('hi'), ...extra });
     result(await send({ verifyBlocklist: true }));
+    result(await send({ verifyBlacklist: 1 }));
     await settle();
     expect(receiver.messages).toEqual([]);
     result(await send({}));

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageUIdTime } from '../../src/core/message-uid.js';
 import { connectDevice, settle } from '../helpers/device.js';
 import type { TestApp, TestServer } from '../helpers/server.js';
 import { tencentServer, type TencentCaller } from '../helpers/tencent.js';
@@ -11,7 +12,8 @@ const sdkAppId = 1400000004;
 const secretKey = 'tencent-secret-key-for-group-tests';
 
 beforeAll(async () => {
-  ({ t, app, tim } = await tencentServer(sdkAppId, secretKey));
+  // Group history on, as a Tencent app has it (docs/tencent-im.md "Configuring an app").
+  ({ t, app, tim } = await tencentServer(sdkAppId, secretKey, { historyPrivateGroup: true }));
 });
 afterAll(() => t.close());
 
@@ -58,5 +60,62 @@ describe('group_open_http_svc', () => {
     expect(await tim.call('group_open_http_svc/create_group', { Owner_Account: a, Type: 'AVChatRoom', Name: 'live' })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 10004 });
     await settle();
     expect(member.messages).toHaveLength(0);
+  });
+
+  it('group_msg_get_simple pages messages from a device and from send_group_msg by MsgSeq, newest first; a recalled one is left out unless asked for', async () => {
+    const [owner, b] = [uid('owner'), uid('b')];
+    const groupId = uid('g');
+    await tim.call('group_open_http_svc/create_group', { Owner_Account: owner, Type: 'Work', Name: 'history', GroupId: groupId, MemberList: [{ Member_Account: b }] });
+    const device = await connectDevice(t, app, b);
+    const keys: string[] = [];
+    for (const n of [1, 2, 3, 4]) {
+      if (n % 2) {
+        const sent = await device.client.send({ conversationType: 3, targetId: groupId, objectName: 'RC:TxtMsg', content: { content: `m${n}` } });
+        keys.push(sent.messageUId);
+      } else {
+        const sent = await tim.call('group_open_http_svc/send_group_msg', { GroupId: groupId, From_Account: owner, Random: n, MsgBody: text(`m${n}`) });
+        expect(sent).toMatchObject({ ActionStatus: 'OK', MsgSeq: n });
+        keys.push(sent.MsgKey as string);
+      }
+    }
+    const page = (body: Record<string, unknown>) => tim.call('group_open_http_svc/group_msg_get_simple', { GroupId: groupId, ...body });
+    const seqsOf = (answer: Record<string, unknown>) => (answer.RspMsgList as Array<{ MsgSeq: number }>).map((m) => m.MsgSeq);
+
+    const newest = await page({ ReqMsgNumber: 3 });
+    expect(newest).toMatchObject({ ActionStatus: 'OK', GroupId: groupId, IsFinished: 1 });
+    expect(newest.RspMsgList).toEqual([4, 3, 2].map((n) => ({
+      MsgSeq: n,
+      IsPlaceMsg: 0,
+      From_Account: n % 2 ? b : owner,
+      MsgTimeStamp: Math.floor(messageUIdTime(keys[n - 1]!) / 1000),
+      MsgRandom: expect.any(Number),
+      MsgBody: text(`m${n}`),
+    })));
+    // The next page: the smallest seq answered, minus 1.
+    expect(seqsOf(await page({ ReqMsgSeq: 1, ReqMsgNumber: 3 }))).toEqual([1]);
+    // A seq past the newest answers the newest.
+    expect(seqsOf(await page({ ReqMsgSeq: 99, ReqMsgNumber: 2 }))).toEqual([4, 3]);
+
+    expect((await app.post('/message/recall.json', { fromUserId: owner, conversationType: 3, targetId: groupId, messageUID: keys[1], sentTime: messageUIdTime(keys[1]!) })).body.code).toBe(200);
+    expect(seqsOf(await page({ ReqMsgNumber: 20 }))).toEqual([4, 3, 1]);
+    expect((await page({ ReqMsgNumber: 20, WithRecalledMsg: 1 })).RspMsgList).toContainEqual(expect.objectContaining({ MsgSeq: 2, IsPlaceMsg: 2, MsgBody: [] }));
+  });
+
+  it('group_msg_get_simple refuses an unknown group (10010) and bad input (10004); a refused send takes no MsgSeq', async () => {
+    const [owner] = [uid('owner')];
+    const groupId = uid('g');
+    await tim.call('group_open_http_svc/create_group', { Owner_Account: owner, Type: 'Public', Name: 'g', GroupId: groupId });
+    expect(await tim.call('group_open_http_svc/send_group_msg', { GroupId: groupId, From_Account: owner, Random: 1, MsgBody: text('first') })).toMatchObject({ MsgSeq: 1 });
+    expect(await tim.call('group_open_http_svc/group_msg_get_simple', { GroupId: uid('nogroup'), ReqMsgNumber: 1 })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 10010 });
+    for (const bad of [{ GroupId: groupId }, { GroupId: groupId, ReqMsgNumber: 0 }, { GroupId: groupId, ReqMsgNumber: 1, ReqMsgSeq: 'x' }]) {
+      expect(await tim.call('group_open_http_svc/group_msg_get_simple', bad), JSON.stringify(bad)).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 10004 });
+    }
+    expect(await tim.call('group_open_http_svc/group_msg_get_simple', { GroupId: 'not an id', ReqMsgNumber: 1 })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 10015 });
+    // A body that is not JSON: the service's "JSON parse failed" (10011 here, 90001 for openim).
+    expect(await tim.call('group_open_http_svc/send_group_msg', '{"GroupId":')).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 10011 });
+    expect(await tim.call('openim/sendmsg', '{"To_Account":')).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 90001 });
+    expect(await tim.call('group_open_http_svc/send_group_msg', { GroupId: groupId, From_Account: owner, Random: 2, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: {} }] })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 10004 });
+    expect(await tim.call('group_open_http_svc/send_group_msg', { GroupId: groupId, From_Account: owner, Random: 4, MsgBody: text('second') })).toMatchObject({ ActionStatus: 'OK', MsgSeq: 2 });
+    expect((await tim.call('group_open_http_svc/group_msg_get_simple', { GroupId: groupId, ReqMsgNumber: 5 })).RspMsgList).toMatchObject([{ MsgSeq: 2, MsgBody: text('second') }, { MsgSeq: 1, MsgBody: text('first') }]);
   });
 });

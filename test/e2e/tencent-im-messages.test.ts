@@ -122,16 +122,21 @@ describe('openim/sendmsg', () => {
     expect(receiver.messages).toHaveLength(0);
   });
 
+  // The codes of Tencent's openim table for each field (docs/tencent-im.md "Errors").
   it.each([
-    ['no MsgBody', { MsgBody: undefined }],
-    ['an unknown element', { MsgBody: [{ MsgType: 'TIMVideoFileElem', MsgContent: {} }] }],
-    ['two elements', { MsgBody: [...text('a'), ...text('b')] }],
-    ['a To_Account that is no id', { To_Account: 'not an id' }],
-    ['a MsgLifeTime over 7 days', { MsgLifeTime: 604_801 }],
-  ])('bad input (%s) is 90010 and delivers nothing', async (_label, extra) => {
+    ['no MsgBody', { MsgBody: undefined }, 90002],
+    ['an unknown element', { MsgBody: [{ MsgType: 'TIMVideoFileElem', MsgContent: {} }] }, 90002],
+    ['two elements', { MsgBody: [...text('a'), ...text('b')] }, 90002],
+    ['a To_Account that is no id', { To_Account: 'not an id' }, 90003],
+    ['a MsgRandom that is no number', { MsgRandom: 'x' }, 90005],
+    ['a SyncOtherMachine of 3', { SyncOtherMachine: 3 }, 90031],
+    ['a MsgLifeTime over 7 days', { MsgLifeTime: 604_801 }, 90026],
+    ['a MsgLifeTime that is no number', { MsgLifeTime: 'long' }, 90044],
+    ['an unknown SendMsgControl', { SendMsgControl: ['Sideways'] }, 90010],
+  ])('bad input (%s) is its Tencent code and delivers nothing', async (_label, extra, code) => {
     const [a, b] = [uid('a'), uid('b')];
     const receiver = await connectDevice(t, app, b);
-    expect(await sendmsg(a, b, extra)).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 90010 });
+    expect(await sendmsg(a, b, extra)).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: code });
     await settle();
     expect(receiver.messages).toHaveLength(0);
   });
@@ -192,9 +197,9 @@ describe('openim/admin_getroammsg and admin_msgwithdraw', () => {
     expect(roam.MsgList).toMatchObject([{ MsgKey: sent.MsgKey, MsgFlagBits: 1 }]);
   });
 
-  it('withdrawing a message that is not there is 20022', async () => {
+  it('withdrawing a message that is not there is 20022, by a MsgKey that is none 90054', async () => {
     const [a, b] = [uid('a'), uid('b')];
-    expect(await tim.call('openim/admin_msgwithdraw', { From_Account: a, To_Account: b, MsgKey: 'no-such-key' })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 20022 });
+    expect(await tim.call('openim/admin_msgwithdraw', { From_Account: a, To_Account: b, MsgKey: 'no-such-key' })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 90054 });
     const sent = await sendmsg(a, b);
     expect(await tim.call('openim/admin_msgwithdraw', { From_Account: b, To_Account: a, MsgKey: sent.MsgKey })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 20022 });
   });

@@ -55,6 +55,9 @@ describe('sns friends', () => {
     const [a, b] = [uid('a'), uid('b')];
     expect(await tim.call('sns/friend_add', { From_Account: a, AddFriendItem: [{ To_Account: b }], AddType: 'Add_Type_Sideways' })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 30001 });
     expect(await relations(a, [b])).toEqual(['CheckResult_Type_NoRelation']);
+    // Not an administrator: sns's own code (30004), not the parameter one.
+    expect(await tim.call('sns/friend_add', { From_Account: a, AddFriendItem: [{ To_Account: b }] }, { identifier: 'someone' })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 30004 });
+    expect(await relations(a, [b])).toEqual(['CheckResult_Type_NoRelation']);
   });
 });
 

@@ -106,6 +106,15 @@ describe('the UserSig and the administrator', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 70003 });
   });
+
+  it('a query without the SDKAppID is 60012, with an empty UserSig 70002, without random 60002', async () => {
+    const post = async (query: string) => (await (await fetch(`${t.baseUrl}/v4/im_open_login_svc/account_import?${query}&contenttype=json`, { method: 'POST', body: '{"UserID":"never"}' })).json()) as Record<string, unknown>;
+    const userSig = tim.userSig('administrator');
+    expect(await post(`identifier=administrator&usersig=${userSig}&random=1`)).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 60012 });
+    expect(await post(`sdkappid=${sdkAppId}&identifier=administrator&usersig=&random=1`)).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 70002 });
+    expect(await post(`sdkappid=${sdkAppId}&identifier=administrator&usersig=${userSig}`)).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 60002 });
+    expect(await checkAccount('never')).toBe('NotImported');
+  });
 });
 
 describe('apps stored through the admin API', () => {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { checkUserSig } from '../../src/http/tencent/user-sig.js';
+import { checkUserSig, createUserSigChecker } from '../../src/http/tencent/user-sig.js';
 
 /** TLS signature v2 as Tencent's own signer makes it (docs/tencent-im.md "Calls, signatures, answers"). */
 interface Signer {
@@ -44,5 +44,25 @@ describe('checkUserSig', () => {
     for (const junk of ['', 'abc', 'eJyrVgrxCdYrSy1SslIyUqoFAB0TBCo_', encode({ 'TLS.ver': '1.0' }), encode([1, 2]), 'x'.repeat(5000)]) {
       expect(check(junk)).toBe('malformed');
     }
+  });
+});
+
+describe('createUserSigChecker', () => {
+  it('answers a remembered UserSig as checkUserSig does: expiry on every call, another key or identifier checked afresh, refusals never remembered', () => {
+    const checker = createUserSigChecker(2);
+    const expected = { identifier: 'administrator', sdkAppId, secretKey, nowSeconds: now() };
+    const userSig = signer.genUserSig('administrator', 600);
+    expect(checker(userSig, expected)).toBeUndefined();
+    expect(checker(userSig, expected)).toBeUndefined();
+    expect(checker(userSig, { ...expected, nowSeconds: now() + 601 })).toBe('expired');
+    expect(checker(userSig, { ...expected, secretKey: 'rotated-key' })).toBe('badSignature');
+    expect(checker(userSig, { ...expected, identifier: 'someone' })).toBe('otherIdentifier');
+    const forged = new Api(sdkAppId, 'another-key').genUserSig('administrator', 600);
+    expect(checker(forged, expected)).toBe('badSignature');
+    expect(checker(forged, expected)).toBe('badSignature');
+    // Bounded: two more valid ones push the first out; it is checked afresh, still valid.
+    checker(signer.genUserSig('administrator', 601), expected);
+    checker(signer.genUserSig('administrator', 602), expected);
+    expect(checker(userSig, expected)).toBeUndefined();
   });
 });

@@ -38,8 +38,10 @@ export async function runOnce<T>(
         await store.fail(key).catch(onFinishFailed);
         throw err;
       }
-      // The work is committed: a lost record only means a later retry redoes it, finding all there.
-      await store.finish(key, JSON.stringify(result)).catch(onFinishFailed);
+      // The work is committed: a lost record only means a later retry redoes it, finding all
+      // there. So the answer does not wait for the record (one store round trip less per
+      // idempotent send); a retry arriving before it lands waits for it as for a running attempt.
+      void store.finish(key, JSON.stringify(result)).catch(onFinishFailed);
       return result;
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));

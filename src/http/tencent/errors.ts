@@ -1,23 +1,32 @@
 import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
 import { errorCatalog, ParleyError, type ErrorName } from '../../errors.js';
+import { BodyNotJson } from '../body-parsers.js';
 import { cataloguedError } from '../errors.js';
+import { parse } from '../route.js';
 
 /** The Tencent IM services Parley serves (docs/tencent-im.md); each has its own error codes. */
 export type TencentService = 'im_open_login_svc' | 'openim' | 'sns' | 'group_open_http_svc';
 
 /**
- * A refusal of the UserSig or of the caller, catalogued as `badSignature` but told to a
- * Tencent backend with the finer code its SDK documents (70001 expired, 70013 another
- * identifier, …).
+ * A refusal catalogued as one of Parley's kinds (`badSignature`, `badParameter`) but told to a
+ * Tencent backend with the finer code Tencent documents for it (70001 expired, 70013 another
+ * identifier, 90005 a bad `MsgRandom`, …).
  */
-export class TencentAuthRefusal extends ParleyError {
+export class TencentRefusal extends ParleyError {
   constructor(
+    kind: ErrorName,
     readonly tencentCode: number,
     detail: string,
   ) {
-    super('badSignature', detail);
+    super(kind, detail);
   }
 }
+
+/*
+ * The codes, as Tencent publishes them: the REST API's common codes (60002–60021, UserSig
+ * 70001–70020) and each service's (docs/tencent-im.md "Errors" names the sources).
+ */
 
 /** Codes every service answers alike (Tencent's common REST codes). */
 const common: Partial<Record<ErrorName, number>> = {
@@ -44,9 +53,10 @@ const byService: Record<TencentService, Partial<Record<ErrorName, number>> & { b
     userDeactivated: 20003,
     sensitiveWordBlocked: 80001,
     recallInvalid: 20022,
-    historyDisabled: 90009,
+    // Tencent documents no code for roaming switched off: the request's, not a retry's.
+    historyDisabled: 90010,
   },
-  sns: { badParameter: 30001, noPostData: 30001, parameterTooLong: 30001, internal: 30006, storageTimeout: 30006, friendNeedsApproval: 30539, friendAddForbidden: 30516, rejectedByBlacklist: 30525 },
+  sns: { badParameter: 30001, noPostData: 30001, parameterTooLong: 30001, internal: 30006, storageTimeout: 30007, friendNeedsApproval: 30539, friendAddForbidden: 30516, rejectedByBlacklist: 30525 },
   group_open_http_svc: {
     badParameter: 10004,
     noPostData: 10004,
@@ -61,11 +71,56 @@ const byService: Record<TencentService, Partial<Record<ErrorName, number>> & { b
 };
 
 /** The code an administrator-only call answers to a caller who is not one. */
-export const notAdministratorCode: Record<TencentService, number> = { im_open_login_svc: 70403, openim: 90009, sns: 30001, group_open_http_svc: 10007 };
+export const notAdministratorCode: Record<TencentService, number> = { im_open_login_svc: 70403, openim: 90009, sns: 30004, group_open_http_svc: 10007 };
+
+/** Where a service documents a code of its own for one bad field: the code for a refused issue, if any. */
+const fieldCodes: Partial<Record<TencentService, (field: string, issue: z.core.$ZodIssue) => number | undefined>> = {
+  openim: (field, issue) => {
+    switch (field) {
+      case 'MsgBody':
+        return 90002;
+      case 'To_Account':
+        return issue.code === 'too_big' ? 90011 : 90003;
+      case 'From_Account':
+        return 90008;
+      case 'MsgRandom':
+        return 90005;
+      case 'SyncOtherMachine':
+        return 90031;
+      case 'MsgLifeTime':
+        return issue.code === 'invalid_type' ? 90044 : 90026;
+      case 'MsgKey':
+        return 90054;
+      default:
+        return undefined;
+    }
+  },
+  group_open_http_svc: (field) => (field === 'GroupId' ? 10015 : undefined),
+};
+
+/**
+ * Parses a command's body as every route does (`parse`: one schema, 1002 naming the field);
+ * a refusal of a field the service has a code for carries that code. Only a refused body is
+ * looked at twice.
+ */
+export function parseTencentBody<S extends z.ZodType>(service: TencentService, schema: S, body: unknown): z.infer<S> {
+  try {
+    return parse(schema, body);
+  } catch (err) {
+    const issue = err instanceof ParleyError && err.kind === 'badParameter' ? schema.safeParse(body ?? {}).error?.issues[0] : undefined;
+    const code = issue && fieldCodes[service]?.(String(issue.path[0] ?? ''), issue);
+    if (code === undefined || !(err instanceof ParleyError)) throw err;
+    throw new TencentRefusal('badParameter', code, err.message);
+  }
+}
+
+/** A body that is not JSON, where the service has a code for it ("JSON parse failed"). */
+const notJsonCodes: Partial<Record<TencentService, number>> = { openim: 90001, group_open_http_svc: 10011 };
 
 /** Tencent's code for a catalogued error (docs/tencent-im.md "Errors"); one of the service's parameter codes when it has none of its own. */
 export function tencentCodeOf(error: ParleyError, service: TencentService): number {
-  if (error instanceof TencentAuthRefusal) return error.tencentCode;
+  if (error instanceof TencentRefusal) return error.tencentCode;
+  if (error instanceof BodyNotJson && notJsonCodes[service] !== undefined) return notJsonCodes[service];
   const codes = byService[service];
   return codes[error.kind] ?? common[error.kind] ?? (errorCatalog[error.kind].status >= 500 ? codes.internal : codes.badParameter);
 }

@@ -4,9 +4,8 @@ import type { App, AppRegistry } from '../../core/apps.js';
 import type { RateLimits } from '../../core/rate-limits.js';
 import type { Clock } from '../../model/clock.js';
 import { json } from '../openapi.js';
-import { parse } from '../route.js';
-import { notAdministratorCode, registerTencentErrors, TencentAuthRefusal, type TencentService } from './errors.js';
-import { checkUserSig, type UserSigProblem } from './user-sig.js';
+import { notAdministratorCode, parseTencentBody, registerTencentErrors, TencentRefusal, type TencentService } from './errors.js';
+import { createUserSigChecker, type UserSigProblem } from './user-sig.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,11 +47,12 @@ export interface TencentDeps {
  * answers are `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}` with the command's fields.
  */
 export async function tencentService(http: FastifyInstance, service: TencentService, deps: TencentDeps, commands: (add: <S extends z.ZodType>(spec: TencentCommand<S>, handler: TencentHandler<S>) => void) => void): Promise<void> {
+  const checkUserSig = createUserSigChecker();
   await http.register(
     async (scope) => {
       registerTencentErrors(scope, service);
       scope.addHook('onRequest', async (request, reply) => {
-        const app = authenticate(request, deps, service);
+        const app = authenticate(request, deps, service, checkUserSig);
         request.imApp = app;
         request.log = reply.log = request.log.child({ appKey: app.appKey });
         await deps.rateLimits.check(app, request.routeOptions.url ?? request.url);
@@ -60,7 +60,7 @@ export async function tencentService(http: FastifyInstance, service: TencentServ
       commands((spec, handler) => {
         scope.post(`/${spec.command}`, {
           schema: { summary: spec.summary, tags: [`tencent ${service}`], querystring: callQuery, body: spec.body, consumes: ['application/json'], response: { 200: success } },
-          handler: async (request) => ({ ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '', ...(await handler(parse(spec.body, request.body), request)) }),
+          handler: async (request) => ({ ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '', ...(await handler(parseTencentBody(service, spec.body, request.body), request)) }),
         });
       });
     },
@@ -68,15 +68,20 @@ export async function tencentService(http: FastifyInstance, service: TencentServ
   );
 }
 
-function authenticate(request: FastifyRequest, deps: TencentDeps, service: TencentService): App {
+function authenticate(request: FastifyRequest, deps: TencentDeps, service: TencentService, checkUserSig: ReturnType<typeof createUserSigChecker>): App {
   const query = callQuery.safeParse(request.query);
-  if (!query.success) throw new TencentAuthRefusal(60002, `query: needs sdkappid, identifier, usersig and random (${query.error.issues.map((i) => i.path.join('.')).join(', ')})`);
+  if (!query.success) {
+    const fields = query.error.issues.map((i) => String(i.path[0]));
+    // 60012: "the REST API needs the SDKAppID"; 70002: "the UserSig is empty"; else 60002: "the URL does not parse".
+    const code = fields.includes('sdkappid') ? 60012 : fields.length === 1 && fields[0] === 'usersig' && !(request.query as Record<string, unknown>).usersig ? 70002 : 60002;
+    throw new TencentRefusal('badSignature', code, `query: needs sdkappid, identifier, usersig and random (${fields.join(', ')})`);
+  }
   const { sdkappid, identifier, usersig } = query.data;
   const app = deps.apps.byTencentAppId(Number(sdkappid));
-  if (!app?.tencent) throw new TencentAuthRefusal(70020, `no app of SDKAppID ${sdkappid}`);
+  if (!app?.tencent) throw new TencentRefusal('badSignature', 70020, `no app of SDKAppID ${sdkappid}`);
   const problem = checkUserSig(usersig, { identifier, sdkAppId: app.tencent.sdkAppId, secretKey: app.tencent.secretKey, nowSeconds: Math.floor(deps.clock.now() / 1000) });
-  if (problem) throw new TencentAuthRefusal(userSigCodes[problem], `UserSig: ${problem}`);
-  if (!app.tencent.administrators.includes(identifier)) throw new TencentAuthRefusal(notAdministratorCode[service], `identifier: ${identifier} is not an administrator of the app`);
+  if (problem) throw new TencentRefusal('badSignature', userSigCodes[problem], `UserSig: ${problem}`);
+  if (!app.tencent.administrators.includes(identifier)) throw new TencentRefusal('badSignature', notAdministratorCode[service], `identifier: ${identifier} is not an administrator of the app`);
   request.tencentIdentifier = identifier;
   return app;
 }

@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Deliverer } from '../../../core/delivery/deliver.js';
 import type { GroupService } from '../../../core/groups.js';
+import type { HistoryService, SequencedMessage } from '../../../core/history.js';
 import { id, text } from '../../params.js';
-import { msgBody, toRongCloud } from '../../tencent/msg-body.js';
+import { fromRongCloud, msgBody, toRongCloud } from '../../tencent/msg-body.js';
 import { tencentService, type TencentDeps } from '../../tencent/route.js';
 
 const memberList = z.array(z.object({ Member_Account: id, Role: z.literal('Admin').optional() })).max(500);
@@ -30,9 +31,37 @@ export const sendGroupMsgBody = z.object({
   OfflinePushInfo: z.object({ PushFlag: z.union([z.literal(0), z.literal(1)]).optional(), Desc: text(1024).optional(), Ext: text(4096).optional() }).passthrough().optional(),
 });
 
+export const groupMsgGetSimpleBody = z.object({
+  GroupId: id,
+  ReqMsgNumber: z.number().int().min(1).max(1000),
+  /** The highest MsgSeq wanted (default: the newest). */
+  ReqMsgSeq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  WithRecalledMsg: z.union([z.literal(0), z.literal(1)]).optional(),
+});
+
+/** Messages one `group_msg_get_simple` answers at most (Tencent's documented page). */
+const maxMsgsPerPage = 20;
+
+/**
+ * One entry of `RspMsgList`. `IsPlaceMsg` 1: a number without its message (never stored,
+ * deleted, or past retention); 2: recalled. Parley keeps no sender's `Random`: `MsgRandom`
+ * is derived from the message id, stable across reads.
+ */
+function rspMsg(seq: number, row: SequencedMessage | undefined): Record<string, unknown> {
+  if (!row) return { MsgSeq: seq, IsPlaceMsg: 1, From_Account: '', MsgTimeStamp: 0, MsgRandom: 0, MsgBody: [] };
+  return {
+    MsgSeq: seq,
+    IsPlaceMsg: row.recalled ? 2 : 0,
+    From_Account: row.fromUserId,
+    MsgTimeStamp: Math.floor(row.sentTime / 1000),
+    MsgRandom: createHash('sha256').update(row.messageUId).digest().readUInt32BE(0),
+    MsgBody: row.recalled ? [] : [fromRongCloud(row.objectName, row.content)],
+  };
+}
+
 /** Tencent IM's `group_open_http_svc` (docs/tencent-im.md "Groups"): the v1 group services under Tencent's names. */
-export function tencentGroupRoutes(http: FastifyInstance, deps: TencentDeps & { groups: GroupService; delivery: Deliverer }): Promise<void> {
-  const { groups, delivery } = deps;
+export function tencentGroupRoutes(http: FastifyInstance, deps: TencentDeps & { groups: GroupService; delivery: Deliverer; history: HistoryService }): Promise<void> {
+  const { groups, delivery, history } = deps;
   return tencentService(http, 'group_open_http_svc', deps, (add) => {
     add({ command: 'create_group', summary: 'Create a group with its owner and members (as /group/create)', body: createGroupBody }, async (input, req) => {
       // Tencent's own ids (`@TGS#…`) hold characters user ids may not; Parley's have letters and digits only.
@@ -76,7 +105,25 @@ export function tencentGroupRoutes(http: FastifyInstance, deps: TencentDeps & { 
         idempotency: { key: `tencent:send_group_msg:${fromUserId}:${input.GroupId}:${input.Random}`, ttlMs: 60_000 },
         ...(push?.PushFlag === 1 && { push: { disablePush: true } }),
       });
-      return { MsgTime: Math.floor(sent.sentTime / 1000), MsgKey: sent.messageUIds[0]?.messageUId ?? '' };
+      const msgKey = sent.messageUIds[0]?.messageUId ?? '';
+      const msgSeq = msgKey ? await history.groupSeqOf(req.imApp, msgKey) : undefined;
+      return { MsgTime: Math.floor(sent.sentTime / 1000), MsgKey: msgKey, ...(msgSeq !== undefined && { MsgSeq: msgSeq }) };
+    });
+
+    add({ command: 'group_msg_get_simple', summary: 'A group\'s history by MsgSeq, newest first, up to 20 a call', body: groupMsgGetSimpleBody }, async (input, req) => {
+      // An unknown group is 10010, as Tencent answers, not an empty page.
+      await groups.listMembers(req.imApp, input.GroupId);
+      const page = await history.groupBySeq(req.imApp, input.GroupId, { maxSeq: input.ReqMsgSeq, count: Math.min(input.ReqMsgNumber, maxMsgsPerPage) });
+      const bySeq = new Map(page.rows.map((row) => [row.groupSeq, row]));
+      const list: Array<Record<string, unknown>> = [];
+      for (let seq = page.to; seq >= page.from; seq--) {
+        const row = bySeq.get(seq);
+        if (row?.recalled && input.WithRecalledMsg !== 1) continue;
+        list.push(rspMsg(seq, row));
+      }
+      // 1: every number asked for is answered (or the group has no older one); 0: more than a page was asked.
+      const isFinished = input.ReqMsgNumber <= maxMsgsPerPage || page.from === 1 ? 1 : 0;
+      return { GroupId: input.GroupId, IsFinished: isFinished, RspMsgList: list };
     });
   });
 }

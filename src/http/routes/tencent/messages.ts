@@ -11,7 +11,7 @@ import type { UserService } from '../../../core/users.js';
 import { ParleyError } from '../../../errors.js';
 import { conversationTypes } from '../../../model/message.js';
 import { id, text } from '../../params.js';
-import { tencentCodeOf } from '../../tencent/errors.js';
+import { TencentRefusal, tencentCodeOf } from '../../tencent/errors.js';
 import { fromRongCloud, msgBody, toRongCloud } from '../../tencent/msg-body.js';
 import { tencentService, type TencentDeps } from '../../tencent/route.js';
 
@@ -100,7 +100,8 @@ export function tencentMessageRoutes(http: FastifyInstance, deps: TencentDeps & 
     });
 
     add({ command: 'admin_msgwithdraw', summary: 'Recall a one-to-one message by its MsgKey (as /message/recall)', body: msgWithdrawBody }, async (input, req) => {
-      if (!isMessageUId(input.MsgKey)) throw new ParleyError('recallInvalid', `MsgKey: no message ${input.MsgKey}`);
+      // 90054: "the MsgKey of the withdrawal is not valid" (Tencent's admin_msgwithdraw codes).
+      if (!isMessageUId(input.MsgKey)) throw new TencentRefusal('badParameter', 90054, `MsgKey: ${input.MsgKey} is no MsgKey`);
       await recalls.recall({
         app: req.imApp,
         origin: { kind: 'api', echo: false },

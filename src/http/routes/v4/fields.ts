@@ -20,9 +20,15 @@ export const channelTypes = {
 } as const;
 export type ChannelType = keyof typeof channelTypes;
 
-/** `channelType`: `direct`, `group`, `open` or `community`, in any case; `DIRECT_CHANNEL`-style names too. */
+/** A channel type by its number, as Nexconn's webhooks give `channelType` (the RongCloud numbers). */
+const channelTypeByNumber = new Map<unknown, ChannelType>(Object.entries(channelTypes).map(([name, number]) => [number, name as ChannelType]));
+
+/**
+ * `channelType`: `direct`, `group`, `open` or `community`, in any case; `DIRECT_CHANNEL`-style
+ * names too; or the number (1, 3, 4, 10) Nexconn's own payloads carry.
+ */
 export const channelType = z.preprocess(
-  (value) => (typeof value === 'string' ? value.toLowerCase().replace(/[-_]?channel$/, '') : value),
+  (value) => (typeof value === 'string' ? value.toLowerCase().replace(/[-_]?channel$/, '') : (channelTypeByNumber.get(value) ?? value)),
   z.enum(Object.keys(channelTypes) as [ChannelType, ...ChannelType[]], { message: 'must be direct, group, open or community' }),
 );
 

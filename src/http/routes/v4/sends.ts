@@ -9,7 +9,7 @@ import { sendOf, type ConversationSendInput } from '../conversation-messages.js'
 import { apiSend } from '../messages.js';
 import { mentionFields, sendFields } from './fields.js';
 
-type SendInput = z.infer<z.ZodObject<typeof sendFields>> & { hasMention?: boolean | undefined; verifyBlocklist?: boolean | undefined };
+type SendInput = z.infer<z.ZodObject<typeof sendFields>> & { hasMention?: boolean | undefined; verifyBlocklist?: boolean | undefined; verifyBlacklist?: boolean | undefined };
 
 /** A v4 send under its v1 names: the same send builders then apply every v1 rule (docs/nexconn-v4.md "Names and types"). */
 function asV1(input: SendInput): ConversationSendInput & { verifyBlacklist?: boolean | undefined } {
@@ -31,7 +31,7 @@ function asV1(input: SendInput): ConversationSendInput & { verifyBlacklist?: boo
     disablePush: input.disablePush,
     pushExt: input.pushExt,
     count: input.count,
-    verifyBlacklist: input.verifyBlocklist,
+    verifyBlacklist: input.verifyBlocklist ?? input.verifyBlacklist,
   };
 }
 
@@ -42,7 +42,8 @@ const messageIds = (delivered: Delivered) => ({
 
 const contentOf = (input: SendInput) => ({ content: input.content, pushContent: input.pushContent, pushData: input.pushData });
 
-export const directSendBody = z.object({ ...sendFields, toUserIds: list(id, { max: 1000 }), verifyBlocklist: flag.optional() });
+/** `verifyBlacklist`: the spelling Nexconn's blocklist page gives the same switch. */
+export const directSendBody = z.object({ ...sendFields, toUserIds: list(id, { max: 1000 }), verifyBlocklist: flag.optional(), verifyBlacklist: flag.optional() });
 export const groupSendBody = z.object({ ...sendFields, ...mentionFields, toChannelIds: list(id, { max: 3 }), toUserIds: list(id, { max: 1000 }).optional() });
 /** `priority` is accepted with no effect: Parley's chatroom delivery ranks no message above another (docs/nexconn-v4.md). */
 export const openSendBody = z.object({ ...sendFields, ...mentionFields, toChannelIds: list(id, { max: 50 }), priority: integer.optional() });
