@@ -19,6 +19,8 @@ export interface QueryContext {
   pullPageSize: number;
   /** The SDK is pulling its inbox: a new entry needs a new notice. */
   pulling(): void;
+  /** Inbox entries pushed live since the last pull, which may answer the next one. */
+  liveEntries: LiveEntries;
   /** The SDK holds every inbox entry up to this seq (acked soon, once per burst). */
   holds(seq: number): void;
 }
