@@ -114,7 +114,7 @@ describe.runIf(storageMode === 'services')('many nodes', () => {
     await again.client.close();
   }, 60_000);
 
-  // Not again on the cluster: the shutdown asks nothing of Redis that the other tests do not (the suite's time is short).
+  // Not again on the cluster (the suite's time is short): its Redis side, dropping the node, is in the presence contract, which runs there.
   it.skipIf(onRedisCluster)('a graceful shutdown (SIGTERM) drops nothing: devices are told to reconnect and catch up elsewhere', async () => {
     const leaving = await node('leaving');
     const first = await device(leaving, 'calm');
