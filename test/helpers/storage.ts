@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { loadConfig } from '../../src/config.js';
 import { createRedisClient, type RedisClient, type RedisClusterTarget } from '../../src/store/redis-client.js';
 import type { SqlClient } from '../../src/store/sql.js';
 import { createPgliteClient } from '../../src/store/sql.pglite.js';
@@ -27,12 +28,6 @@ export interface TestStorage {
   release(): Promise<void>;
 }
 
-/** The test run's cluster as REDIS_CLUSTER_NODES would give it, or the one at `nodes`. */
-export function clusterTarget(nodes = requireEnv('PARLEY_TEST_REDIS_CLUSTER')): RedisClusterTarget {
-  const parsed = nodes.split(',').map((node) => ({ host: node.slice(0, node.lastIndexOf(':')), port: Number(node.slice(node.lastIndexOf(':') + 1)) }));
-  return { nodes: parsed, username: undefined, password: undefined, tls: false, waitReplicas: 1 };
-}
-
 /** A client of the storage's Redis, single or cluster (callers quit it). */
 export function testRedis(storage: TestStorage): RedisClient {
   return createRedisClient(storage.redisUrl ?? storage.redisCluster!, { timeoutMs: 10_000 });
@@ -50,7 +45,7 @@ export async function freshStorage(): Promise<TestStorage> {
   if (onRedisCluster) {
     // The cluster has one database, shared by the run's files: each file keys under a namespace of its own.
     const databaseUrl = await createDatabase(requireEnv('DATABASE_URL'));
-    return { databaseUrl: databaseUrl.url, redisUrl: undefined, redisCluster: clusterTarget(), redisNamespace: `parley-test-${randomBytes(6).toString('hex')}`, release: () => databaseUrl.drop() };
+    return { databaseUrl: databaseUrl.url, redisUrl: undefined, redisCluster: loadConfig({ REDIS_CLUSTER_NODES: requireEnv('PARLEY_TEST_REDIS_CLUSTER') }).redisCluster, redisNamespace: `parley-test-${randomBytes(6).toString('hex')}`, release: () => databaseUrl.drop() };
   }
   return serviceStorage(requireEnv('DATABASE_URL'), requireEnv('REDIS_URL'));
 }
