@@ -151,12 +151,15 @@ describe.runIf(storageMode === 'services')('many nodes', () => {
       if (failedOver) after++;
     }
     await failover;
-    expect(acknowledged.length).toBeGreaterThanOrEqual(40);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(35);
     const again = await device(a, user, { lastSeq: first.client.lastSeq, epoch: first.client.epoch });
-    const bodies = [...first.messages, ...again.messages].map((m) => (JSON.parse(m.content) as { content: string }).content);
+    // The second device gets what follows the first one's contiguous watermark, some of it again: one body per seq.
+    const bySeq = new Map([...first.messages, ...again.messages].map((m) => [m.seq!, (JSON.parse(m.content) as { content: string }).content]));
+    const bodies = [...bySeq.values()];
     // Appends wait for the replica (WAIT): the promoted one has every acknowledged entry, so no epoch gap either.
     expect(again.synced.gap).toBeUndefined();
     expect(acknowledged.filter((body) => !bodies.includes(body))).toEqual([]);
+    // No message appended twice (a resent script finds its first run's entry).
     expect(new Set(bodies).size).toBe(bodies.length);
     await again.client.close();
   }, 90_000);
