@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { apiPath } from './model/api-path.js';
 import { idPattern } from './core/input-rules.js';
+import type { RedisClusterTarget } from './store/redis-client.js';
 
 /** Per-app feature toggles (docs/architecture.md "Config"); every field optional in the input. */
 export const featuresSchema = z
@@ -177,6 +178,9 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   REDIS_URL: z.string().url().optional(),
+  REDIS_CLUSTER_NODES: z.string().transform(parseClusterNodes).optional(),
+  /** Replicas that must have an inbox append before it is acknowledged; 0: none (a cluster without replicas). */
+  REDIS_CLUSTER_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).default(1),
   IM_APPS: z.string().optional(),
   IM_APPS_FILE: z.string().optional(),
   NODE_ID: z.string().min(1).max(64).optional(),
@@ -198,6 +202,8 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   redisUrl: string | undefined;
+  /** A Redis Cluster instead of one Redis (REDIS_CLUSTER_NODES; never both). */
+  redisCluster: RedisClusterTarget | undefined;
   /** Empty when no app is configured: the server then creates a development app. */
   apps: AppConfig[];
   nodeId: string | undefined;
@@ -223,12 +229,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
   const e = parsed.data;
+  if (e.REDIS_URL !== undefined && e.REDIS_CLUSTER_NODES !== undefined) {
+    throw new ConfigError('REDIS_URL and REDIS_CLUSTER_NODES are both set: use one');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
+    redisCluster: e.REDIS_CLUSTER_NODES && { ...e.REDIS_CLUSTER_NODES, waitReplicas: e.REDIS_CLUSTER_WAIT_REPLICAS },
     apps: readApps(e.IM_APPS, e.IM_APPS_FILE),
     nodeId: e.NODE_ID,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
@@ -236,6 +246,46 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     adminToken: e.ADMIN_TOKEN,
     websocket: { framesPerSecond: e.WS_FRAMES_PER_SECOND, connectionsPerMinute: e.WS_CONNECTIONS_PER_MINUTE, trustProxy: e.TRUST_PROXY },
+  };
+}
+
+/**
+ * `host:port,host:port,…`; an entry may be a `redis://` or `rediss://` (TLS) URL as
+ * REDIS_URL, whose user and password then apply to every node: the entries that give
+ * them must agree. A cluster has one database: a URL naming another is refused.
+ */
+function parseClusterNodes(text: string, ctx: z.RefinementCtx): Omit<RedisClusterTarget, 'waitReplicas'> {
+  const entries = text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const nodes: RedisClusterTarget['nodes'] = [];
+  const schemes = new Set<string>();
+  const credentials = new Set<string>();
+  for (const entry of entries) {
+    let url: URL;
+    try {
+      url = new URL(/^rediss?:\/\//.test(entry) ? entry : `redis://${entry}`);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port or a redis:// URL` });
+      continue;
+    }
+    const port = Number(url.port);
+    if (url.hostname === '' || !Number.isInteger(port) || port < 1 || (url.pathname !== '' && !/^\/0?$/.test(url.pathname))) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port (a cluster has database 0 only)` });
+      continue;
+    }
+    nodes.push({ host: url.hostname.replace(/^\[|\]$/g, ''), port });
+    if (/^rediss?:\/\//.test(entry)) schemes.add(url.protocol);
+    if (url.username !== '' || url.password !== '') credentials.add(`${url.username}:${url.password}`);
+  }
+  if (nodes.length === 0) ctx.addIssue({ code: 'custom', message: 'names no node' });
+  if (schemes.size > 1) ctx.addIssue({ code: 'custom', message: 'mixes redis:// and rediss://' });
+  if (credentials.size > 1) ctx.addIssue({ code: 'custom', message: 'gives different users or passwords' });
+  const [credential] = credentials;
+  const colon = credential?.indexOf(':') ?? -1;
+  return {
+    nodes,
+    username: credential && colon > 0 ? decodeURIComponent(credential.slice(0, colon)) : undefined,
+    password: credential && colon < credential.length - 1 ? decodeURIComponent(credential.slice(colon + 1)) : undefined,
+    tls: schemes.has('rediss:'),
   };
 }
 

@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { ConfigError, defaultSignatureMaxAgeSeconds, featuresSchema } from './config.js';
@@ -63,6 +62,7 @@ import { createSqlConversationStore } from './store/conversations.sql.js';
 import type { Engine } from './store/engine.js';
 import { createMemoryEngine } from './store/engine.memory.js';
 import { createRedisEngine } from './store/engine.redis.js';
+import type { RedisClient } from './store/redis-client.js';
 import { createSqlFriendStore } from './store/friends.sql.js';
 import { createSqlGroupStore } from './store/groups.sql.js';
 import { createSqlHistoryExportStore } from './store/history-exports.sql.js';
@@ -105,7 +105,7 @@ export interface Deps {
   adminTokenGenerated: boolean;
   sql: SqlClient;
   /** The Redis connection behind the engine (undefined in process); for probes. */
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   presence: Presence;
   inbox: Inbox;
   chatroomMembers: ChatroomMembers;
@@ -197,9 +197,10 @@ export async function createDeps(config: Config, logger: Logger, options: DepsOp
     // Filled from the apps table once the node events exist (AppSettings, below).
     const apps = new AppRegistry();
 
-    const engine: Engine = options.shared?.engine ?? (config.redisUrl
+    const redisTarget = config.redisUrl ?? config.redisCluster;
+    const engine: Engine = options.shared?.engine ?? (redisTarget
       ? await createRedisEngine({
-          url: config.redisUrl,
+          target: redisTarget,
           namespace: options.redisNamespace ?? 'parley',
           timeoutMs: config.storeTimeoutMs,
           onConnectionError: (err) => logger.error({ err }, 'lost the connection to Redis; reconnecting'),

@@ -42,7 +42,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 
   await server.http.listen({ port: config.port, host: config.host });
-  const storage = { sql: config.databaseUrl ? 'postgres' : 'pglite', redis: config.redisUrl ? 'redis' : 'memory' };
+  const engine = config.redisUrl ? 'Redis' : config.redisCluster ? 'Redis Cluster' : 'in-process engine';
+  const storage = { sql: config.databaseUrl ? 'postgres' : 'pglite', redis: config.redisUrl ? 'redis' : config.redisCluster ? 'redis-cluster' : 'memory' };
   logger.info({ nodeId: deps.nodeId, storage }, 'parley started');
   const address = server.http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     banner({
       baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
       nodeId: deps.nodeId,
-      storage: `${config.databaseUrl ? 'Postgres' : `PGlite in ${config.dataDir}`}, ${config.redisUrl ? 'Redis' : 'in-process engine'}`,
+      storage: `${config.databaseUrl ? 'Postgres' : `PGlite in ${config.dataDir}`}, ${engine}`,
       devApp: deps.devApp,
       generatedAdminToken: deps.adminTokenGenerated ? deps.adminToken : undefined,
     }),

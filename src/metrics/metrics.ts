@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Command, Redis } from 'ioredis';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CoreEvent, CoreEvents } from '../core/delivery/events.js';
@@ -149,15 +149,18 @@ export class Metrics {
   }
 
   /** Times every command this client sends, from the call to its reply. */
-  timeRedis(redis: Redis): void {
-    const send = redis.sendCommand.bind(redis);
-    redis.sendCommand = (command, stream) => {
+  timeRedis(redis: Redis | Cluster): void {
+    // A cluster's client routes each command to its node's client: timed once, redirections included.
+    type Send = (command: Command, ...rest: unknown[]) => unknown;
+    const client = redis as unknown as { sendCommand: Send };
+    const send = client.sendCommand.bind(redis);
+    client.sendCommand = (command, ...rest) => {
       const stop = this.redisSeconds.startTimer({ command: command.name });
       command.promise.then(
         () => stop({ outcome: 'ok' }),
         () => stop({ outcome: 'error' }),
       );
-      return send(command, stream);
+      return send(command, ...rest);
     };
   }
 

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { createRedisBus } from './bus.redis.js';
 import { createRedisChatroomMembers } from './chatroom-members.redis.js';
 import type { Engine } from './engine.js';
@@ -7,9 +6,11 @@ import { createRedisInbox } from './inbox.redis.js';
 import { createRedisOnceStore } from './once.redis.js';
 import { createRedisPresence } from './presence.redis.js';
 import { createRedisRateCounter } from './rate-counter.redis.js';
+import { createRedisClient, type RedisClusterTarget } from './redis-client.js';
 
 export interface RedisEngineOptions {
-  url: string;
+  /** A single Redis (`redis://` URL) or a cluster. */
+  target: string | RedisClusterTarget;
   /** Prefix of every key and channel: several deployments or tests may share one Redis. */
   namespace: string;
   /** A command (and a connection attempt) that takes longer fails (answered 1050). */
@@ -22,25 +23,23 @@ export interface RedisEngineOptions {
  * The engine on Redis, shared by every node. A marker key written once tells, after a
  * reconnect, whether Redis kept its data: when the marker is gone (or another), the data
  * this node relied on (inboxes, presence) is gone with it.
+ *
+ * On a cluster the same seams run through ioredis' cluster client (keys that go together
+ * share a hash tag, redis-client.ts); its sharded subscriptions need no connection of
+ * their own, so `subscriber` is the same client.
  */
 export async function createRedisEngine(options: RedisEngineOptions): Promise<Engine> {
-  const redis = new Redis(options.url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 2,
-    enableAutoPipelining: true,
-    connectTimeout: options.timeoutMs,
-    commandTimeout: options.timeoutMs,
-  });
-  const subscriber = redis.duplicate();
+  const redis = createRedisClient(options.target, { timeoutMs: options.timeoutMs });
+  const subscriber = redis.isCluster ? redis : redis.duplicate();
+  const clients = [...new Set([redis, subscriber])];
   // Without listeners ioredis prints every failed reconnect; one report per outage is enough.
   let reported = false;
   const connectionError = (err: Error) => {
     if (!reported) options.onConnectionError(err);
     reported = true;
   };
-  redis.on('error', connectionError);
-  subscriber.on('error', connectionError);
-  await Promise.all([redis.connect(), subscriber.connect()]);
+  for (const client of clients) client.on('error', connectionError);
+  await Promise.all(clients.map((client) => client.connect()));
   const markerKey = `${options.namespace}:engine-marker`;
   const readMarker = async () => {
     await redis.set(markerKey, randomBytes(8).toString('hex'), 'NX');
@@ -50,8 +49,7 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
   try {
     marker = await readMarker();
   } catch (err) {
-    redis.disconnect();
-    subscriber.disconnect();
+    for (const client of clients) client.disconnect();
     throw err;
   }
   const handlers: Array<(lostData: boolean) => void> = [];
@@ -70,7 +68,11 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
   return {
     presence: createRedisPresence(redis, options.namespace),
     bus: createRedisBus(redis, subscriber, options.namespace),
-    inbox: createRedisInbox(redis, options.namespace),
+    inbox: createRedisInbox(redis, options.namespace, {
+      waitReplicas: typeof options.target === 'string' ? 0 : options.target.waitReplicas,
+      // Within the command timeout, so that a replica that does not answer fails as a timeout would.
+      waitTimeoutMs: Math.floor(options.timeoutMs / 2),
+    }),
     once: createRedisOnceStore(redis, options.namespace),
     roomMembers: createRedisChatroomMembers(redis, options.namespace),
     rates: createRedisRateCounter(redis, options.namespace),
@@ -80,7 +82,7 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
       await redis.ping();
     },
     async close() {
-      await Promise.allSettled([redis.quit(), subscriber.quit()]);
+      await Promise.allSettled(clients.map((client) => client.quit()));
     },
   };
 }

@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { Bus } from './bus.js';
 import type { ChatroomMembers } from './chatroom-members.js';
 import type { Inbox } from './inbox.js';
 import type { OnceStore } from './once.js';
 import type { Presence } from './presence.js';
 import type { RateCounter } from './rate-counter.js';
+import type { RedisClient } from './redis-client.js';
 
 /**
  * The shared, fast-changing state of the cluster (inboxes, presence, node bus, idempotency
@@ -20,7 +20,7 @@ export interface Engine {
   /** Rate-limit windows, shared like the rest. */
   rates: RateCounter;
   /** The Redis connection, for probes (undefined in process). */
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   /**
    * Calls `handler` each time the engine is reachable again after a disconnect, telling
    * whether it kept its data (a Redis restarted without persistence did not).

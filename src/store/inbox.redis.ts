@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster } from 'ioredis';
 import { checkInboxArgs, checkInboxNow, type Inbox, type InboxEntry, type InboxHead, type InboxPage } from './inbox.js';
+import { hashTag, shardOf, type RedisClient } from './redis-client.js';
 
 /*
- * Keys per user (both written by the same scripts, both expire together):
+ * Keys per user (both written by the same scripts, both expire together; on a cluster the
+ * `<appKey>:<userId>` part is the hash tag, `{<appKey>:<userId>}`, so both share a slot):
  * - `<ns>:inbox:<appKey>:<userId>`: Stream, entry id `<seq>-1`, fields `at` (append ms),
  *   `p` (payload), then `m` (the messageUId, for appends that skip what is there already;
  *   entries from before it existed have none). Only ever trimmed from the front, so it
@@ -74,17 +76,19 @@ local function trim(stream, head, h, now, retention, cap)
   return oldest
 end
 
--- The seq of the entry of message uid appended at or after since, scanning back from the newest.
+-- The seq of the entry of message uid appended at or after since, scanning back from the newest
+-- (the newest alone first: mostly it is older than since already).
 local function existing(stream, uid, since)
-  local upper = '+'
+  local upper, count = '+', 1
   while true do
-    local batch = redis.call('XREVRANGE', stream, upper, '-', 'COUNT', 64)
+    local batch = redis.call('XREVRANGE', stream, upper, '-', 'COUNT', count)
     for _, entry in ipairs(batch) do
       if atOf(entry) < since then return nil end
       if entry[2][6] == uid then return seqOf(entry[1]) end
     end
-    if #batch < 64 then return nil end
+    if #batch < count then return nil end
     upper = '(' .. batch[#batch][1]
+    count = 64
   end
 end
 
@@ -184,6 +188,7 @@ return cursor
 type Script = (...args: Array<string | number>) => Promise<unknown>;
 interface InboxScripts {
   parleyInboxAppend: Script;
+  parleyInboxAppendUser: Script;
   parleyInboxRead: Script;
   parleyInboxHead: Script;
   parleyInboxAck: Script;
@@ -191,6 +196,18 @@ interface InboxScripts {
 
 /** Users per append script call: bounds how long one call holds Redis (some 30 µs a user). */
 const usersPerCall = 100;
+
+export interface RedisInboxOptions {
+  /**
+   * On a cluster: an append is acknowledged once this many replicas of its master have it
+   * (WAIT), so that a failover (a replica promoted) cannot lose it; 0: at once. A master
+   * with fewer replicas (after a failover, until the old master comes back as a replica)
+   * waits for those it has: a shard that lost its replicas keeps taking writes.
+   */
+  waitReplicas: number;
+  /** How long an append waits for the replicas before it fails. */
+  waitTimeoutMs: number;
+}
 
 /**
  * The inbox in Redis, shared by all nodes (key layout above). Every multi-step operation
@@ -202,29 +219,59 @@ const usersPerCall = 100;
  * members), all in one pipeline: one round trip whatever the number of users. Each user's
  * append is atomic; users are not atomic with each other: if a call fails, the users of
  * the calls that succeeded keep their entries and `append` rejects.
+ *
+ * On a cluster a script may only touch one slot, so each call covers one user (the
+ * calls still go out together, auto-pipelined per master), and each is followed by a WAIT
+ * on the same connection (`options.waitReplicas`).
  */
-export function createRedisInbox(redis: Redis, namespace: string): Inbox {
+export function createRedisInbox(redis: RedisClient, namespace: string, options: RedisInboxOptions = { waitReplicas: 0, waitTimeoutMs: 0 }): Inbox {
   redis.defineCommand('parleyInboxAppend', { lua: appendLua });
+  // One user's keys, declared: a cluster client routes (and auto-pipelines) a call by its first key.
+  redis.defineCommand('parleyInboxAppendUser', { numberOfKeys: 2, lua: appendLua });
   redis.defineCommand('parleyInboxRead', { numberOfKeys: 2, lua: readLua });
   redis.defineCommand('parleyInboxHead', { numberOfKeys: 2, lua: headLua });
   redis.defineCommand('parleyInboxAck', { numberOfKeys: 1, lua: ackLua });
-  const scripts = redis as Redis & InboxScripts;
+  const scripts = redis as RedisClient & InboxScripts;
+  type AppendPipeline = ChainableCommander & { parleyInboxAppend(...args: Array<string | number>): unknown };
+  const usersPerAppend = redis.isCluster ? 1 : usersPerCall;
+  const repliesOf = async (pipeline: ChainableCommander) =>
+    ((await pipeline.exec()) ?? []).map(([err, reply]) => {
+      if (err) throw err;
+      return reply;
+    });
+
+  /**
+   * One user's script call (redirected by the client as any command after a failover), then
+   * WAIT on the connection to the master that ran it: the writes sent on it so far, this one
+   * included, have reached the replicas. (Not one pipeline of both: ioredis does not follow
+   * a redirection that only part of a pipeline got.)
+   */
+  async function appendReplicated(args: Array<string | number>): Promise<unknown> {
+    const reply = await scripts.parleyInboxAppendUser(...args.slice(1));
+    const shard = shardOf(redis as Cluster, String(args[1]));
+    const needed = Math.min(options.waitReplicas, shard.replicas);
+    if (needed === 0) return reply;
+    const reached = shard.master ? await shard.master.wait(needed, options.waitTimeoutMs) : 0;
+    if (reached < needed) throw new Error(`inbox append reached ${reached} of ${needed} replicas in ${options.waitTimeoutMs} ms`);
+    return reply;
+  }
 
   /**
    * One script call per batch: a single one is sent as is (the common one-to-one send, no
    * pipeline object to build); several go in one pipeline, one socket write for a big group.
+   * On a cluster, calls (one per user) are sent together, auto-pipelined per master.
    */
   async function runAppends(batches: Array<Array<string | number>>): Promise<unknown[]> {
+    if (redis.isCluster && options.waitReplicas > 0) return Promise.all(batches.map(appendReplicated));
+    if (redis.isCluster) return Promise.all(batches.map((args) => scripts.parleyInboxAppendUser(...args.slice(1))));
     if (batches.length <= 1) return Promise.all(batches.map((args) => scripts.parleyInboxAppend(...args)));
-    const pipeline = redis.pipeline() as ChainableCommander & { parleyInboxAppend(...args: Array<string | number>): unknown };
+    const pipeline = redis.pipeline() as AppendPipeline;
     for (const args of batches) pipeline.parleyInboxAppend(...args);
-    return ((await pipeline.exec()) ?? []).map(([err, reply]) => {
-      if (err) throw err;
-      return reply;
-    });
+    return repliesOf(pipeline);
   }
-  const streamKey = (appKey: string, userId: string) => `${namespace}:inbox:${appKey}:${userId}`;
-  const headKey = (appKey: string, userId: string) => `${namespace}:inbox-head:${appKey}:${userId}`;
+  const userTag = (appKey: string, userId: string) => hashTag(redis, `${appKey}:${userId}`);
+  const streamKey = (appKey: string, userId: string) => `${namespace}:inbox:${userTag(appKey, userId)}`;
+  const headKey = (appKey: string, userId: string) => `${namespace}:inbox-head:${userTag(appKey, userId)}`;
   // Candidates for a new epoch, used only where an inbox is (re)created, are needed on every
   // call: drawn from the system's randomness 64 at a time rather than once per call.
   let pool = Buffer.alloc(0);
@@ -239,7 +286,7 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
   };
 
   return {
-    atomicUsers: usersPerCall,
+    atomicUsers: usersPerAppend,
 
     async append(appKey, items, now, limits, options = {}) {
       checkInboxArgs(now, limits);
@@ -250,15 +297,18 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
         else byUser.set(item.userId, [index]);
       });
       const users = [...byUser];
-      const dedupeSince = options.dedupeSince === undefined ? '' : Math.floor(options.dedupeSince);
+      // The cluster client sends a command again when its connection closed before the reply
+      // (a failover), though the script may have run: its second run finds what the first
+      // appended (same `now`) instead of appending it again.
+      const dedupeSince = options.dedupeSince !== undefined ? Math.floor(options.dedupeSince) : redis.isCluster ? Math.floor(now) : '';
       const batches: Array<Array<string | number>> = [];
-      for (let from = 0; from < users.length; from += usersPerCall) {
+      for (let from = 0; from < users.length; from += usersPerAppend) {
         const keys: string[] = [];
         const perUser: Array<string | number> = [];
         const payloadIndex = new Map<string, number>();
         // Used only by an inbox (re)created now: one random draw per batch, made distinct per user.
         const epochBase = newEpoch();
-        for (const [userId, indexes] of users.slice(from, from + usersPerCall)) {
+        for (const [userId, indexes] of users.slice(from, from + usersPerAppend)) {
           keys.push(streamKey(appKey, userId), headKey(appKey, userId));
           perUser.push(`${epochBase}.${keys.length / 2}`, indexes.length);
           for (const i of indexes) {
@@ -275,8 +325,8 @@ export function createRedisInbox(redis: Redis, namespace: string): Inbox {
       let reply: unknown[] = [];
       let at = 0;
       users.forEach(([, indexes], u) => {
-        if (u % usersPerCall === 0) {
-          reply = replies[u / usersPerCall] as unknown[];
+        if (u % usersPerAppend === 0) {
+          reply = replies[u / usersPerAppend] as unknown[];
           at = 0;
         }
         const epoch = String(reply[at++]);

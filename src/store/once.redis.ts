@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Claim, OnceStore } from './once.js';
+import { masters, type RedisClient } from './redis-client.js';
 
 /*
  * `<ns>:once:<key>` holds `R|<leaseUntil>|<stamp>` while attempts run (or have failed:
@@ -38,11 +38,11 @@ end
 
 type Script = (...args: Array<string | number>) => Promise<unknown>;
 
-export function createRedisOnceStore(redis: Redis, namespace: string): OnceStore {
+export function createRedisOnceStore(redis: RedisClient, namespace: string): OnceStore {
   redis.defineCommand('parleyOnceBegin', { numberOfKeys: 1, lua: beginLua });
   redis.defineCommand('parleyOnceFinish', { numberOfKeys: 1, lua: finishLua });
   redis.defineCommand('parleyOnceFail', { numberOfKeys: 1, lua: failLua });
-  const scripts = redis as Redis & { parleyOnceBegin: Script; parleyOnceFinish: Script; parleyOnceFail: Script };
+  const scripts = redis as RedisClient & { parleyOnceBegin: Script; parleyOnceFinish: Script; parleyOnceFail: Script };
   const keyOf = (key: string) => `${namespace}:once:${key}`;
   return {
     async begin(key, stamp, now, leaseMs, ttlMs) {
@@ -65,13 +65,16 @@ export function createRedisOnceStore(redis: Redis, namespace: string): OnceStore
       await scripts.parleyOnceFail(keyOf(key));
     },
     async forgetPrefix(prefix) {
-      // SCAN, not KEYS: the keyspace is shared with every other seam.
+      // SCAN, not KEYS: the keyspace is shared with every other seam. On a cluster each
+      // master holds a part of it; the keys found are deleted one by one (their slots differ).
       const pattern = `${keyOf(prefix).replace(/[*?[\]\\]/g, '\\$&')}*`;
-      for (let cursor = '0'; ; ) {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        if (keys.length > 0) await redis.del(...keys);
-        if (next === '0') return;
-        cursor = next;
+      for (const node of masters(redis)) {
+        for (let cursor = '0'; ; ) {
+          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          await Promise.all(keys.map((key) => redis.del(key)));
+          if (next === '0') break;
+          cursor = next;
+        }
       }
     },
   };

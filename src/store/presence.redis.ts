@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
-import { type Presence } from './presence.js';
 import { bySessionAge, type SessionInfo } from '../model/session.js';
+import { type Presence } from './presence.js';
+import { hashTag, type RedisClient } from './redis-client.js';
 
 /**
  * Presence in Redis, shared by all nodes.
@@ -9,16 +9,19 @@ import { bySessionAge, type SessionInfo } from '../model/session.js';
  * - `<ns>:node:<nodeId>`: exists while the node is alive (PX ttl, renewed by keepNodeAlive).
  * - `<ns>:nodes`: set of node ids ever announced; filtered by their liveness key.
  * Sessions of a node whose key expired are filtered out on read and removed lazily.
+ * On a cluster the node keys are `<ns>:{nodes}:node:<nodeId>` and `<ns>:{nodes}:nodes`:
+ * one slot, so that one MGET reads every node's liveness.
  */
 /** The key that exists while a node is alive (shared with other seams that filter by node). */
-export const nodeLivenessKey = (namespace: string, nodeId: string) => `${namespace}:node:${nodeId}`;
+export const nodeLivenessKey = (redis: RedisClient, namespace: string, nodeId: string) => `${nodeKeysPrefix(redis, namespace)}:node:${nodeId}`;
+const nodeKeysPrefix = (redis: RedisClient, namespace: string) => (redis.isCluster ? `${namespace}:${hashTag(redis, 'nodes')}` : namespace);
 
 const fieldOf = (session: Pick<SessionInfo, 'nodeId' | 'sessionId'>) => `${session.nodeId}|${session.sessionId}`;
 
-export function createRedisPresence(redis: Redis, namespace: string): Presence {
+export function createRedisPresence(redis: RedisClient, namespace: string): Presence {
   const userKey = (appKey: string, userId: string) => `${namespace}:presence:${appKey}:${userId}`;
-  const nodeKey = (nodeId: string) => nodeLivenessKey(namespace, nodeId);
-  const nodesKey = `${namespace}:nodes`;
+  const nodeKey = (nodeId: string) => nodeLivenessKey(redis, namespace, nodeId);
+  const nodesKey = `${nodeKeysPrefix(redis, namespace)}:nodes`;
 
   /** Keeps the sessions on live nodes; deletes the others (one more round trip only if any). */
   async function keepLive(appKey: string, byUser: Map<string, SessionInfo[]>): Promise<Map<string, SessionInfo[]>> {

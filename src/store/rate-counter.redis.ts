@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { RateCounter } from './rate-counter.js';
 
 /** One key per window (its length and start in the name), counted with INCR and gone a window after it ends. */
-export function createRedisRateCounter(redis: Redis, namespace: string): RateCounter {
+export function createRedisRateCounter(redis: RedisClient, namespace: string): RateCounter {
   return {
     async hit(key, windowMs, now) {
       const start = now - (now % windowMs);

@@ -1,17 +1,18 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatroomMembers, RoomMember } from '../../src/store/chatroom-members.js';
 import { createMemoryChatroomMembers } from '../../src/store/chatroom-members.memory.js';
 import { createRedisChatroomMembers } from '../../src/store/chatroom-members.redis.js';
+import type { RedisClient } from '../../src/store/redis-client.js';
+import { storageMode, testRedis } from '../helpers/storage.js';
 import { testStores, type TestStores } from '../helpers/stores.js';
 
 let stores: TestStores;
 let members: ChatroomMembers;
-let redis: Redis | undefined;
+let redis: RedisClient | undefined;
 beforeAll(async () => {
   stores = await testStores();
-  if (stores.storage.redisUrl) {
-    redis = new Redis(stores.storage.redisUrl);
+  if (storageMode === 'services') {
+    redis = testRedis(stores.storage);
     members = createRedisChatroomMembers(redis, stores.storage.redisNamespace);
   } else {
     members = createMemoryChatroomMembers();

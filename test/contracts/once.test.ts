@@ -1,18 +1,18 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/model/clock.js';
 import type { OnceStore } from '../../src/store/once.js';
 import { createMemoryOnceStore } from '../../src/store/once.memory.js';
 import { createRedisOnceStore } from '../../src/store/once.redis.js';
-import { freshStorage, storageMode, type TestStorage } from '../helpers/storage.js';
+import type { RedisClient } from '../../src/store/redis-client.js';
+import { freshStorage, storageMode, testRedis, type TestStorage } from '../helpers/storage.js';
 
 /** The OnceStore contract (src/store/once.ts), on the memory engine or on Redis. */
 let storage: TestStorage;
-let redis: Redis | undefined;
+let redis: RedisClient | undefined;
 let once: OnceStore;
 beforeAll(async () => {
   storage = await freshStorage();
-  if (storage.redisUrl) redis = new Redis(storage.redisUrl);
+  if (storageMode === 'services') redis = testRedis(storage);
   once = redis ? createRedisOnceStore(redis, storage.redisNamespace) : createMemoryOnceStore(systemClock);
 });
 afterAll(async () => {

@@ -1,18 +1,18 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RateCounter } from '../../src/store/rate-counter.js';
 import { createMemoryRateCounter } from '../../src/store/rate-counter.memory.js';
 import { createRedisRateCounter } from '../../src/store/rate-counter.redis.js';
-import { freshStorage, storageMode, type TestStorage } from '../helpers/storage.js';
+import type { RedisClient } from '../../src/store/redis-client.js';
+import { freshStorage, storageMode, testRedis, type TestStorage } from '../helpers/storage.js';
 
 /** The RateCounter contract (src/store/rate-counter.ts), in memory or on Redis (two nodes' clients). */
 let storage: TestStorage;
-const clients: Redis[] = [];
+const clients: RedisClient[] = [];
 let counters: [RateCounter, RateCounter];
 beforeAll(async () => {
   storage = await freshStorage();
-  if (storage.redisUrl) {
-    clients.push(new Redis(storage.redisUrl), new Redis(storage.redisUrl));
+  if (storageMode === 'services') {
+    clients.push(testRedis(storage), testRedis(storage));
     counters = [createRedisRateCounter(clients[0]!, storage.redisNamespace), createRedisRateCounter(clients[1]!, storage.redisNamespace)];
   } else {
     const one = createMemoryRateCounter();

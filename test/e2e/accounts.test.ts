@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParleyClient } from '../../src/client/node.js';
 import { outboxStaleMs } from '../../src/core/delivery/outbox-relay.js';
@@ -61,7 +62,7 @@ async function traces(): Promise<{ sql: Record<string, number>; redis: string[] 
   // Other users' inbox streams keep the copies of messages the user sent them until they age
   // out (offlineMessageDays): deleting entries would break those users' seq (docs/decisions.md).
   const othersInbox = (key: string) => key.includes(`:inbox:${app.appKey}:`) && !key.endsWith(`:${gone}`);
-  return { sql, redis: await redisTraces(t.deps.redis!, t.storage.redisNamespace, gone, othersInbox) };
+  return { sql, redis: await redisTraces(t.deps.redis as Redis, t.storage.redisNamespace, gone, othersInbox) };
 }
 
 describe('deactivating an account', () => {

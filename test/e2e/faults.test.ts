@@ -24,7 +24,7 @@ beforeAll(async () => {
   if (storageMode !== 'services') return;
   [pgServer, redisServer] = await Promise.all([startOwnPostgres(), startOwnRedis({ persistent: true })]);
   t = await startServer({
-    storage: { databaseUrl: pgServer.url, redisUrl: redisServer.url, redisNamespace: 'faults', release: async () => undefined },
+    storage: { databaseUrl: pgServer.url, redisUrl: redisServer.url, redisCluster: undefined, redisNamespace: 'faults', release: async () => undefined },
     apps: [{ features: { historyPrivateGroup: true, multiDeviceSync: true } }, { features: { multiDeviceSync: true } }],
     storeTimeoutMs: 1_000,
   });

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDevice } from '../helpers/device.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -33,7 +34,8 @@ describe('group fan-out', () => {
     await connectDevice(t, t.app(), 'rt-receiver', { autoAck: false });
     const send = () => sender.client.send({ conversationType: 1, targetId: 'rt-receiver', objectName: 'RC:TxtMsg', content: { content: 'one trip' } });
     await send(); // warms the per-node caches (relations, profile, word list)
-    const redis = t.deps.redis!;
+    // The single Redis of the services project: its one connection's socket writes.
+    const redis = t.deps.redis as Redis;
     const writesOf = async () => {
       let writes = 0;
       const write = redis.stream.write.bind(redis.stream);
@@ -52,7 +54,8 @@ describe('group fan-out', () => {
   it.runIf(storageMode === 'services')('costs the same number of Redis round trips for 3,000 members as for 10', async () => {
     await makeGroup('small', 10);
     await makeGroup('huge', 3000);
-    const redis = t.deps.redis!;
+    // The single Redis of the services project: its one connection's socket writes.
+    const redis = t.deps.redis as Redis;
     // Warm the membership cache and sender profile path once per group.
     await send('small');
     await send('huge');

@@ -91,6 +91,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     databaseUrl: storage.databaseUrl,
     dataDir: ':memory:',
     redisUrl: storage.redisUrl,
+    redisCluster: storage.redisCluster,
     apps,
     nodeId: options.nodeId,
     storeTimeoutMs: options.storeTimeoutMs ?? 5_000,

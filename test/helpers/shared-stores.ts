@@ -20,8 +20,9 @@ export interface SharedStores {
 export async function sharedStores(): Promise<SharedStores> {
   const storage = await freshStorage();
   const sql = storage.databaseUrl ? createPgClient(storage.databaseUrl) : await embeddedDatabase();
-  const engine = storage.redisUrl
-    ? await createRedisEngine({ url: storage.redisUrl, namespace: storage.redisNamespace, timeoutMs: 5_000, onConnectionError: () => undefined })
+  const redisTarget = storage.redisUrl ?? storage.redisCluster;
+  const engine = redisTarget
+    ? await createRedisEngine({ target: redisTarget, namespace: storage.redisNamespace, timeoutMs: 5_000, onConnectionError: () => undefined })
     : createMemoryEngine();
   return {
     storage,

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { loadConfig } from '../../src/config.js';
+import { createRedisClient, type RedisClient, type RedisClusterTarget } from '../../src/store/redis-client.js';
 import type { SqlClient } from '../../src/store/sql.js';
 import { createPgliteClient } from '../../src/store/sql.pglite.js';
 
@@ -10,11 +12,25 @@ export type StorageMode = 'embedded' | 'services';
 /** Which storage this test run uses; set per vitest project (vitest.config.ts). */
 export const storageMode: StorageMode = process.env.PARLEY_TEST_STORAGE === 'services' ? 'services' : 'embedded';
 
+/**
+ * On services, whether Redis is the single server (REDIS_URL) or the run's Redis Cluster
+ * (test/helpers/global-setup.ts; the `services-cluster` project of vitest.config.ts).
+ */
+export const onRedisCluster = storageMode === 'services' && process.env.PARLEY_TEST_REDIS === 'cluster';
+
 export interface TestStorage {
   databaseUrl: string | undefined;
+  /** The single Redis (unset on the cluster and embedded). */
   redisUrl: string | undefined;
+  /** The Redis Cluster (set on `services-cluster` only). */
+  redisCluster: RedisClusterTarget | undefined;
   redisNamespace: string;
   release(): Promise<void>;
+}
+
+/** A client of the storage's Redis, single or cluster (callers quit it). */
+export function testRedis(storage: TestStorage): RedisClient {
+  return createRedisClient(storage.redisUrl ?? storage.redisCluster!, { timeoutMs: 10_000 });
 }
 
 /**
@@ -24,7 +40,12 @@ export interface TestStorage {
  */
 export async function freshStorage(): Promise<TestStorage> {
   if (storageMode === 'embedded') {
-    return { databaseUrl: undefined, redisUrl: undefined, redisNamespace: 'parley-test', release: async () => {} };
+    return { databaseUrl: undefined, redisUrl: undefined, redisCluster: undefined, redisNamespace: 'parley-test', release: async () => {} };
+  }
+  if (onRedisCluster) {
+    // The cluster has one database, shared by the run's files: each file keys under a namespace of its own.
+    const databaseUrl = await createDatabase(requireEnv('DATABASE_URL'));
+    return { databaseUrl: databaseUrl.url, redisUrl: undefined, redisCluster: loadConfig({ REDIS_CLUSTER_NODES: requireEnv('PARLEY_TEST_REDIS_CLUSTER') }).redisCluster, redisNamespace: `parley-test-${randomBytes(6).toString('hex')}`, release: () => databaseUrl.drop() };
   }
   return serviceStorage(requireEnv('DATABASE_URL'), requireEnv('REDIS_URL'));
 }
@@ -40,6 +61,7 @@ export async function serviceStorage(postgresUrl: string, redisUrl: string): Pro
   return {
     databaseUrl: databaseUrl.url,
     redisUrl: redis.url,
+    redisCluster: undefined,
     redisNamespace: `parley-test-${redis.db}`,
     async release() {
       await redis.release();

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../../src/model/clock.js';
 import type { Bus } from '../../src/store/bus.js';
 import { createMemoryBus } from '../../src/store/bus.memory.js';
@@ -8,7 +7,7 @@ import { createMemoryPresence } from '../../src/store/presence.memory.js';
 import { createRedisPresence } from '../../src/store/presence.redis.js';
 import type { SqlClient } from '../../src/store/sql.js';
 import { createPgClient } from '../../src/store/sql.pg.js';
-import { embeddedDatabase, freshStorage, storageMode, type TestStorage } from './storage.js';
+import { embeddedDatabase, freshStorage, onRedisCluster, storageMode, testRedis, type TestStorage } from './storage.js';
 
 /**
  * The store implementations of the current storage mode, on fresh storage: the
@@ -28,13 +27,13 @@ export async function testStores(): Promise<TestStores> {
   const storage = await freshStorage();
   const closers: Array<() => Promise<unknown>> = [];
   const redis = () => {
-    const client = new Redis(storage.redisUrl!);
+    const client = testRedis(storage);
     closers.push(() => client.quit());
     return client;
   };
   const memoryBus = createMemoryBus();
   return {
-    name: storageMode === 'services' ? 'postgres+redis' : 'pglite+memory',
+    name: storageMode === 'services' ? `postgres+redis${onRedisCluster ? ' cluster' : ''}` : 'pglite+memory',
     storage,
     /** The file's database; `empty`: with no migration applied yet (the services one always starts so). */
     async sql(options: { empty?: boolean } = {}) {
@@ -43,11 +42,16 @@ export async function testStores(): Promise<TestStores> {
       return sql;
     },
     presence(clock = systemClock) {
-      return storage.redisUrl ? createRedisPresence(redis(), storage.redisNamespace) : createMemoryPresence(clock);
+      return storageMode === 'services' ? createRedisPresence(redis(), storage.redisNamespace) : createMemoryPresence(clock);
     },
     buses() {
-      if (!storage.redisUrl) return [memoryBus, memoryBus];
-      return [createRedisBus(redis(), redis(), storage.redisNamespace), createRedisBus(redis(), redis(), storage.redisNamespace)];
+      if (storageMode !== 'services') return [memoryBus, memoryBus];
+      const node = () => {
+        const publisher = redis();
+        // A cluster client subscribes on connections of its own (sharded subscribers).
+        return createRedisBus(publisher, onRedisCluster ? publisher : redis(), storage.redisNamespace);
+      };
+      return [node(), node()];
     },
     async close() {
       for (const close of closers.reverse()) await close();

@@ -55,6 +55,35 @@ describe('loadConfig defaults', () => {
     });
   });
 
+  it('reads REDIS_CLUSTER_NODES: host:port seeds, or redis:// and rediss:// URLs whose user and password apply to every node', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, 10.0.0.2:7001' }).redisCluster).toEqual({
+      nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }],
+      username: undefined,
+      password: undefined,
+      tls: false,
+      waitReplicas: 1,
+    });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'rediss://app:s%40cret@r1:6380,rediss://r2:6380/0', REDIS_CLUSTER_WAIT_REPLICAS: '0' }).redisCluster).toEqual({
+      nodes: [{ host: 'r1', port: 6380 }, { host: 'r2', port: 6380 }],
+      username: 'app',
+      password: 's@cret',
+      tls: true,
+      waitReplicas: 0,
+    });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'redis://:only-password@r1:7000' }).redisCluster).toMatchObject({ username: undefined, password: 'only-password' });
+    expect(loadConfig({}).redisCluster).toBeUndefined();
+  });
+
+  it('refuses a REDIS_CLUSTER_NODES without a port, with a database, mixing TLS or passwords, or set with REDIS_URL', () => {
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'r1' })).toThrow(/REDIS_CLUSTER_NODES: "r1" is not host:port/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis://r1:7000/2' })).toThrow(/REDIS_CLUSTER_NODES: .*database 0 only/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'rediss://r1:7000,redis://r2:7000' })).toThrow(/REDIS_CLUSTER_NODES: mixes redis:\/\/ and rediss:\/\//);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis://:a@r1:7000,redis://:b@r2:7000' })).toThrow(/REDIS_CLUSTER_NODES: gives different users or passwords/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: ' , ' })).toThrow(/REDIS_CLUSTER_NODES: names no node/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'r1:7000', REDIS_URL: 'redis://r1:6379' })).toThrow(/REDIS_URL and REDIS_CLUSTER_NODES are both set/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'r1:7000', REDIS_CLUSTER_WAIT_REPLICAS: '-1' })).toThrow(/REDIS_CLUSTER_WAIT_REPLICAS/);
+  });
+
   it('refuses an ADMIN_TOKEN shorter than 16 characters, naming it', () => {
     expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN: at least 16 characters/);
   });

@@ -49,6 +49,6 @@ describe('import rules', () => {
 
   it('sees the imports it checks', () => {
     expect(importsOf('src/core/delivery/deliver.ts')).toContain('src/core/delivery/send.js');
-    expect(importsOf('src/store/bus.redis.ts')).toContain('ioredis');
+    expect(importsOf('src/store/redis-client.ts')).toContain('ioredis');
   });
 });
