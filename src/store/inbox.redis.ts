@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ChainableCommander, Cluster } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { checkInboxArgs, checkInboxNow, type Inbox, type InboxEntry, type InboxHead, type InboxPage } from './inbox.js';
 import { hashTag, shardOf, type RedisClient } from './redis-client.js';
 
@@ -241,6 +241,26 @@ export function createRedisInbox(redis: RedisClient, namespace: string, options:
     });
 
   /**
+   * A WAIT shared by the appends answered on one master in the same turn of the event loop.
+   * WAIT blocks its connection, which carries every command of this node to that master,
+   * until the replicas answer: one per append would queue the node's traffic behind each
+   * of them in turn. One WAIT covers every write sent on the connection before it, so the
+   * appends answered before it is sent share it, and those answered later wait for the next.
+   */
+  const queuedWaits = new Map<Redis, Promise<number>>();
+  function replicasReached(master: Redis, needed: number): Promise<number> {
+    let reached = queuedWaits.get(master);
+    if (!reached) {
+      reached = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        queuedWaits.delete(master);
+        return master.wait(needed, options.waitTimeoutMs);
+      });
+      queuedWaits.set(master, reached);
+    }
+    return reached;
+  }
+
+  /**
    * One user's script call (redirected by the client as any command after a failover), then
    * WAIT on the connection to the master that ran it: the writes sent on it so far, this one
    * included, have reached the replicas. (Not one pipeline of both: ioredis does not follow
@@ -251,7 +271,7 @@ export function createRedisInbox(redis: RedisClient, namespace: string, options:
     const shard = shardOf(redis as Cluster, String(args[1]));
     const needed = Math.min(options.waitReplicas, shard.replicas);
     if (needed === 0) return reply;
-    const reached = shard.master ? await shard.master.wait(needed, options.waitTimeoutMs) : 0;
+    const reached = shard.master ? await replicasReached(shard.master, needed) : 0;
     if (reached < needed) throw new Error(`inbox append reached ${reached} of ${needed} replicas in ${options.waitTimeoutMs} ms`);
     return reply;
   }

@@ -37,7 +37,8 @@ describe('callbacks across SIGKILL', () => {
     const appSecret = randomBytes(12).toString('hex');
     const env = {
       ...(storage.databaseUrl ? { DATABASE_URL: storage.databaseUrl, REDIS_URL: storage.redisUrl! } : { DATA_DIR: dataDir }),
-      IM_APPS: JSON.stringify([{ appKey, appSecret, callbacks: { messageRoute: { url: receiver.url, includeServerApi: true } } }]),
+      // A 1 s POST timeout (the receiver answers in 150 ms) keeps the killed node's delivery lease short (4 timeouts + 10 s).
+      IM_APPS: JSON.stringify([{ appKey, appSecret, callbacks: { messageRoute: { url: receiver.url, includeServerApi: true }, timeoutMs: 1_000 } }]),
     };
     const first = await startParleyProcess({ appKey, appSecret, env });
     running.push(first);

@@ -112,7 +112,8 @@ describe('session policy (ARCHITECTURE "Sessions")', () => {
     const devices = Array.from({ length: 4 }, (_, i) => client(token, `race-${i}`, 'ios'));
     // An older one may be kicked before its own handshake even finished.
     await Promise.allSettled(devices.map((d) => d.connect()));
-    await expect.poll(() => devices.filter((d) => d.isOpen).length).toBe(1);
+    // Kicks cross the node bus: on a loaded machine they may take longer than the poll's default second.
+    await expect.poll(() => devices.filter((d) => d.isOpen).length, { timeout: 5_000 }).toBe(1);
     await new Promise((r) => setTimeout(r, 100));
     expect(devices.filter((d) => d.isOpen)).toHaveLength(1);
     expect((await t.deps.presence.list(plain.appKey, 'race')).length).toBe(1);
