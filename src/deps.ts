@@ -437,7 +437,7 @@ function startPush(deps: {
   const report = (message: string) => (err: unknown) => logger.warn({ err }, message);
   const tokens = new PushTokens(createSqlPushTokenStore(deps.sql), clock, report('could not read which apps have push tokens; the next refresh retries'));
   const jobs = createSqlPushJobStore(deps.sql);
-  const providers = new ThreadedPushProviders(() => clock.now());
+  const providers = new ThreadedPushProviders(() => clock.now(), (why) => logger.warn({ why }, 'the push thread stopped; its pushes in flight are retried'));
   const worker = new PushWorker({
     jobs,
     tokens,

@@ -21,6 +21,7 @@ export interface FromPushThread {
 
 /** A thread asked to close (after the worker's last pass) is stopped if it has not exited by then. */
 const closeGraceMs = 2_000;
+const restartAfterMs = 1_000;
 
 /**
  * The push providers run in a worker thread (BENCHMARKS.md "Push fan-out"): a fan-out's
@@ -38,9 +39,14 @@ export class ThreadedPushProviders implements PushProviders {
   /** The settings object sent to the running thread, by app and provider. */
   private readonly sentSettings = new Map<string, unknown>();
 
-  /** `start` makes the thread (tests keep a handle on it to stop it). */
+  private closed = false;
+  /** When the last thread stopped: another is not started within `restartAfterMs` of it. */
+  private stoppedAt = Number.NEGATIVE_INFINITY;
+
+  /** `onStopped` hears why a thread stopped (the node logs it); `start` makes the thread (tests keep a handle on it). */
   constructor(
     private readonly now: () => number,
+    private readonly onStopped: (why: string) => void = () => undefined,
     private readonly start: () => Worker = startProviderThread,
   ) {}
 
@@ -51,6 +57,7 @@ export class ThreadedPushProviders implements PushProviders {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const thread = this.thread;
     if (!thread) return;
     const exited = once(thread, 'exit');
@@ -61,7 +68,17 @@ export class ThreadedPushProviders implements PushProviders {
   }
 
   private send(appKey: string, provider: PushProviderName, settings: PushConfig[PushProviderName], request: PushRequest): Promise<PushOutcome> {
-    const thread = this.running();
+    if (this.closed) return Promise.resolve({ kind: 'retry', reason: 'the push providers are closed' });
+    // A thread that keeps failing (a broken install) is not started again for every push: the jobs back off meanwhile.
+    if (!this.thread && Date.now() - this.stoppedAt < restartAfterMs) return Promise.resolve({ kind: 'retry', reason: 'the push thread stopped moments ago' });
+    let thread: Worker;
+    try {
+      thread = this.running();
+    } catch (err) {
+      this.stoppedAt = Date.now();
+      this.onStopped(`could not start: ${(err as Error).message}`);
+      return Promise.resolve({ kind: 'retry', reason: 'the push thread could not start' });
+    }
     const key = `${appKey}\u0000${provider}`;
     if (this.sentSettings.get(key) !== settings) {
       thread.postMessage({ kind: 'settings', appKey, provider, settings } satisfies ToPushThread);
@@ -92,6 +109,8 @@ export class ThreadedPushProviders implements PushProviders {
   private stopped(thread: Worker, why: string): void {
     if (this.thread !== thread) return;
     this.thread = undefined;
+    this.stoppedAt = Date.now();
+    if (!this.closed) this.onStopped(why);
     this.sentSettings.clear();
     const outcome: PushOutcome = { kind: 'retry', reason: `the push thread stopped (${why})` };
     for (const resolve of this.pending.values()) resolve(outcome);

@@ -98,7 +98,7 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
            AS r(app_key, conversation_type, conversation_key, bus_channel, sent_time, message_uid,
                 from_user_id, target_id, object_name, content, sender_visible, counted, expansion, extra_content)
        ), numbered AS (
-         -- Each group's counter moves past its rows here (Tencent IM's MsgSeq, migrations/0018);
+         -- Each group's counter moves past its rows here (Tencent IM's MsgSeq, migrations/0017);
          -- counters locked in key order, as the states below.
          INSERT INTO group_message_seqs AS s (app_key, group_id, last_seq)
          SELECT app_key, conversation_key, count(*) FROM r WHERE conversation_type = 3

@@ -107,7 +107,7 @@ describe('migration 0007', () => {
 
 describe('migration 0016', () => {
   it('keeps every row as it was, the old table now the first partition up to the declared end, a month after it ready', async () => {
-    // Later migrations may add columns (0018: group_seq, null on old rows): the rows' own values are compared.
+    // Later migrations may add columns (0017: group_seq, null on old rows): the rows' own values are compared.
     expect((await sql.query(everyRow)).rows).toEqual(rowsBefore.map((row): unknown => expect.objectContaining(row)));
     expect(rowsBefore).toHaveLength(10);
     expect(await partitionNames()).toEqual(['messages_legacy', month(firstPartition)]);

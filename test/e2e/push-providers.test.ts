@@ -178,17 +178,26 @@ describe('the providers in a worker thread (ThreadedPushProviders, what a node u
     const silent = createServer(() => undefined);
     const silentUrl = await listenOnLoopback(silent);
     const threads: Worker[] = [];
+    const stops: string[] = [];
     const providers = new ThreadedPushProviders(
       () => Date.now(),
+      (why) => stops.push(why),
       () => threads[threads.push(startProviderThread()) - 1]!,
     );
     const inFlight = providers.of(apnsApp(silentUrl), 'apns')!.send(request(randomBytes(32).toString('hex')));
     await until(() => threads.length === 1, 'the thread started');
     await threads[0]!.terminate();
     expect(await inFlight).toMatchObject({ kind: 'retry', reason: expect.stringContaining('the push thread stopped') });
+    expect(stops).toEqual([expect.stringContaining('exit code')]);
+    // Not restarted at once (a thread that keeps failing would be started for every push): a retry, then a new thread.
+    expect(await providers.of(apnsApp(apns.url), 'apns')!.send(request(randomBytes(32).toString('hex')))).toMatchObject({ kind: 'retry' });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await providers.of(apnsApp(apns.url), 'apns')!.send(request(randomBytes(32).toString('hex')))).toEqual({ kind: 'sent' });
     expect(threads).toHaveLength(2);
     await providers.close();
+    // Closed: no thread is started again.
+    expect(await providers.of(apnsApp(apns.url), 'apns')!.send(request(randomBytes(32).toString('hex')))).toMatchObject({ kind: 'retry' });
+    expect(threads).toHaveLength(2);
     silent.close();
   });
 
