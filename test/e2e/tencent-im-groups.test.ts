@@ -107,7 +107,7 @@ describe('group_open_http_svc', () => {
     await tim.call('group_open_http_svc/create_group', { Owner_Account: owner, Type: 'Public', Name: 'g', GroupId: groupId });
     expect(await tim.call('group_open_http_svc/send_group_msg', { GroupId: groupId, From_Account: owner, Random: 1, MsgBody: text('first') })).toMatchObject({ MsgSeq: 1 });
     expect(await tim.call('group_open_http_svc/group_msg_get_simple', { GroupId: uid('nogroup'), ReqMsgNumber: 1 })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 10010 });
-    for (const bad of [{ GroupId: groupId }, { GroupId: groupId, ReqMsgNumber: 0 }, { GroupId: groupId, ReqMsgNumber: 1, ReqMsgSeq: 'x' }]) {
+    for (const bad of [{ GroupId: groupId }, { GroupId: groupId, ReqMsgNumber: 0 }, { GroupId: groupId, ReqMsgNumber: 1001 }, { GroupId: groupId, ReqMsgNumber: 1, ReqMsgSeq: 'x' }]) {
       expect(await tim.call('group_open_http_svc/group_msg_get_simple', bad), JSON.stringify(bad)).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 10004 });
     }
     expect(await tim.call('group_open_http_svc/group_msg_get_simple', { GroupId: 'not an id', ReqMsgNumber: 1 })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 10015 });
@@ -117,5 +117,7 @@ describe('group_open_http_svc', () => {
     expect(await tim.call('group_open_http_svc/send_group_msg', { GroupId: groupId, From_Account: owner, Random: 2, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: {} }] })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 10004 });
     expect(await tim.call('group_open_http_svc/send_group_msg', { GroupId: groupId, From_Account: owner, Random: 4, MsgBody: text('second') })).toMatchObject({ ActionStatus: 'OK', MsgSeq: 2 });
     expect((await tim.call('group_open_http_svc/group_msg_get_simple', { GroupId: groupId, ReqMsgNumber: 5 })).RspMsgList).toMatchObject([{ MsgSeq: 2, MsgBody: text('second') }, { MsgSeq: 1, MsgBody: text('first') }]);
+    // More than a page asked of a group that has fewer: everything there is, finished.
+    expect(await tim.call('group_open_http_svc/group_msg_get_simple', { GroupId: groupId, ReqMsgNumber: 1000 })).toMatchObject({ IsFinished: 1, RspMsgList: [{ MsgSeq: 2 }, { MsgSeq: 1 }] });
   });
 });
