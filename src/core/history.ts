@@ -100,8 +100,8 @@ export class HistoryService {
   }
 
   /** A group message's sequence number, undefined for one not stored (online-only, or history off). */
-  groupSeqOf(app: App, messageUId: string): Promise<number | undefined> {
-    return this.store.groupSeqs.of(app.appKey, messageUId);
+  groupSeqOf(app: App, messageUId: string, sentTime: number): Promise<number | undefined> {
+    return this.store.groupSeqs.of(app.appKey, messageUId, sentTime);
   }
 
   /**

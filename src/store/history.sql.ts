@@ -268,8 +268,8 @@ export function createSqlHistoryStore(sql: SqlClient): HistoryStore {
         return result.rows.map((r) => ({ ...toStored(r), groupSeq: Number(r.group_seq) }));
       },
 
-      async of(appKey, messageUId) {
-        const result = await sql.query<{ group_seq: string | null }>('SELECT group_seq FROM messages WHERE app_key = $1 AND message_uid = $2', [appKey, messageUId]);
+      async of(appKey, messageUId, sentTime) {
+        const result = await sql.query<{ group_seq: string | null }>('SELECT group_seq FROM messages WHERE app_key = $1 AND message_uid = $2 AND sent_time = $3', [appKey, messageUId, sentTime]);
         const seq = result.rows[0]?.group_seq;
         return seq === undefined || seq === null ? undefined : Number(seq);
       },

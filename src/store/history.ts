@@ -95,8 +95,8 @@ export interface GroupSeqQueries {
   latest(appKey: string, groupId: string): Promise<number>;
   /** The rows numbered `from`…`to` that are stored, highest first. */
   range(appKey: string, groupId: string, from: number, to: number): Promise<SequencedMessage[]>;
-  /** The number of one group message (undefined: not a numbered group row). */
-  of(appKey: string, messageUId: string): Promise<number | undefined>;
+  /** The number of one group message (undefined: not a numbered group row); its sent time finds its partition. */
+  of(appKey: string, messageUId: string, sentTime: number): Promise<number | undefined>;
 }
 
 /** The rows of one conversation. */

@@ -120,8 +120,9 @@ describe('HistoryStore (SQL)', () => {
       expect(numbered.map((r) => r.groupSeq)).toEqual(Array.from({ length: count }, (_, i) => count - i));
       expect(new Set(numbered.map((r) => r.messageUId)).size).toBe(count);
     }
-    expect(await nodeA.groupSeqs.of('S', 'M-05000')).toBeUndefined();
-    expect(await nodeA.groupSeqs.of('S', 'S-g2-0')).toEqual(expect.any(Number));
+    expect(await nodeA.groupSeqs.of('S', 'M-05000', 6000)).toBeUndefined();
+    expect(await nodeA.groupSeqs.of('S', 'S-g2-0', 1000)).toEqual(expect.any(Number));
+    expect(await nodeA.groupSeqs.of('S', 'S-g2-0', 1001)).toBeUndefined(); // the id at another time is not that message
     // A retry of a committed send: its row is kept as it was, the number it took is a hole.
     await nodeA.commit('S', [groupRow(0, 'g2'), groupRow(100, 'g2')]);
     expect((await nodeA.groupSeqs.range('S', 'g2', 14, 16)).map((r) => [r.groupSeq, r.messageUId])).toEqual([[16, 'S-g2-100'], [14, expect.any(String)]]);

@@ -106,7 +106,7 @@ export function tencentGroupRoutes(http: FastifyInstance, deps: TencentDeps & { 
         ...(push?.PushFlag === 1 && { push: { disablePush: true } }),
       });
       const msgKey = sent.messageUIds[0]?.messageUId ?? '';
-      const msgSeq = msgKey ? await history.groupSeqOf(req.imApp, msgKey) : undefined;
+      const msgSeq = msgKey ? await history.groupSeqOf(req.imApp, msgKey, sent.sentTime) : undefined;
       return { MsgTime: Math.floor(sent.sentTime / 1000), MsgKey: msgKey, ...(msgSeq !== undefined && { MsgSeq: msgSeq }) };
     });
 
