@@ -238,14 +238,15 @@ class ChannelLoop {
     for (let wait = this.lastBatchAt + callbackPollMs - this.deps.clock.now(); wait > 0; wait = this.lastBatchAt + callbackPollMs - this.deps.clock.now()) {
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
+    // The batch is signed with the time it is spaced by (building its body may take a few ms).
     this.lastBatchAt = this.deps.clock.now();
-    return this.attempt(events, 'application/json', JSON.stringify(events.map((e) => e.payload)));
+    return this.attempt(events, 'application/json', JSON.stringify(events.map((e) => e.payload)), this.lastBatchAt);
   }
 
-  private async attempt(events: readonly CallbackEvent[], contentType: CallbackRequest['contentType'], body: string): Promise<Attempt[]> {
+  private async attempt(events: readonly CallbackEvent[], contentType: CallbackRequest['contentType'], body: string, signedAt = this.deps.clock.now()): Promise<Attempt[]> {
     const { clock, poster } = this.deps;
     try {
-      await poster.post({ url: signedUrl(this.channel.url, this.app.appSecret, clock.now()), contentType, body, timeoutMs: this.timeoutMs });
+      await poster.post({ url: signedUrl(this.channel.url, this.app.appSecret, signedAt), contentType, body, timeoutMs: this.timeoutMs });
       const deliveredAt = clock.now();
       return events.map((e): Attempt => ({ id: e.id, state: 'delivered', attempts: e.attempts + 1, nextAt: 0, lastError: '', deliveredAt }));
     } catch (err) {
