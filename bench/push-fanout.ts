@@ -24,7 +24,7 @@ import { pushKeys } from '../test/helpers/fake-push.js';
 import { machine, median, printReport, restTarget } from './lib/b-harness.js';
 import type { FanoutResult, OpenResult, RegisterResult } from './lib/b-load.js';
 import { signedFormHeaders } from './lib/rest-signature.js';
-import { cpuSeconds, fmt, runScenario, sleep, type LoadProcess } from './lib/scenario.js';
+import { cpuSeconds, fmt, namedCpuSeconds, runScenario, sleep, type LoadProcess } from './lib/scenario.js';
 
 const offlineUsers = 10_000;
 const onlineMembers = 200;
@@ -35,15 +35,26 @@ const messagesPerRound = 5;
 const roundGapMs = 250;
 const quietRounds = 8;
 /** Rounds of (bare client, Parley), alternated. */
-const rounds = 2;
+const rounds = 3;
 const apns = { teamId: 'TEAM123456', keyId: 'KEY1234567', bundleId: 'com.example.bench' };
 
 /** A timed run of 10,000 pushes: wall ms to the last, and the busy share of the pusher and of the fake. */
 interface Timed {
   ms: number;
+  /** The pusher's busy share: Parley (its push work and the online rounds' delivery) or the bare client. */
   busy: number;
   providerBusy: number;
+  /** Postgres's and Redis's busy share (every process of theirs on the machine) over the same time. */
+  postgresBusy: number;
+  redisBusy: number;
 }
+
+/** CPU seconds so far of the services both kinds of round share. */
+const serviceCpu = () => ({ postgres: namedCpuSeconds('postgres'), redis: namedCpuSeconds('redis-server') });
+const serviceBusy = (before: ReturnType<typeof serviceCpu>, s: number) => {
+  const after = serviceCpu();
+  return { postgresBusy: (after.postgres - before.postgres) / s, redisBusy: (after.redis - before.redis) / s };
+};
 
 interface Waited {
   accepted: number;
@@ -113,18 +124,39 @@ const parleyOutput = await runScenario(problems, async (scope) => {
     return work;
   };
 
+  /** The group send to the offline users; `disablePush` makes it the same message delivery with no push work at all. */
+  const sendToOffline = async (text: string, disablePush: boolean): Promise<number> => {
+    const sentAt = Date.now();
+    const body = new URLSearchParams({ fromUserId: 'sender', toGroupId: 'g1', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: text }), ...(disablePush && { disablePush: 'true' }) });
+    const answer = await fetch(`${app.url}/message/group/publish.json`, { method: 'POST', headers: signedFormHeaders(app), body });
+    check(`group send to the offline users: HTTP ${answer.status} ${await answer.text()}`, answer.ok);
+    return sentAt;
+  };
+  await sendToOffline('warm-up', true); // the group's first send loads its 10,000 members: not in either kind of round
+
   /**
-   * (b) The bare client pushes to every token, on the server core while Parley does no push
-   * work; the online rounds go on as in (a), so that both share the machine alike.
+   * (b) The bare client pushes to every token, on the server core, while Parley makes the
+   * same group send with `disablePush`: the same message delivery (10,000 inbox entries)
+   * and the same traffic to the fake, with no push work in Parley. The online rounds go on
+   * as in (a), so that both share the machine alike.
    */
-  const bareRound = async (): Promise<Timed> => {
+  const bareRound = async (round: number): Promise<Timed & { parleyBusy: number }> => {
     const { index: from } = await provider.call<{ index: number }>({ op: 'mark' });
-    const cpu0 = [cpuSeconds(bare.pid), cpuSeconds(provider.pid)] as const;
+    const cpu0 = [cpuSeconds(bare.pid), cpuSeconds(provider.pid), cpuSeconds(parley.child.pid!)] as const;
+    const services0 = serviceCpu();
+    const sending = sendToOffline(`no push ${round}`, true);
     const run = await onlineDuring(bare.call<{ startedAt: number; failures: number }>({ ...bareArgs, count: offlineUsers }), barePushing);
+    await sending;
     const done = await provider.call<Waited>({ op: 'waitFor', from, count: offlineUsers, timeoutMs: 10_000 });
     check(`bare client: ${done.accepted} of ${offlineUsers} accepted, ${run.failures} failed`, done.accepted === offlineUsers && run.failures === 0);
     const s = (done.lastAt - run.startedAt) / 1000;
-    return { ms: done.lastAt - run.startedAt, busy: (cpuSeconds(bare.pid) - cpu0[0]) / s, providerBusy: (cpuSeconds(provider.pid) - cpu0[1]) / s };
+    return {
+      ms: done.lastAt - run.startedAt,
+      busy: (cpuSeconds(bare.pid) - cpu0[0]) / s,
+      providerBusy: (cpuSeconds(provider.pid) - cpu0[1]) / s,
+      parleyBusy: (cpuSeconds(parley.child.pid!) - cpu0[2]) / s,
+      ...serviceBusy(services0, s),
+    };
   };
 
   /** (a) One group send to the offline users, online rounds going on until the last push. */
@@ -132,11 +164,9 @@ const parleyOutput = await runScenario(problems, async (scope) => {
     const { index: from } = await provider.call<{ index: number }>({ op: 'mark' });
     const waiting = provider.call<Waited>({ op: 'waitFor', from, count: offlineUsers, timeoutMs: 30_000 });
     const cpu0 = [cpuSeconds(parley.child.pid!), cpuSeconds(provider.pid)] as const;
-    const sentAt = Date.now();
-    const body = new URLSearchParams({ fromUserId: 'sender', toGroupId: 'g1', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: `push fan-out ${round}` }) });
-    const answer = await fetch(`${app.url}/message/group/publish.json`, { method: 'POST', headers: signedFormHeaders(app), body });
+    const services0 = serviceCpu();
+    const sentAt = await sendToOffline(`push fan-out ${round}`, false);
     const answeredAt = Date.now();
-    check(`group send to the offline users: HTTP ${answer.status} ${await answer.text()}`, answer.ok);
     const pushed = await onlineDuring(waiting, pushing);
     check(`Parley: ${pushed.accepted} of ${offlineUsers} pushes accepted, ${pushed.refused} refused`, pushed.accepted === offlineUsers && pushed.refused === 0);
     const s = (pushed.lastAt - sentAt) / 1000;
@@ -147,18 +177,23 @@ const parleyOutput = await runScenario(problems, async (scope) => {
       fromSendMs: pushed.lastAt - sentAt,
       busy: (cpuSeconds(parley.child.pid!) - cpu0[0]) / s,
       providerBusy: (cpuSeconds(provider.pid) - cpu0[1]) / s,
+      ...serviceBusy(services0, s),
     };
   };
 
   const pushing: number[] = [];
   const barePushing: number[] = [];
-  const bares: Timed[] = [];
+  const bares: Array<Awaited<ReturnType<typeof bareRound>>> = [];
   const parleys: Array<Awaited<ReturnType<typeof parleyRound>>> = [];
   // Alternated, so that a burst of load from elsewhere hits both.
   for (let round = 0; round < rounds; round++) {
-    bares.push(await bareRound());
+    bares.push(await bareRound(round));
     parleys.push(await parleyRound(round));
   }
+  await sleep(1_000); // a push of a `disablePush` send would have come by now
+  const { index: total } = await provider.call<{ index: number }>({ op: 'mark' });
+  const expected = 1_000 + 2 * rounds * offlineUsers;
+  check(`the fake answered ${total} pushes, ${expected} expected (a disablePush send pushed?)`, total === expected);
 
   const rate = (t: Timed) => (offlineUsers * 1000) / t.ms;
   const pct = (share: number) => `${fmt(share * 100)}%`;
@@ -171,7 +206,8 @@ const parleyOutput = await runScenario(problems, async (scope) => {
     ...parleys.map(
       (p, i) =>
         `  round ${i + 1}: Parley answered the send in ${fmt(p.answerMs)} ms, first push ${fmt(p.firstMs)} ms after the answer, last ${fmt(p.ms)} ms after it (${fmt(p.fromSendMs)} ms after the send): ` +
-        `${fmt(rate(p))} pushes/s (busy: Parley ${pct(p.busy)}, fake ${pct(p.providerBusy)}); bare client ${fmt(rate(bares[i]!))} pushes/s (busy: client ${pct(bares[i]!.busy)}, fake ${pct(bares[i]!.providerBusy)})`,
+        `${fmt(rate(p))} pushes/s (busy: Parley ${pct(p.busy)}, fake ${pct(p.providerBusy)}, Postgres ${pct(p.postgresBusy)}, Redis ${pct(p.redisBusy)}); ` +
+        `bare client ${fmt(rate(bares[i]!))} pushes/s (busy: client ${pct(bares[i]!.busy)}, Parley ${pct(bares[i]!.parleyBusy)}, fake ${pct(bares[i]!.providerBusy)}, Postgres ${pct(bares[i]!.postgresBusy)}, Redis ${pct(bares[i]!.redisBusy)})`,
     ),
     `  pushes/s over the rounds, answer to last push: Parley ${fmt(pooled(parleys))}, bare node:http2 client (${inFlight} in flight, one session) ${fmt(pooled(bares))}`,
     `  ratio Parley / bare client (same fake, same run): ${fmt(ratio, 2)} (target >= 0.50: ${ratio >= 0.5 ? 'met' : 'MISSED'})`,

@@ -1,11 +1,22 @@
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { App } from '../core/apps.js';
 import type { PushOutcome } from '../core/push/provider.js';
 import { createPushProviders } from './providers.js';
-import type { FromPushThread, ToPushThread } from './threaded-providers.js';
+import { pushThreadNice, type FromPushThread, type ToPushThread } from './threaded-providers.js';
 
 /** The push thread (src/push/threaded-providers.ts): each app's providers, sending what the node asks. */
 const port = parentPort!;
+
+// On Linux a nice value is per thread; elsewhere it would lower the whole node, so it is set on Linux only.
+if (process.platform === 'linux') {
+  try {
+    setPriority(pushThreadNice);
+  } catch {
+    // Not allowed here (a sandbox): the thread sends at the node's priority, as it would elsewhere.
+  }
+}
+
 /** The node's clock as of its last send (the provider tokens' ages are counted on it). */
 let now = Date.now();
 const providers = createPushProviders(() => now);

@@ -19,6 +19,13 @@ export interface FromPushThread {
   outcome: PushOutcome;
 }
 
+/**
+ * The push thread's nice value (Linux). When the node's cores are busy, the scheduler runs
+ * message delivery (the main thread, nice 0) before the push fan-out, which then only
+ * takes a little longer (BENCHMARKS.md "Push fan-out").
+ */
+export const pushThreadNice = 10;
+
 /** A thread asked to close (after the worker's last pass) is stopped if it has not exited by then. */
 const closeGraceMs = 2_000;
 const restartAfterMs = 1_000;

@@ -50,6 +50,8 @@ export function createSqlPushTokenStore(sql: SqlClient): PushTokenStore {
            AND t.updated_at >= COALESCE(u.tokens_valid_after, 0)
            AND NOT EXISTS (SELECT 1 FROM user_bans b WHERE b.app_key = t.app_key AND b.user_id = t.user_id AND b.ends_at > $6)`,
         [appKey, userIds, conversationType, targetId, busChannel, now],
+        // Read for every pushed kind of message in an app with tokens: planned once per connection.
+        { prepared: 'push-tokens-targets' },
       );
       const devices = result.rows.map((row): PushTarget => ({
         userId: row.user_id,

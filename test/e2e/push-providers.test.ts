@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { appSchema } from '../../src/config.js';
 import type { App } from '../../src/core/apps.js';
 import { ApnsProvider } from '../../src/push/apns.js';
 import { createPushProviders } from '../../src/push/providers.js';
-import { startProviderThread, ThreadedPushProviders } from '../../src/push/threaded-providers.js';
+import { pushThreadNice, startProviderThread, ThreadedPushProviders } from '../../src/push/threaded-providers.js';
 import { FcmProvider } from '../../src/push/fcm.js';
 import { ManualClock } from '../helpers/device.js';
 import { FakeApns } from '../helpers/fake-apns.js';
@@ -199,6 +200,25 @@ describe('the providers in a worker thread (ThreadedPushProviders, what a node u
     expect(await providers.of(apnsApp(apns.url), 'apns')!.send(request(randomBytes(32).toString('hex')))).toMatchObject({ kind: 'retry' });
     expect(threads).toHaveLength(2);
     silent.close();
+  });
+
+  it.runIf(process.platform === 'linux')('the thread runs at a lower priority than the node (nice 10), so that delivery goes first on a busy core', async () => {
+    /** The nice value of each of this process's threads, by thread id (man 5 proc: field 19). */
+    const niceByThread = () =>
+      new Map(
+        readdirSync('/proc/self/task').map((tid) => {
+          const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+          return [tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])] as const;
+        }),
+      );
+    const before = niceByThread();
+    const providers = new ThreadedPushProviders(() => Date.now());
+    expect(await providers.of(apnsApp(apns.url), 'apns')!.send(request(randomBytes(32).toString('hex')))).toEqual({ kind: 'sent' });
+    const started = [...niceByThread()].filter(([tid]) => !before.has(tid));
+    // The push thread is lowered; the threads that were there (the node's own) are not.
+    expect(started.map(([, nice]) => nice)).toContain(pushThreadNice);
+    expect([...niceByThread()].filter(([tid]) => before.has(tid)).map(([, nice]) => nice)).toEqual([...before.values()]);
+    await providers.close();
   });
 
   it('closing does not hang on a push in flight: the thread is stopped after its grace and the push is answered as a retry', async () => {
