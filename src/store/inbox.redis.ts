@@ -317,10 +317,11 @@ export function createRedisInbox(redis: RedisClient, namespace: string, options:
         else byUser.set(item.userId, [index]);
       });
       const users = [...byUser];
-      // The cluster client sends a command again when its connection closed before the reply
-      // (a failover), though the script may have run: its second run finds what the first
-      // appended (same `now`) instead of appending it again.
-      const dedupeSince = options.dedupeSince !== undefined ? Math.floor(options.dedupeSince) : redis.isCluster ? Math.floor(now) : '';
+      // ioredis sends a command again when its connection closed before the reply (a
+      // network cut, a failover), though the script may have run: its second run finds what
+      // the first appended (same `now`) instead of appending it again. The scan stops at the
+      // first entry older than `now`, mostly the newest.
+      const dedupeSince = Math.floor(options.dedupeSince ?? now);
       const batches: Array<Array<string | number>> = [];
       for (let from = 0; from < users.length; from += usersPerAppend) {
         const keys: string[] = [];
