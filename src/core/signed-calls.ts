@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ParleyError } from '../errors.js';
 import type { Clock } from '../model/clock.js';
 import type { OnceStore } from '../store/once.js';
@@ -21,7 +22,8 @@ export class SignedCalls {
     if (maxAgeMs === 0) return;
     const now = this.clock.now();
     if (!isFresh(timestamp, now, maxAgeMs)) throw new ParleyError('badSignature', 'Timestamp outside the allowed window');
-    const claim = await this.nonces.begin(`nonce:${app.appKey}:${nonce}:${timestamp}`, '', now, 2 * maxAgeMs, 2 * maxAgeMs);
+    // A stamp of this call's own: a replay brings another one and is told the nonce is taken.
+    const claim = await this.nonces.begin(`nonce:${app.appKey}:${nonce}:${timestamp}`, randomBytes(9).toString('base64url'), now, 2 * maxAgeMs, 2 * maxAgeMs);
     if (claim.state !== 'first') throw new ParleyError('badSignature', 'Nonce already used: a signed call is good once');
   }
 }

@@ -29,7 +29,7 @@ export function createMemoryOnceStore(clock: Clock): OnceStore {
         return { state: 'first' };
       }
       if (record.result !== undefined) return { state: 'done', result: record.result };
-      if (now < record.leaseUntil) return { state: 'running' };
+      if (now < record.leaseUntil) return { state: record.stamp === stamp ? 'first' : 'running' };
       record.leaseUntil = now + leaseMs;
       return { state: 'retry', stamp: record.stamp };
     },

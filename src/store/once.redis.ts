@@ -17,7 +17,8 @@ end
 if string.sub(v, 1, 2) == 'D|' then return { 'done', string.sub(v, 3) } end
 local sep = string.find(v, '|', 3, true)
 local leaseUntil, stamp = tonumber(string.sub(v, 3, sep - 1)), string.sub(v, sep + 1)
-if now < leaseUntil then return { 'running' } end
+-- The lease's own stamp: this claim, sent again by the client after a cut connection.
+if now < leaseUntil then return { stamp == ARGV[1] and 'first' or 'running' } end
 redis.call('SET', KEYS[1], 'R|' .. string.format('%.0f', now + lease) .. '|' .. stamp, 'KEEPTTL')
 return { 'retry', stamp }
 `;

@@ -14,7 +14,10 @@ export type Claim = { state: 'first' } | { state: 'retry'; stamp: string } | { s
  * `clientMsgId`), so that a retry gets the first attempt's answer and repeats none of its
  * writes.
  * - `begin` is atomic: for a key, one caller at a time holds the lease. A key lives `ttlMs`
- *   from its first attempt; its stamp never changes while it lives.
+ *   from its first attempt; its stamp never changes while it lives. A `begin` bringing the
+ *   stamp of the lease that holds is that claim itself, sent again (a Redis client resends
+ *   a command whose reply a cut connection lost): `first` again. Callers therefore bring a
+ *   stamp of their own to every claim.
  * - `finish` records the answer for every later `begin`; `fail` ends the lease at once.
  * Times are the caller's epoch ms.
  */

@@ -31,6 +31,13 @@ describe(`OnceStore contract (${storageMode})`, () => {
     expect(await once.begin(key, 'stamp-2', T + 10, 1_000, 60_000)).toEqual({ state: 'running' });
   });
 
+  it('a begin bringing the holding lease\'s own stamp is that claim sent again (a resend after a cut connection): first; other stamps are still told it is running', async () => {
+    const key = newKey();
+    expect(await once.begin(key, 'stamp-1', T, 1_000, 60_000)).toEqual({ state: 'first' });
+    expect(await once.begin(key, 'stamp-1', T, 1_000, 60_000)).toEqual({ state: 'first' });
+    expect(await once.begin(key, 'stamp-2', T + 10, 1_000, 60_000)).toEqual({ state: 'running' });
+  });
+
   it('after finish every begin gets the result, whatever stamp it brings', async () => {
     const key = newKey();
     await once.begin(key, 'stamp-1', T, 1_000, 60_000);

@@ -1,6 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisInbox } from '../../src/store/inbox.redis.js';
+import { createRedisOnceStore } from '../../src/store/once.redis.js';
 import { createRedisClient, type RedisClient } from '../../src/store/redis-client.js';
 import { freshStorage, onRedisCluster, storageMode, type TestStorage } from '../helpers/storage.js';
 
@@ -63,7 +64,7 @@ class ReplyCutter {
   }
 }
 
-describe.runIf(storageMode === 'services' && !onRedisCluster)('an inbox append whose reply was lost', () => {
+describe.runIf(storageMode === 'services' && !onRedisCluster)('Redis scripts whose reply was lost', () => {
   let storage: TestStorage;
   let cutter: ReplyCutter;
   let redis: RedisClient;
@@ -82,7 +83,7 @@ describe.runIf(storageMode === 'services' && !onRedisCluster)('an inbox append w
     await storage.release();
   });
 
-  it('is sent again by ioredis after the reconnect, and its second run finds the entry instead of appending it twice', async () => {
+  it('an inbox append is sent again by ioredis after the reconnect, and its second run finds the entry instead of appending it twice', async () => {
     const inbox = createRedisInbox(redis, storage.redisNamespace, { waitReplicas: 0, waitTimeoutMs: 0 });
     const limits = { retentionMs: 86_400_000, cap: 1_000 };
     const now = Date.now();
@@ -96,5 +97,17 @@ describe.runIf(storageMode === 'services' && !onRedisCluster)('an inbox append w
     const page = await inbox.read('app', 'bob', 0, 10, now, limits);
     expect(page.entries.map((e) => e.payload)).toEqual(['hello']);
     expect(appended!.seq).toBe(page.entries[0]!.seq);
+  });
+
+  it('an idempotency claim sent again finds its own lease and still holds it (not "running", which would leave the request undone)', async () => {
+    const once = createRedisOnceStore(redis, storage.redisNamespace);
+    const now = Date.now();
+    await once.begin('warm', 'warm-stamp', now, 30_000, 60_000); // loads the script
+
+    const cutsBefore = cutter.cuts;
+    cutter.cutReplyTo('EVALSHA');
+    expect(await once.begin('send-1', 'stamp-1', now, 30_000, 60_000)).toEqual({ state: 'first' });
+    expect(cutter.cuts).toBe(cutsBefore + 1);
+    expect(await once.begin('send-1', 'stamp-2', now, 30_000, 60_000)).toEqual({ state: 'running' });
   });
 });
