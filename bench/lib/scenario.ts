@@ -221,12 +221,14 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
- * CPU seconds used so far by every process named `name` (`postgres`, `redis-server`): a
- * shared service's share of a run. The processes' reaped children count too (a Postgres
- * backend that exited is in its postmaster's `cutime`), so the sum never goes back.
+ * CPU seconds used so far by every process named `name` (`postgres`, `redis-server`) on
+ * the machine, whoever started it: a shared service's share of a run. The processes' reaped
+ * children count too (a Postgres backend that exited is in its postmaster's `cutime`), so
+ * the sum never goes back. Undefined when no such process is seen (a service in a container
+ * or on another machine).
  */
-export function namedCpuSeconds(name: string): number {
-  let ticks = 0;
+export function namedCpuSeconds(name: string): number | undefined {
+  let ticks: number | undefined;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
@@ -234,12 +236,12 @@ export function namedCpuSeconds(name: string): number {
       if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== name) continue;
       // utime, stime, cutime, cstime: fields 14–17 (1-based, man 5 proc).
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      ticks = (ticks ?? 0) + Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
     } catch {
       // the process ended meanwhile
     }
   }
-  return ticks / ticksPerSecond;
+  return ticks === undefined ? undefined : ticks / ticksPerSecond;
 }
 
 /** CPU seconds all cores spent busy so far (not idle, not waiting on I/O). */

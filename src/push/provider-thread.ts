@@ -1,4 +1,4 @@
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { App } from '../core/apps.js';
 import type { PushOutcome } from '../core/push/provider.js';
@@ -8,10 +8,11 @@ import { pushThreadNice, type FromPushThread, type ToPushThread } from './thread
 /** The push thread (src/push/threaded-providers.ts): each app's providers, sending what the node asks. */
 const port = parentPort!;
 
-// On Linux a nice value is per thread; elsewhere it would lower the whole node, so it is set on Linux only.
+// On Linux a nice value is per thread (a new thread starts with its creator's); elsewhere it
+// would lower the whole node, so it is set on Linux only.
 if (process.platform === 'linux') {
   try {
-    setPriority(pushThreadNice);
+    setPriority(pushThreadNice(getPriority()));
   } catch {
     // Not allowed here (a sandbox): the thread sends at the node's priority, as it would elsewhere.
   }

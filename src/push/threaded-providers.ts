@@ -20,11 +20,15 @@ export interface FromPushThread {
 }
 
 /**
- * The push thread's nice value (Linux). When the node's cores are busy, the scheduler runs
- * message delivery (the main thread, nice 0) before the push fan-out, which then only
- * takes a little longer (BENCHMARKS.md "Push fan-out").
+ * How much nicer than the node the push thread runs (Linux; capped at 19, the lowest
+ * priority). On a busy core the scheduler then runs message delivery (the main thread)
+ * first: the push fan-out waits, and gets about a tenth of the core while delivery wants
+ * all of it (BENCHMARKS.md "Push fan-out").
  */
-export const pushThreadNice = 10;
+export const pushThreadNicer = 10;
+
+/** The nice value of a push thread started by a thread of nice `nodeNice`. */
+export const pushThreadNice = (nodeNice: number) => Math.min(19, nodeNice + pushThreadNicer);
 
 /** A thread asked to close (after the worker's last pass) is stopped if it has not exited by then. */
 const closeGraceMs = 2_000;

@@ -76,17 +76,19 @@ local function trim(stream, head, h, now, retention, cap)
   return oldest
 end
 
--- The seq of the entry of message uid appended at or after since, scanning back from the newest
--- (the newest alone first: mostly it is older than since already).
-local function existing(stream, uid, since)
+-- The seqs of the entries appended at or after since, by message uid, scanning back from the
+-- newest (the newest alone first: mostly it is older than since already). Read once per
+-- user and call, not per item: a call's own items all share its now.
+local function appendedSince(stream, since)
+  local seqs = {}
   local upper, count = '+', 1
   while true do
     local batch = redis.call('XREVRANGE', stream, upper, '-', 'COUNT', count)
     for _, entry in ipairs(batch) do
-      if atOf(entry) < since then return nil end
-      if entry[2][6] == uid then return seqOf(entry[1]) end
+      if atOf(entry) < since then return seqs end
+      if entry[2][6] then seqs[entry[2][6]] = seqOf(entry[1]) end
     end
-    if #batch < count then return nil end
+    if #batch < count then return seqs end
     upper = '(' .. batch[#batch][1]
     count = 64
   end
@@ -104,7 +106,8 @@ end
 
 const appendLua = `
 -- KEYS[2u-1], KEYS[2u]: inbox stream and inbox head hash of the u-th user
--- ARGV[1] now (ms), ARGV[2] retentionMs, ARGV[3] cap, ARGV[4] dedupeSince ('' for none),
+-- ARGV[1] now (ms), ARGV[2] retentionMs, ARGV[3] cap, ARGV[4] dedupeSince (items already
+-- appended since then are found, not appended again),
 -- ARGV[5] P = number of distinct payloads, ARGV[6..5+P] the payloads, then for each user
 -- in KEYS order: the epoch to use if its inbox is (re)created, n, and n pairs (index
 -- (1-based) into the payloads, messageUId), in order.
@@ -119,9 +122,10 @@ for u = 1, #KEYS / 2 do
   local h = open(stream, head, now, ARGV[a])
   local n = tonumber(ARGV[a + 1])
   reply[#reply + 1] = h.epoch
+  local there = appendedSince(stream, since)
   for i = a + 2, a + 2 * n, 2 do
     local uid = ARGV[i + 1]
-    local seq = since and existing(stream, uid, since)
+    local seq = there[uid]
     if not seq then
       h.seq = h.seq + 1
       seq = h.seq

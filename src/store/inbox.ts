@@ -14,6 +14,9 @@
  * - With `dedupeSince`, an item whose message (`messageUId`) the user's inbox already holds
  *   among entries appended at or after that time is not appended again: the entry's seq is
  *   returned. Retries and recovery use it after a failure that may have left the entry.
+ *   Without it, the Redis inbox looks among the entries appended at the call's own `now`:
+ *   its client resends a call whose reply a cut connection lost, and the call run again
+ *   finds what it appended. The in-process inbox, which nothing resends, looks at none.
  * - Trimming: entries appended more than `retentionMs` ago are dropped (on append and
  *   on read); beyond `cap` entries the oldest are dropped, and the highest seq dropped
  *   by the cap and its append time are remembered (`capTrimmedSeq`, `capTrimmedAt`).
