@@ -208,16 +208,27 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /** Linux clock ticks per second (USER_HZ), the unit of /proc CPU times. */
 const ticksPerSecond = 100;
 
-/** CPU seconds (user + system, all threads) a process used so far; 0 when it is gone or /proc is absent. */
-export function cpuSeconds(pid: number): number {
+/**
+ * A process's name and its CPU ticks from `/proc/<pid>/stat` (man 5 proc: utime, stime,
+ * cutime, cstime are fields 14–17, after the name in parentheses); undefined when it is gone.
+ */
+function procStat(pid: number | string): { name: string; ownTicks: number; childTicks: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After the command: utime and stime are fields 14 and 15 (1-based, man 5 proc).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+    return {
+      name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+      ownTicks: Number(fields[11]) + Number(fields[12]),
+      childTicks: Number(fields[13]) + Number(fields[14]),
+    };
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+/** CPU seconds (user + system, all threads) a process used so far; 0 when it is gone or /proc is absent. */
+export function cpuSeconds(pid: number): number {
+  return (procStat(pid)?.ownTicks ?? 0) / ticksPerSecond;
 }
 
 /**
@@ -231,15 +242,8 @@ export function namedCpuSeconds(name: string): number | undefined {
   let ticks: number | undefined;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== name) continue;
-      // utime, stime, cutime, cstime: fields 14–17 (1-based, man 5 proc).
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks = (ticks ?? 0) + Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-    } catch {
-      // the process ended meanwhile
-    }
+    const stat = procStat(pid);
+    if (stat?.name === name) ticks = (ticks ?? 0) + stat.ownTicks + stat.childTicks;
   }
   return ticks === undefined ? undefined : ticks / ticksPerSecond;
 }
